@@ -1,0 +1,89 @@
+/**
+ * Typed errors of the codec. The codec only throws these two classes; nothing else escapes a
+ * decoder (no RangeError from a short buffer, no TypeError): every decoder checks sizes up front.
+ */
+
+/** Which wire format an error belongs to. */
+export type ProtocolName =
+  | 'ethernet' | 'ipx' | 'spx' | 'sap' | 'rip' | 'netbios' | 'ncp' | 'diag' | 'ping'
+  | 'pcap' | 'pcapng' | 'link' | 'tunnel' | 'snp' | 'dosbox'
+
+/** Stable codes of {@link DecodeError}. Tests assert these, never message text. */
+export type DecodeErrorCode =
+  /** The buffer ends before a fixed-size header or field does. */
+  | 'IPX_ERR_TRUNCATED'
+  /** A length field is below its format's minimum (IPX: below 30, Novell IPX spec; Wireshark flags it). */
+  | 'IPX_ERR_BAD_LENGTH'
+  /** A length field claims more bytes than the buffer holds. */
+  | 'IPX_ERR_LENGTH_BEYOND_DATA'
+  /** The checksum is neither FFFF nor the correct one's-complement sum (only when verification is asked for). */
+  | 'IPX_ERR_BAD_CHECKSUM'
+  /** A link-layer frame is not one of the four IPX framings, or is inconsistent. */
+  | 'IPX_ERR_BAD_FRAME'
+  /** A list does not end on a whole entry (SAP 64 bytes, RIP 8 bytes). */
+  | 'IPX_ERR_BAD_ENTRY_SIZE'
+  /** A capture file does not start with a known magic number. */
+  | 'IPX_ERR_BAD_MAGIC'
+  /** A capture block or record is malformed (length too small, not a multiple of 4, ...). */
+  | 'IPX_ERR_BAD_BLOCK'
+  /** A value is outside what the format allows (version, flag combination, ...). */
+  | 'IPX_ERR_BAD_VALUE'
+  /** The frame carries no IPX (another EtherType, IP protocol or UDP port). */
+  | 'IPX_ERR_NOT_IPX'
+  /** An authentication tag does not verify. */
+  | 'IPX_ERR_BAD_AUTH'
+
+/** Stable codes of {@link EncodeError}. */
+export type EncodeErrorCode =
+  /** A field value is out of its range (socket > 0xFFFF, negative length, ...). */
+  | 'IPX_ERR_FIELD_RANGE'
+  /** The caller's buffer is too small for the encoding at that offset. */
+  | 'IPX_ERR_BUFFER_TOO_SMALL'
+  /** The value cannot be encoded at all (too many entries, payload too large, ...). */
+  | 'IPX_ERR_TOO_LARGE'
+
+/** Malformed bytes. Carries the protocol, a stable code and the byte offset of the fault. */
+export class DecodeError extends Error {
+  override readonly name = 'DecodeError'
+  /** Stable machine-readable code. */
+  readonly code: DecodeErrorCode
+  /** Which format was being decoded. */
+  readonly protocol: ProtocolName
+  /** Byte offset (into the buffer given to the decoder) where the fault was found. */
+  readonly offset: number
+
+  constructor (protocol: ProtocolName, code: DecodeErrorCode, offset: number, message: string) {
+    super(`${protocol}: ${message} (${code} at offset ${offset})`)
+    this.code = code
+    this.protocol = protocol
+    this.offset = offset
+  }
+}
+
+/** A value that cannot be put on the wire. */
+export class EncodeError extends Error {
+  override readonly name = 'EncodeError'
+  /** Stable machine-readable code. */
+  readonly code: EncodeErrorCode
+  /** Which format was being encoded. */
+  readonly protocol: ProtocolName
+  /** The offending field's path, such as `dst.socket`, where there is one. */
+  readonly field: string | undefined
+
+  constructor (protocol: ProtocolName, code: EncodeErrorCode, message: string, field?: string) {
+    super(`${protocol}: ${message} (${code})`)
+    this.code = code
+    this.protocol = protocol
+    this.field = field
+  }
+}
+
+/** Type guard, `instanceof` based (one test each, per the style guide). */
+export function isDecodeError (err: unknown): err is DecodeError {
+  return err instanceof DecodeError
+}
+
+/** Type guard, `instanceof` based. */
+export function isEncodeError (err: unknown): err is EncodeError {
+  return err instanceof EncodeError
+}

@@ -1,0 +1,153 @@
+/**
+ * One field description per fixed-size wire format. From a {@link Layout} the codec derives:
+ *  - the `binary-parser` decoder (built here, compiled by binary-parser to straight-line code),
+ *  - the encoder (generated here once, as straight-line code, from the same list),
+ *  - the documentation table of the protocol book ({@link layoutTable}).
+ * So each field's offset, size and name exist in exactly one place.
+ *
+ * Field names are dotted paths (`dst.node`) that become nested objects on decode. Sizes:
+ * u8, u16, u32 and u48 (a 6-byte IPX node or MAC, held in a JS number: 2^48 < 2^53), all big-endian
+ * as every multi-byte IPX field is (Novell IPX spec; Wireshark `packet-ipx.c` reads them with ntoh).
+ */
+import { Parser } from 'binary-parser'
+import { DecodeError, EncodeError } from './errors.js'
+import type { ProtocolName } from './errors.js'
+
+/** Wire size of one field. */
+export type FieldType = 'u8' | 'u16' | 'u32' | 'u48'
+
+const SIZE: Record<FieldType, number> = { u8: 1, u16: 2, u32: 4, u48: 6 }
+const MAX: Record<FieldType, number> = { u8: 0xff, u16: 0xffff, u32: 0xffffffff, u48: 0xffffffffffff }
+
+/** A field as described by a format's author. */
+export interface FieldSpec {
+  /** Dotted path in the decoded object, e.g. `dst.socket`. */
+  readonly name: string
+  readonly type: FieldType
+  /** Wireshark display-filter name, e.g. `ipx.dst.socket`, where Wireshark has one. */
+  readonly wireshark?: string
+  /** One line: meaning, units, spec reference. */
+  readonly doc: string
+}
+
+/** A field with its computed offset and size. */
+export interface Field extends FieldSpec {
+  readonly offset: number
+  readonly size: number
+}
+
+/** A fixed-size wire format. `T` is the decoded object's type. */
+export interface Layout<T> {
+  readonly protocol: ProtocolName
+  /** Human name, e.g. "IPX header". */
+  readonly title: string
+  readonly fields: readonly Field[]
+  /** Total encoded size in bytes. */
+  readonly length: number
+  /** The binary-parser decoder (exposed for composition and for the book). */
+  readonly parser: Parser
+  /** Reads `length` bytes at `offset`. Throws IPX_ERR_TRUNCATED when fewer remain. */
+  read: (buf: Buffer, offset: number) => T
+  /** Writes `value` at `offset`. Throws EncodeError on an out-of-range field or a short buffer. */
+  write: (value: T, buf: Buffer, offset: number) => void
+}
+
+const U48_PARSER = new Parser().uint16be('hi').uint32be('lo')
+
+function toU48 (v: { hi: number, lo: number }): number {
+  return v.hi * 0x100000000 + v.lo
+}
+
+interface Group { name: string, children: Array<Group | Field> }
+
+function group (fields: readonly Field[]): Group {
+  const root: Group = { name: '', children: [] }
+  for (const f of fields) {
+    const parts = f.name.split('.')
+    let g = root
+    for (const p of parts.slice(0, -1)) {
+      const last = g.children[g.children.length - 1]
+      if (last !== undefined && 'children' in last && last.name === p) g = last
+      else { const n: Group = { name: p, children: [] }; g.children.push(n); g = n }
+    }
+    g.children.push(f)
+  }
+  return root
+}
+
+function buildParser (g: Group): Parser {
+  let p = new Parser()
+  for (const c of g.children) {
+    const leaf = c.name.split('.').at(-1) ?? c.name
+    if ('children' in c) p = p.nest(c.name, { type: buildParser(c) })
+    else if (c.type === 'u8') p = p.uint8(leaf)
+    else if (c.type === 'u16') p = p.uint16be(leaf)
+    else if (c.type === 'u32') p = p.uint32be(leaf)
+    else p = p.nest(leaf, { type: U48_PARSER, formatter: toU48 as (v: unknown) => number })
+  }
+  return p
+}
+
+function accessor (name: string): string {
+  return 'v' + name.split('.').map(p => `[${JSON.stringify(p)}]`).join('')
+}
+
+/**
+ * Generates `(v, b, o) => void` as straight-line code: one range check and one write per field.
+ * Generated once per layout at module load, like binary-parser's own decoder, so the encoder runs
+ * as fast as a hand-written one while the offsets still come from the description only.
+ */
+function buildWriter<T> (protocol: ProtocolName, fields: readonly Field[], length: number): (v: T, b: Buffer, o: number) => void {
+  const lines: string[] = [
+    'if (!(o >= 0 && o + ' + length + ' <= b.length)) throw new E(P, "IPX_ERR_BUFFER_TOO_SMALL", "need ' + length + ' bytes at offset " + o + ", buffer has " + b.length)'
+  ]
+  fields.forEach((f, i) => {
+    const x = `x${i}`
+    lines.push(`const ${x} = ${accessor(f.name)};`)
+    lines.push(`if (!(Number.isInteger(${x}) && ${x} >= 0 && ${x} <= ${MAX[f.type]})) throw new E(P, "IPX_ERR_FIELD_RANGE", ${JSON.stringify(f.name + ' must be an integer 0..0x' + MAX[f.type].toString(16) + ', got ')} + ${x}, ${JSON.stringify(f.name)});`)
+    const at = `o + ${f.offset}`
+    if (f.type === 'u8') lines.push(`b[${at}] = ${x};`)
+    else if (f.type === 'u16') lines.push(`b.writeUInt16BE(${x}, ${at});`)
+    else if (f.type === 'u32') lines.push(`b.writeUInt32BE(${x}, ${at});`)
+    else lines.push(`b.writeUInt16BE(Math.floor(${x} / 0x100000000), ${at}); b.writeUInt32BE(${x} % 0x100000000, ${at} + 2);`)
+  })
+  // Generated from the field list above only; no outside input reaches this code.
+  const make = new Function('E', 'P', `return function write (v, b, o) {\n${lines.join('\n')}\n}`) as
+    (e: typeof EncodeError, p: ProtocolName) => (v: T, b: Buffer, o: number) => void
+  return make(EncodeError, protocol)
+}
+
+/** Builds a {@link Layout} from an ordered field list. */
+export function defineLayout<T> (protocol: ProtocolName, title: string, specs: readonly FieldSpec[]): Layout<T> {
+  let offset = 0
+  const fields: Field[] = specs.map(s => {
+    const f = { ...s, offset, size: SIZE[s.type] }
+    offset += f.size
+    return f
+  })
+  const length = offset
+  const parser = buildParser(group(fields))
+  const write = buildWriter<T>(protocol, fields, length)
+  return {
+    protocol,
+    title,
+    fields,
+    length,
+    parser,
+    read (buf: Buffer, at: number): T {
+      if (!(at >= 0 && buf.length - at >= length)) {
+        throw new DecodeError(protocol, 'IPX_ERR_TRUNCATED', Math.max(0, buf.length),
+          `${title} needs ${length} bytes, ${Math.max(0, buf.length - at)} remain`)
+      }
+      return parser.parse(at === 0 ? buf : buf.subarray(at)) as T
+    },
+    write
+  }
+}
+
+/** Markdown table of a layout for the protocol book: offset, size, field, Wireshark name, meaning. */
+export function layoutTable (layout: Layout<unknown>, base = 0): string {
+  const rows = layout.fields.map(f =>
+    `| ${base + f.offset} | ${f.size} | \`${f.name}\` | ${f.wireshark !== undefined ? '`' + f.wireshark + '`' : '–'} | ${f.doc} |`)
+  return ['| offset | size | field | Wireshark | meaning |', '|---:|---:|---|---|---|', ...rows].join('\n')
+}
