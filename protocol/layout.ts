@@ -146,7 +146,7 @@ export function defineLayout<T> (protocol: ProtocolName, title: string, specs: r
 }
 
 /** Markdown table of a layout for the protocol book: offset, size, field, Wireshark name, meaning. */
-export function layoutTable (layout: Layout<unknown>, base = 0): string {
+export function layoutTable<T> (layout: Layout<T>, base = 0): string {
   const rows = layout.fields.map(f =>
     `| ${base + f.offset} | ${f.size} | \`${f.name}\` | ${f.wireshark !== undefined ? '`' + f.wireshark + '`' : '–'} | ${f.doc} |`)
   return ['| offset | size | field | Wireshark | meaning |', '|---:|---:|---|---|---|', ...rows].join('\n')
