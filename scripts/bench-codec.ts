@@ -1,0 +1,120 @@
+/**
+ * Codec benchmark: the layout-derived IPX decoder/encoder, the whole-frame codec and the header
+ * peek, each beside a plain hand-written reader/writer run in the same process, as ratios (the
+ * machine is shared and noisy; absolute rates drift, ratios much less).
+ *
+ * Aims (foundation issue): full decode at least 0.5 of the hand-written reader; the peek within
+ * 10 % of it and allocation-free (checked by counting GCs over millions of peeks).
+ */
+import { Bench } from 'tinybench'
+import { PerformanceObserver } from 'node:perf_hooks'
+import { ipx } from '../protocol/index.js'
+import type { IpxHeader } from '../protocol/ipx/header.js'
+
+const SAMPLE = ipx.packet.encode(ipx.packet.makePacket({
+  packetType: 4,
+  dst: { network: 0, node: 0xffffffffffff, socket: 0x0452 },
+  src: { network: 0xa8f87967, node: 1, socket: 0x4008 }
+}, Buffer.alloc(66, 0x41)))
+
+/** The plain hand-written reader: Buffer reads straight into the same object shape. */
+function handDecode (b: Buffer, o: number): IpxHeader {
+  if (b.length - o < 30) throw new Error('truncated')
+  const length = b.readUInt16BE(o + 2)
+  if (length < 30 || length > b.length - o) throw new Error('bad length')
+  return {
+    checksum: b.readUInt16BE(o),
+    length,
+    transportControl: b[o + 4]!,
+    packetType: b[o + 5]!,
+    dst: { network: b.readUInt32BE(o + 6), node: b.readUInt16BE(o + 10) * 0x100000000 + b.readUInt32BE(o + 12), socket: b.readUInt16BE(o + 16) },
+    src: { network: b.readUInt32BE(o + 18), node: b.readUInt16BE(o + 22) * 0x100000000 + b.readUInt32BE(o + 24), socket: b.readUInt16BE(o + 28) }
+  }
+}
+
+function handEncode (h: IpxHeader, b: Buffer, o: number): void {
+  b.writeUInt16BE(h.checksum, o); b.writeUInt16BE(h.length, o + 2); b[o + 4] = h.transportControl; b[o + 5] = h.packetType
+  b.writeUInt32BE(h.dst.network, o + 6); b.writeUIntBE(h.dst.node, o + 10, 6); b.writeUInt16BE(h.dst.socket, o + 16)
+  b.writeUInt32BE(h.src.network, o + 18); b.writeUIntBE(h.src.node, o + 22, 6); b.writeUInt16BE(h.src.socket, o + 28)
+}
+
+/** The hand-written reader of the peek's fields into a reused object (the peek's baseline). */
+function handPeek (b: Buffer, o: number, out: ipx.IpxPeek): boolean {
+  if (b.length - o < 30) return false
+  const length = b.readUInt16BE(o + 2)
+  if (length < 30 || length > b.length - o) return false
+  out.length = length
+  out.transportControl = b[o + 4]!
+  out.packetType = b[o + 5]!
+  out.dstNetwork = b.readUInt32BE(o + 6)
+  out.dstNode = b.readUInt16BE(o + 10) * 0x100000000 + b.readUInt32BE(o + 12)
+  out.dstSocket = b.readUInt16BE(o + 16)
+  out.srcNetwork = b.readUInt32BE(o + 18)
+  out.srcNode = b.readUInt16BE(o + 22) * 0x100000000 + b.readUInt32BE(o + 24)
+  out.srcSocket = b.readUInt16BE(o + 28)
+  return true
+}
+
+/** Extra pairs registered by other modules (whole-frame codec), so this file stays the one driver. */
+export interface Pair { name: string, ours: () => void, baseline: () => void }
+
+let sink = 0
+
+export function headerPairs (): Pair[] {
+  const h = ipx.header.decode(SAMPLE)
+  const out = Buffer.alloc(64)
+  const peek = ipx.createPeek()
+  const peek2 = ipx.createPeek()
+  return [
+    { name: 'ipx header decode', ours: () => { sink += ipx.header.decode(SAMPLE).length }, baseline: () => { sink += handDecode(SAMPLE, 0).length } },
+    { name: 'ipx header encode', ours: () => { ipx.header.encode(h, out, 0) }, baseline: () => { handEncode(h, out, 0) } },
+    { name: 'ipx header peek', ours: () => { sink += ipx.peekHeader(SAMPLE, 0, peek) + peek.dstSocket }, baseline: () => { sink += (handPeek(SAMPLE, 0, peek2) ? 0 : 1) + peek2.dstSocket } }
+  ]
+}
+
+/** Runs each pair interleaved in one tinybench run; returns printable lines. */
+export async function runPairs (pairs: Pair[], time = 400): Promise<string[]> {
+  const bench = new Bench({ time, warmupTime: 100 })
+  for (const p of pairs) {
+    bench.add(`${p.name} (ipxlab)`, p.ours)
+    bench.add(`${p.name} (hand-written)`, p.baseline)
+  }
+  await bench.run()
+  const hz = (name: string): number => {
+    const r = bench.getTask(name)?.result
+    return r !== undefined && 'throughput' in r ? r.throughput.mean : NaN
+  }
+  return pairs.map(p => {
+    const a = hz(`${p.name} (ipxlab)`)
+    const b = hz(`${p.name} (hand-written)`)
+    return `${p.name.padEnd(28)} ${fmt(a)} ops/s  hand-written ${fmt(b)} ops/s  ratio ${(a / b).toFixed(2)}`
+  })
+}
+
+function fmt (n: number): string {
+  return (n / 1e6).toFixed(2).padStart(7) + 'M'
+}
+
+/** Counts garbage collections while running `fn` `n` times: 0 means it allocated nothing that survived to a GC. */
+export async function gcCount (fn: () => void, n: number): Promise<number> {
+  let gcs = 0
+  const obs = new PerformanceObserver(list => { gcs += list.getEntries().length })
+  obs.observe({ entryTypes: ['gc'] })
+  for (let i = 0; i < n; i++) fn()
+  await new Promise(resolve => setTimeout(resolve, 50))
+  obs.disconnect()
+  return gcs
+}
+
+export async function peekAllocationLine (): Promise<string> {
+  const peek = ipx.createPeek()
+  const n = 5_000_000
+  const emptyGcs = await gcCount(() => { sink += 0 }, n)
+  const peekGcs = await gcCount(() => { sink += ipx.peekHeader(SAMPLE, 0, peek) }, n)
+  const decodeGcs = await gcCount(() => { sink += ipx.header.decode(SAMPLE).length }, n)
+  return `ipx header peek allocation    GCs over ${n / 1e6}M calls: peek ${peekGcs}, empty loop ${emptyGcs}, full decode ${decodeGcs}`
+}
+
+export function sinkValue (): number {
+  return sink
+}
