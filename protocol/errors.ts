@@ -16,6 +16,8 @@ export type DecodeErrorCode =
   | 'IPX_ERR_BAD_LENGTH'
   /** A length field claims more bytes than the buffer holds. */
   | 'IPX_ERR_LENGTH_BEYOND_DATA'
+  /** A length field exceeds the format's or the receiver's configured maximum (tunnel TCP deframers). */
+  | 'IPX_ERR_LENGTH_TOO_LARGE'
   /** The checksum is neither FFFF nor the correct one's-complement sum (only when verification is asked for). */
   | 'IPX_ERR_BAD_CHECKSUM'
   /** A link-layer frame is not one of the four IPX framings, or is inconsistent. */
@@ -51,9 +53,12 @@ export class DecodeError extends Error {
   readonly protocol: ProtocolName
   /** Byte offset (into the buffer given to the decoder) where the fault was found. */
   readonly offset: number
+  /** The reason alone, without protocol, code and offset: for lines that print those apart. */
+  readonly reason: string
 
   constructor (protocol: ProtocolName, code: DecodeErrorCode, offset: number, message: string) {
     super(`${protocol}: ${message} (${code} at offset ${offset})`)
+    this.reason = message
     this.code = code
     this.protocol = protocol
     this.offset = offset

@@ -44,7 +44,7 @@ const roundTrip = test.macro({
     t.is(big[37], 0xee)
     t.deepEqual(ipx.header.encode(value), out, 'a second encode is identical')
   },
-  title: (_provided, _hex, value) => `round trip: ${ipx.describeHeader(value)}`
+  title: (_provided, _hex: string, value: IpxHeader) => `round trip: ${ipx.describeHeader(value)}`
 })
 
 test(roundTrip, SAP_HEX, SAP)
@@ -53,7 +53,7 @@ test(roundTrip, NCP_HEX, NCP)
 const rejects = test.macro({
   exec (t, buf: Buffer, offset: number, code: string, at: number) {
     const err = t.throws(() => ipx.header.decode(buf, offset), { instanceOf: DecodeError })
-    t.is(err?.code, code)
+    t.is(err?.code as string | undefined, code)
     t.is(err?.protocol, 'ipx')
     t.is(err?.offset, at)
   },
@@ -164,7 +164,7 @@ test('property: the peek agrees with the full decoder, and with its length rules
 test('the peek offsets are the layout offsets', t => {
   for (const f of ipx.IPX_HEADER.fields) {
     const key = f.name.replace(/\.(\w)/, (_m, c: string) => c.toUpperCase()) as keyof typeof ipx.IpxOffset
-    t.is(ipx.IpxOffset[key], f.offset, f.name)
+    t.is(ipx.IpxOffset[key] as number, f.offset, f.name)
   }
 })
 
