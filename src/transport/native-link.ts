@@ -1,0 +1,606 @@
+/**
+ * One native link (protocol/tunnel/SPEC.md) between this node and one peer node, independent of the
+ * socket that carries it: frames leave through an attached {@link FrameSink} (UDP: `udp-tunnel.ts`,
+ * TCP: `tcp.ts`) and arrive through {@link NativeLink.handleDatagram}.
+ *
+ * Life of a received frame in {@link NativeLink.handleDatagram} (each step ends in exactly one
+ * counter of {@link NativeLink.counters}; the order is RFC 4303 §3.4.3's: replay check before the
+ * MAC, window update after it):
+ *  1. link not started → `policy`;
+ *  2. `tunnel.decode`: a `DecodeError` at the version byte → `unsupported`, any other → `malformed`;
+ *  3. a hello whose timestamp is later than the last accepted hello starts a new replay window
+ *     (SPEC.md §5) and skips the check; any other frame: `ReplayWindow.check` → `replayed`
+ *     (a duplicate, or older than the window);
+ *  4. keys configured: `tunnel.verify` must say `ok`, else `unauthenticated`;
+ *  5. `ReplayWindow.accept`, sequence statistics (gaps = loss, late arrivals = reordering);
+ *  6. by type: data → `onPacket` (oversize → `oversize`); hello → hello-ack; keepalive →
+ *     keepalive-ack; keepalive-ack → RTT sample; bye → link down; unknown type → `unsupported`.
+ *     Consumed control frames count as delivered.
+ *
+ * Sent frames end in exactly one counter of {@link NativeLink.txCounters}: delivered (handed to the
+ * sink, which accepted it) or a drop (`malformed`, `length_mismatch`, `oversize`, `send_failed` when
+ * no sink is attached, or the sink's own verdict such as `queue_full`).
+ *
+ * Clock assumption: one-way delay is `receivedAtMicros - sentAtMicros`, the receiver's clock minus
+ * the sender's. It is meaningful only when both nodes read the same clock: the lab runs its nodes on
+ * one machine, where every process reads the same system clock (`performance.timeOrigin` is taken
+ * from it at start, then advanced monotonically). Across machines the sample includes the clock
+ * offset. RTT (keepalive echo) uses only the local clock and needs no such assumption (SPEC.md §3).
+ *
+ * Allocation: a received frame allocates only what `tunnel.decode` builds; the delivered IPX packet
+ * is a view into the received buffer and the `meta` object is reused. A sent frame gets its own
+ * buffer (from Node's pool below 4 KiB): reusing one send buffer is NOT safe, because `dgram.send`
+ * to an address string resolves it on `process.nextTick` before the bytes are read, and a TCP
+ * socket keeps the buffer queued until written.
+ */
+import { randomInt } from 'node:crypto'
+import type { RemoteInfo } from 'node:dgram'
+import { DecodeError } from '../../protocol/errors.js'
+import { IPX_HEADER_LENGTH } from '../../protocol/constants.js'
+import { formatNode } from '../../protocol/ipx/address.js'
+import {
+  AUTH_TAG_LENGTH, NATIVE_HEADER_LENGTH, NATIVE_MAGIC, NATIVE_VERSION, NativeOffset, FrameFlag,
+  decode, encode, describeFrame
+} from '../../protocol/tunnel/frame.js'
+import type { NativeFrame, NativeHeader } from '../../protocol/tunnel/frame.js'
+import {
+  ByeReason, Capability, CLASS_DIGEST_LENGTH, LinkMode, MessageType,
+  decodeBye, decodeEcho, decodeHello, encodeBye, encodeEcho, encodeHello
+} from '../../protocol/tunnel/messages.js'
+import type { HelloBody } from '../../protocol/tunnel/messages.js'
+import { MICROS_PER_SECOND } from '../../protocol/tunnel/timestamp.js'
+import { MIN_KEY_LENGTH, ReplayWindow, sign, verify } from '../../protocol/tunnel/auth.js'
+import { ConfigError } from '../errors.js'
+import type { Logger } from '../log.js'
+import { Counters, DropReason } from './counters.js'
+import { parseListenAddress } from './serve.js'
+
+/** Where a link's frames go: returns undefined when the transport took the frame, else why not. */
+export type FrameSink = (frame: Buffer) => DropReason | undefined
+
+/** What {@link NativeLinkOptions.onPacket} is told with each delivered IPX packet. */
+export interface PacketMeta {
+  /** Header offset 8: the sender's QoS class. */
+  trafficClass: number
+  /** Header offset 16: the sender's per-link sequence (u32). */
+  sequence: number
+  /** Header offsets 20-27: the sender's clock at send, µs since the epoch. */
+  sentAtMicros: number
+  /** This node's clock when the frame was handled, µs since the epoch. */
+  receivedAtMicros: number
+}
+
+/** Why the link went up or down. */
+export type LinkChangeReason = 'hello' | 'hello-ack' | 'timeout' | 'bye' | 'detached' | 'stopped'
+
+/** Injectable timers (default: the global ones, unref'd so that a link never keeps a process alive). */
+export interface LinkTimers {
+  setInterval: (fn: () => void, ms: number) => unknown
+  clearInterval: (handle: unknown) => void
+}
+
+/** Options of {@link NativeLink}. */
+export interface NativeLinkOptions {
+  /** This node's id (u48), sent in every header (SPEC.md §2, offset 10). */
+  node: number
+  /** The peer's address: `host:port` text or an object. UDP sends there; a TCP dialer connects there. */
+  peer: string | { host: string, port: number }
+  /** Pre-shared keys by key id (each ≥ 16 bytes, SPEC.md §4). When set, only verified frames are accepted. */
+  keys?: ReadonlyMap<number, Buffer>
+  /** The key id to sign with (default: the smallest configured). */
+  sendKeyId?: number
+  /** Hello retransmission while the link is down, ms (default 1000). */
+  helloIntervalMs?: number
+  /** Keepalive after this long without sending anything, ms (default 1000). */
+  keepaliveIntervalMs?: number
+  /** Down after this long without an accepted frame, ms (default 3 × keepalive, SPEC.md §3). */
+  deadIntervalMs?: number
+  /** Largest IPX packet sent or accepted, bytes (default 1424, DOSBox IPXBUFFERSIZE; SPEC.md §3 hello). */
+  maxPacket?: number
+  /** This node's IPX network number, announced in hello (default 0). */
+  network?: number
+  /** {@link LinkMode}, announced in hello (default bridge). */
+  mode?: number
+  /** Extra {@link Capability} bits to announce (Echo, Auth and Qos are set by the link). */
+  capabilities?: number
+  /** First sequence number (default random). */
+  initialSequence?: number
+  /** Replay bitmap size in bits (default 1024: a 992-frame window). */
+  replayBits?: number
+  /** How many one-way delay samples to keep (default 1024, a ring). */
+  delaySamples?: number
+  /** Delivered IPX packets. `ipx` is a view into the received buffer and `meta` is reused: copy what you keep. Must not throw. */
+  onPacket: (ipx: Buffer, meta: Readonly<PacketMeta>) => void
+  /** Told on every up/down transition. */
+  onStateChange?: (up: boolean, reason: LinkChangeReason) => void
+  /** The transport, if known at construction; see {@link NativeLink.attach}. */
+  send?: FrameSink
+  /** Clock: µs since the Unix epoch (default `performance.timeOrigin + performance.now()`). */
+  now?: () => number
+  /** Timers (default global, unref'd). */
+  timers?: LinkTimers
+  /** Link events at info, per-frame lines at debug. */
+  logger?: Logger
+}
+
+/** Running summary of a series of samples, µs. */
+export interface SampleSummary {
+  count: number
+  min: number
+  max: number
+  sum: number
+  last: number
+}
+
+/** Per-link receive and send statistics. Receive figures come from the peer's sequence numbers. */
+export interface LinkStats {
+  /** Frames accepted (all types). */
+  received: number
+  /** Data frames delivered. */
+  dataReceived: number
+  /** Sequence numbers skipped and not (yet) filled by a late frame. */
+  lost: number
+  /** Frames that arrived after a higher sequence (and were accepted). */
+  reordered: number
+  /** Frames whose sequence was already seen. */
+  duplicates: number
+  /** Frames too far behind the highest sequence to tell (dropped as replayed). */
+  tooOld: number
+  /** `verify` outcomes other than ok, with keys configured. */
+  unsigned: number
+  unknownKey: number
+  badTag: number
+  /** Times a newer hello from the peer started a new window (peer restarts). */
+  windowResets: number
+  /** Frames sent (all types) and data frames among them. */
+  sent: number
+  dataSent: number
+  /** One-way delay of data frames (see the clock assumption in the module comment). */
+  delay: SampleSummary
+  /** Round trip of keepalive echoes. */
+  rtt: SampleSummary
+}
+
+/** Defaults (SPEC.md §3: a peer silent for 3 keepalive intervals is gone). */
+export const DEFAULT_HELLO_INTERVAL_MS = 1000
+export const DEFAULT_KEEPALIVE_INTERVAL_MS = 1000
+export const DEAD_INTERVAL_FACTOR = 3
+/** DOSBox's IPXBUFFERSIZE ([074] include/ipx.h:107), the hello's default maxPacket (SPEC.md §3). */
+export const DEFAULT_MAX_PACKET = 1424
+/** The largest IPX packet a signed data frame can carry: 65535 − 28 − 16 (SPEC.md §2). */
+export const MAX_NATIVE_PACKET = 0xffff - NATIVE_HEADER_LENGTH - AUTH_TAG_LENGTH
+
+function defaultNow (): number {
+  return Math.floor((performance.timeOrigin + performance.now()) * 1000)
+}
+
+const DEFAULT_TIMERS: LinkTimers = {
+  setInterval: (fn, ms) => {
+    const t = setInterval(fn, ms)
+    t.unref()
+    return t
+  },
+  clearInterval: (h) => { clearInterval(h as NodeJS.Timeout) }
+}
+
+function summary (): SampleSummary {
+  return { count: 0, min: Infinity, max: -Infinity, sum: 0, last: 0 }
+}
+
+function record (s: SampleSummary, v: number): void {
+  s.count++
+  s.sum += v
+  s.last = v
+  if (v < s.min) s.min = v
+  if (v > s.max) s.max = v
+}
+
+function positiveMs (field: string, v: number | undefined, fallback: number): number {
+  const x = v ?? fallback
+  if (!(Number.isFinite(x) && x > 0)) throw new ConfigError(field, `must be a positive number of ms, got ${x}`)
+  return x
+}
+
+/** A native link to one peer. Socket-free: attach a {@link FrameSink}, feed received frames. */
+export class NativeLink {
+  /** Received frames: each ends in exactly one of these. */
+  readonly counters = new Counters()
+  /** Frames this link tried to send: each ends in exactly one of these. */
+  readonly txCounters = new Counters()
+  readonly stats: LinkStats
+  /** The peer's address. */
+  readonly peer: { readonly host: string, readonly port: number }
+  /** This node's id. */
+  readonly node: number
+  readonly #o: NativeLinkOptions
+  readonly #keys: ReadonlyMap<number, Buffer> | undefined
+  readonly #signKeyId: number
+  readonly #signKey: Buffer | undefined
+  readonly #helloMs: number
+  readonly #keepaliveMs: number
+  readonly #deadMs: number
+  readonly #maxPacket: number
+  readonly #now: () => number
+  readonly #timers: LinkTimers
+  readonly #log: Logger | undefined
+  readonly #debug: boolean
+  readonly #window: ReplayWindow
+  readonly #helloBody: Buffer
+  readonly #delays: Float64Array
+  #delayNext = 0
+  readonly #meta: PacketMeta = { trafficClass: 0, sequence: 0, sentAtMicros: 0, receivedAtMicros: 0 }
+  readonly #txHeader: NativeHeader
+  readonly #txFrame: NativeFrame
+  #sink: FrameSink | undefined
+  #seq: number
+  #timer: unknown
+  #running = false
+  #up = false
+  /** ms, own clock: last accepted frame, last frame sent, last hello sent. */
+  #lastHeardMs = 0
+  #lastSentMs = -Infinity
+  #lastHelloMs = -Infinity
+  /** µs: timestamp of the last accepted hello (a replayed older hello cannot reset the window). */
+  #lastHelloTs = -1
+  #peerNode: number | undefined
+  #peerHello: HelloBody | undefined
+
+  /** Throws {@link ConfigError} for a bad address, key or interval. */
+  constructor (options: NativeLinkOptions) {
+    this.#o = options
+    if (!(Number.isSafeInteger(options.node) && options.node >= 0 && options.node <= 0xffffffffffff)) {
+      throw new ConfigError('node', `node id must be a u48, got ${options.node}`)
+    }
+    this.node = options.node
+    this.peer = typeof options.peer === 'string' ? parseListenAddress(options.peer, 'peer') : { host: options.peer.host, port: options.peer.port }
+    const keys = options.keys
+    if (keys !== undefined && keys.size > 0) {
+      for (const [id, key] of keys) {
+        if (!(Number.isInteger(id) && id >= 0 && id <= 0xff)) throw new ConfigError('keys', `key id must be a u8, got ${id}`)
+        // RFC 2104 §3: keys shorter than the hash output are discouraged; SPEC.md §4 floors at 16.
+        if (key.length < MIN_KEY_LENGTH) throw new ConfigError('keys', `key ${id} has ${key.length} bytes, fewer than ${MIN_KEY_LENGTH}`)
+      }
+      this.#keys = keys
+      this.#signKeyId = options.sendKeyId ?? Math.min(...keys.keys())
+      this.#signKey = keys.get(this.#signKeyId)
+      if (this.#signKey === undefined) throw new ConfigError('sendKeyId', `no key with id ${this.#signKeyId}`)
+    } else {
+      this.#keys = undefined
+      this.#signKeyId = 0
+      this.#signKey = undefined
+    }
+    this.#helloMs = positiveMs('helloIntervalMs', options.helloIntervalMs, DEFAULT_HELLO_INTERVAL_MS)
+    this.#keepaliveMs = positiveMs('keepaliveIntervalMs', options.keepaliveIntervalMs, DEFAULT_KEEPALIVE_INTERVAL_MS)
+    this.#deadMs = positiveMs('deadIntervalMs', options.deadIntervalMs, DEAD_INTERVAL_FACTOR * this.#keepaliveMs)
+    this.#maxPacket = options.maxPacket ?? DEFAULT_MAX_PACKET
+    if (!(Number.isInteger(this.#maxPacket) && this.#maxPacket >= IPX_HEADER_LENGTH && this.#maxPacket <= MAX_NATIVE_PACKET)) {
+      throw new ConfigError('maxPacket', `must be ${IPX_HEADER_LENGTH}..${MAX_NATIVE_PACKET}, got ${this.#maxPacket}`)
+    }
+    this.#now = options.now ?? defaultNow
+    this.#timers = options.timers ?? DEFAULT_TIMERS
+    this.#log = options.logger?.child({ component: 'transport/native-link', peer: `${this.peer.host}:${this.peer.port}` })
+    this.#debug = this.#log?.isDebugEnabled() ?? false
+    this.#window = new ReplayWindow(options.replayBits)
+    this.#delays = new Float64Array(options.delaySamples ?? 1024)
+    this.#seq = (options.initialSequence ?? randomInt(0, 0x100000000)) >>> 0
+    this.#sink = options.send
+    this.stats = {
+      received: 0, dataReceived: 0, lost: 0, reordered: 0, duplicates: 0, tooOld: 0,
+      unsigned: 0, unknownKey: 0, badTag: 0, windowResets: 0, sent: 0, dataSent: 0,
+      delay: summary(), rtt: summary()
+    }
+    this.#helloBody = encodeHello({
+      network: options.network ?? 0,
+      mode: options.mode ?? LinkMode.Bridge,
+      reserved: 0,
+      capabilities: (options.capabilities ?? 0) | Capability.Echo | Capability.Qos | (this.#signKey !== undefined ? Capability.Auth : 0),
+      // The hello announces whole seconds (SPEC.md §3); sub-second lab intervals round up to 1.
+      keepaliveInterval: Math.min(0xffff, Math.ceil(this.#keepaliveMs / 1000)),
+      maxPacket: this.#maxPacket,
+      classDigest: Buffer.alloc(CLASS_DIGEST_LENGTH)
+    })
+    this.#txHeader = {
+      magic: NATIVE_MAGIC, length: NATIVE_HEADER_LENGTH, version: NATIVE_VERSION, type: 0, flags: 0,
+      headerLength: NATIVE_HEADER_LENGTH, trafficClass: 0, keyId: 0, node: this.node, sequence: 0,
+      timestamp: { seconds: 0, micros: 0 }
+    }
+    this.#txFrame = { header: this.#txHeader, options: Buffer.alloc(0), payload: Buffer.alloc(0), tag: undefined }
+  }
+
+  /** True while the peer is considered alive (a hello or hello-ack seen, no dead interval since). */
+  get up (): boolean {
+    return this.#up
+  }
+
+  /** True between {@link start} and {@link stop}. */
+  get running (): boolean {
+    return this.#running
+  }
+
+  /** The peer's node id, once a frame was accepted from it. */
+  get peerNode (): number | undefined {
+    return this.#peerNode
+  }
+
+  /** The peer's last hello or hello-ack body (copied), once one was accepted. */
+  get peerHello (): HelloBody | undefined {
+    return this.#peerHello
+  }
+
+  /** Whether a transport is attached. */
+  get attached (): boolean {
+    return this.#sink !== undefined
+  }
+
+  /** The tick period of the link's one timer: a quarter of the shortest interval, at least 5 ms. */
+  get tickMs (): number {
+    return Math.max(5, Math.min(this.#helloMs, this.#keepaliveMs, this.#deadMs) / 4)
+  }
+
+  /** The last up-to-`delaySamples` one-way delay samples of data frames, oldest first, µs. */
+  delaySamples (): number[] {
+    const n = Math.min(this.stats.delay.count, this.#delays.length)
+    const out = new Array<number>(n)
+    const start = this.stats.delay.count > this.#delays.length ? this.#delayNext : 0
+    for (let i = 0; i < n; i++) out[i] = this.#delays[(start + i) % this.#delays.length]!
+    return out
+  }
+
+  /**
+   * Sets (or, with undefined, removes) the transport. A new transport on a started link gets a
+   * hello at once (a new path re-announces the link; it also lets a restarted peer reset its replay
+   * window, SPEC.md §5). Removing it takes the link down (`detached`).
+   */
+  attach (sink: FrameSink | undefined): void {
+    this.#sink = sink
+    if (sink === undefined) {
+      this.#setUp(false, 'detached')
+      return
+    }
+    if (this.#running) this.#sendHello(this.#nowMs())
+  }
+
+  /** Starts the timer and, with a transport attached, sends the first hello. */
+  start (): void {
+    if (this.#running) return
+    this.#running = true
+    this.#lastHeardMs = this.#nowMs()
+    this.#timer = this.#timers.setInterval(() => { this.tick() }, this.tickMs)
+    if (this.#sink !== undefined) this.#sendHello(this.#nowMs())
+  }
+
+  /** Sends bye (when a transport is attached), stops the timer, and takes the link down. Idempotent. */
+  stop (reason: number = ByeReason.Shutdown): void {
+    if (!this.#running) return
+    if (this.#sink !== undefined) this.#sendControl(MessageType.Bye, encodeBye({ reason }))
+    this.#running = false
+    this.#timers.clearInterval(this.#timer)
+    this.#timer = undefined
+    this.#setUp(false, 'stopped')
+  }
+
+  /**
+   * The periodic work, called by the link's timer (or by a test with an injected clock): down after
+   * the dead interval; hello every hello interval while down; keepalive after a keepalive interval
+   * without sending anything while up.
+   */
+  tick (): void {
+    if (!this.#running) return
+    const now = this.#nowMs()
+    if (this.#up && now - this.#lastHeardMs >= this.#deadMs) this.#setUp(false, 'timeout')
+    if (this.#sink === undefined) return
+    if (!this.#up) {
+      if (now - this.#lastHelloMs >= this.#helloMs) this.#sendHello(now)
+    } else if (now - this.#lastSentMs >= this.#keepaliveMs) {
+      this.#sendControl(MessageType.Keepalive, EMPTY)
+    }
+  }
+
+  /**
+   * Sends one IPX packet (30-byte header and data, its length field equal to its size) as a data
+   * frame of `trafficClass`. Returns undefined when the transport took it, else the drop reason
+   * (also counted in {@link txCounters}).
+   */
+  send (ipx: Buffer, trafficClass = 0): DropReason | undefined {
+    const c = this.txCounters
+    const size = ipx.length
+    c.receive(size)
+    let reason: DropReason | undefined
+    if (size < IPX_HEADER_LENGTH) reason = DropReason.Malformed
+    else {
+      // SPEC.md §3: a data body is exactly one IPX packet, its length field equal to the body size.
+      const ipxLength = (ipx[2]! << 8) | ipx[3]!
+      if (ipxLength < IPX_HEADER_LENGTH) reason = DropReason.Malformed
+      else if (ipxLength !== size) reason = DropReason.LengthMismatch
+      else if (size > this.#maxPacket) reason = DropReason.Oversize
+      else if (this.#sink === undefined || !this.#running) reason = DropReason.SendFailed
+    }
+    if (reason !== undefined) {
+      c.drop(reason)
+      return reason
+    }
+    const frame = this.#encode(MessageType.Data, ipx, trafficClass & 0xff)
+    reason = this.#sink!(frame)
+    if (reason !== undefined) {
+      c.drop(reason)
+      return reason
+    }
+    c.deliver(size)
+    this.stats.sent++
+    this.stats.dataSent++
+    this.#lastSentMs = this.#nowMs()
+    return undefined
+  }
+
+  /**
+   * Handles one received native frame (a whole UDP datagram, or one frame a TCP deframer yielded).
+   * Returns undefined when accepted (delivered or consumed), else the drop reason, also counted in
+   * {@link counters}; the signature fits `DosboxServer`'s `onOther`. Never throws.
+   */
+  handleDatagram (buf: Buffer, _rinfo?: RemoteInfo): DropReason | undefined {
+    const size = buf.length
+    this.counters.receive(size)
+    if (!this.#running) return this.#drop(DropReason.Policy, 'link not started')
+    const receivedAt = this.#now()
+    let frame: NativeFrame
+    try {
+      frame = decode(buf)
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err
+      // SPEC.md §7: a version other than 1 is IPX_ERR_BAD_VALUE at offset 4 → unsupported, not malformed.
+      const version = err.code === 'IPX_ERR_BAD_VALUE' && err.offset === NativeOffset.version
+      return this.#drop(version ? DropReason.Unsupported : DropReason.Malformed, err.code)
+    }
+    const h = frame.header
+    const seq = h.sequence
+    const sentAt = h.timestamp.seconds * MICROS_PER_SECOND + h.timestamp.micros
+    const st = this.stats
+    // SPEC.md §5: only a hello later than the last accepted one may start a new window.
+    const fresh = h.type === MessageType.Hello && sentAt > this.#lastHelloTs
+    if (!fresh) {
+      const r = this.#window.check(seq)
+      if (r !== 'ok') {
+        if (r === 'replayed') st.duplicates++
+        else st.tooOld++
+        return this.#drop(DropReason.Replayed, r, frame)
+      }
+    }
+    if (this.#keys !== undefined) {
+      const v = verify(buf, this.#keys)
+      if (v !== 'ok') {
+        if (v === 'unsigned') st.unsigned++
+        else if (v === 'unknown_key') st.unknownKey++
+        else st.badTag++
+        return this.#drop(DropReason.Unauthenticated, v, frame)
+      }
+    }
+    if (fresh) {
+      if (this.#lastHelloTs >= 0) st.windowResets++
+      this.#window.reset()
+      this.#lastHelloTs = sentAt
+    }
+    // Sequence statistics before the window moves: a frame ahead of the top skips (ahead − 1)
+    // sequence numbers, counted lost; one behind it (new, or check would have refused it) fills one
+    // of those gaps, so it counts reordered and un-counts one loss (RFC 3550 A.3's expected − received idea).
+    const top = this.#window.highest
+    if (top !== undefined) {
+      const ahead = (seq - top) >>> 0
+      if (ahead < 0x80000000) st.lost += ahead - 1
+      else {
+        st.reordered++
+        if (st.lost > 0) st.lost--
+      }
+    }
+    this.#window.accept(seq)
+    st.received++
+    this.#lastHeardMs = receivedAt / 1000
+    this.#peerNode = h.node
+    switch (h.type) {
+      case MessageType.Data: {
+        if (frame.payload.length > this.#maxPacket) return this.#drop(DropReason.Oversize, 'data', frame)
+        const delay = receivedAt - sentAt
+        record(st.delay, delay)
+        this.#delays[this.#delayNext] = delay
+        this.#delayNext = (this.#delayNext + 1) % this.#delays.length
+        st.dataReceived++
+        const m = this.#meta
+        m.trafficClass = h.trafficClass
+        m.sequence = seq
+        m.sentAtMicros = sentAt
+        m.receivedAtMicros = receivedAt
+        this.counters.deliver(size)
+        if (this.#debug) this.#log?.debug('rx', { frame: describeFrame(frame) })
+        this.#o.onPacket(frame.payload, m)
+        return undefined
+      }
+      case MessageType.Hello:
+      case MessageType.HelloAck: {
+        const body = decodeHello(frame.payload)
+        this.#peerHello = { ...body, classDigest: Buffer.from(body.classDigest) }
+        if (h.type === MessageType.Hello) this.#sendControl(MessageType.HelloAck, this.#helloBody)
+        this.#setUp(true, h.type === MessageType.Hello ? 'hello' : 'hello-ack')
+        break
+      }
+      case MessageType.Keepalive:
+        this.#sendControl(MessageType.KeepaliveAck, encodeEcho({ echoSequence: seq, echoTimestamp: { seconds: h.timestamp.seconds, micros: h.timestamp.micros } }))
+        break
+      case MessageType.KeepaliveAck: {
+        const echo = decodeEcho(frame.payload)
+        record(st.rtt, receivedAt - (echo.echoTimestamp.seconds * MICROS_PER_SECOND + echo.echoTimestamp.micros))
+        break
+      }
+      case MessageType.Bye: {
+        const { reason } = decodeBye(frame.payload)
+        this.#log?.info('peer said bye', { reason })
+        this.#setUp(false, 'bye')
+        break
+      }
+      default:
+        return this.#drop(DropReason.Unsupported, 'unknown type', frame)
+    }
+    this.counters.deliver(size)
+    if (this.#debug) this.#log?.debug('rx', { frame: describeFrame(frame) })
+    return undefined
+  }
+
+  #drop (reason: DropReason, detail: string, frame?: NativeFrame): DropReason {
+    this.counters.drop(reason)
+    if (this.#debug) this.#log?.debug('drop', { reason, detail, ...(frame !== undefined ? { frame: describeFrame(frame) } : {}) })
+    return reason
+  }
+
+  #nowMs (): number {
+    return this.#now() / 1000
+  }
+
+  #setUp (up: boolean, reason: LinkChangeReason): void {
+    if (this.#up === up) return
+    this.#up = up
+    this.#log?.info(up ? 'link up' : 'link down', { reason, ...(this.#peerNode !== undefined ? { peerNode: formatNode(this.#peerNode) } : {}) })
+    this.#o.onStateChange?.(up, reason)
+  }
+
+  /** Encodes (then signs, SPEC.md §4: sign after encode) one frame into a buffer of its own. */
+  #encode (type: number, payload: Buffer, trafficClass: number): Buffer {
+    const h = this.#txHeader
+    const auth = this.#signKey !== undefined
+    h.type = type
+    h.flags = auth ? FrameFlag.Authenticated : 0
+    h.keyId = auth ? this.#signKeyId : 0
+    h.trafficClass = trafficClass
+    h.sequence = this.#seq
+    this.#seq = (this.#seq + 1) >>> 0
+    const us = Math.floor(this.#now())
+    const seconds = Math.floor(us / MICROS_PER_SECOND)
+    h.timestamp.seconds = seconds >>> 0
+    h.timestamp.micros = us - seconds * MICROS_PER_SECOND
+    h.length = NATIVE_HEADER_LENGTH + payload.length + (auth ? AUTH_TAG_LENGTH : 0)
+    this.#txFrame.payload = payload
+    const out = encode(this.#txFrame, Buffer.allocUnsafe(h.length))
+    if (auth) sign(out, this.#signKey!)
+    return out
+  }
+
+  #sendHello (nowMs: number): void {
+    this.#lastHelloMs = nowMs
+    this.#sendControl(MessageType.Hello, this.#helloBody)
+  }
+
+  /** Sends a control frame through the sink, counted in txCounters like data. */
+  #sendControl (type: number, body: Buffer): void {
+    const sink = this.#sink
+    if (sink === undefined) return
+    const frame = this.#encode(type, body, 0)
+    this.txCounters.receive(body.length)
+    const reason = sink(frame)
+    if (reason !== undefined) {
+      this.txCounters.drop(reason)
+      return
+    }
+    this.txCounters.deliver(body.length)
+    this.stats.sent++
+    this.#lastSentMs = this.#nowMs()
+  }
+}
+
+const EMPTY = Buffer.alloc(0)

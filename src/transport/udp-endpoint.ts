@@ -1,0 +1,174 @@
+/**
+ * A UDP socket for the data plane (2644) and for RFC 1234 peers: bind/close lifecycle through
+ * `dgram-as-promised`, receive through the socket's `'message'` event (every datagram, none lost
+ * between two `recv()` calls), fire-and-forget sends, and the timers of whoever owns the socket, so
+ * that `stop()` leaves nothing running.
+ *
+ * Errors: `EADDRINUSE` and `EACCES` fail {@link UdpEndpoint.start} with a {@link TransportError}
+ * (style guide §5.3: fatal at bind); later socket errors are warnings, counted in `stats`.
+ */
+import DgramAsPromised from 'dgram-as-promised'
+import type { SocketAsPromised } from 'dgram-as-promised'
+import { isIP } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import type { RemoteInfo } from 'node:dgram'
+import { TransportError } from '../errors.js'
+import type { Logger } from '../log.js'
+
+/**
+ * Default kernel buffer sizes: 4 MiB each. Rationale: a burst of tens of thousands of small
+ * datagrams arrives faster than one event-loop turn drains it; Linux's default `rmem_default` is
+ * 208 KiB (about 250 queued datagrams at skb truesize), far too little. Linux caps the request at
+ * `net.core.rmem_max`/`wmem_max` (and doubles it for bookkeeping, socket(7) SO_RCVBUF).
+ */
+export const DEFAULT_SOCKET_BUFFER_SIZE = 4 * 1024 * 1024
+
+/** What {@link UdpEndpoint} is given. */
+export interface UdpEndpointOptions {
+  /** Address to bind: `127.0.0.1`, `0.0.0.0`, `::1`, `::`. An address containing `:` selects udp6. */
+  host: string
+  /** Port to bind; 0 picks an ephemeral port. */
+  port: number
+  /** Called for every datagram, synchronously from the `'message'` event. Must not throw. */
+  onMessage: (datagram: Buffer, rinfo: RemoteInfo) => void
+  /** Requested SO_RCVBUF in bytes (default {@link DEFAULT_SOCKET_BUFFER_SIZE}). */
+  recvBufferSize?: number
+  /** Requested SO_SNDBUF in bytes (default {@link DEFAULT_SOCKET_BUFFER_SIZE}). */
+  sendBufferSize?: number
+  /** For udp6: refuse IPv4-mapped traffic (default false: a `::` socket also serves IPv4). */
+  ipv6Only?: boolean
+  /** Where warnings go. */
+  logger?: Logger
+}
+
+/** Socket-level counts that are not per-datagram verdicts (those live in `Counters`). */
+export interface UdpEndpointStats {
+  /** Datagrams handed to the socket. */
+  sent: number
+  /**
+   * `'error'` events after start: failed sends among them, since {@link UdpEndpoint.send} passes no
+   * callback and Node then reports send errors as `'error'` (Node dgram docs, `socket.send`).
+   * Warnings, never fatal (style guide §5.3).
+   */
+  errors: number
+}
+
+/** Maps a bind error to the project's {@link TransportError}. */
+export function bindError (err: unknown, host: string, port: number): TransportError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  if (code === 'EADDRINUSE') return new TransportError('IPX_ERR_ADDR_IN_USE', `udp ${host}:${port} is already in use`, { cause: err })
+  if (code === 'EACCES' || code === 'EPERM') return new TransportError('IPX_ERR_ACCESS', `no permission to bind udp ${host}:${port} (ports below 1024 need privileges)`, { cause: err })
+  return new TransportError('IPX_ERR_SOCKET', `cannot bind udp ${host}:${port}: ${code ?? String(err)}`, { cause: err })
+}
+
+/** A bound UDP socket with an owned set of timers. */
+export class UdpEndpoint {
+  readonly stats: UdpEndpointStats = { sent: 0, errors: 0 }
+  readonly #options: UdpEndpointOptions
+  #socket: SocketAsPromised | undefined
+  #address: AddressInfo | undefined
+  readonly #timers = new Set<NodeJS.Timeout>()
+  #stopping: Promise<void> | undefined
+
+  constructor (options: UdpEndpointOptions) {
+    this.#options = options
+  }
+
+  /** True between a successful {@link start} and {@link stop}. */
+  get running (): boolean {
+    return this.#socket !== undefined && this.#stopping === undefined
+  }
+
+  /**
+   * Binds the socket. Rejects with {@link TransportError} `IPX_ERR_ADDR_IN_USE` or `IPX_ERR_ACCESS`
+   * when the port is taken or privileged, `IPX_ERR_SOCKET` otherwise (e.g. an unknown address).
+   */
+  async start (): Promise<AddressInfo> {
+    if (this.#socket !== undefined) throw new TransportError('IPX_ERR_SOCKET', 'endpoint already started')
+    const { host, port } = this.#options
+    const family = isIP(host)
+    if (family === 0) throw new TransportError('IPX_ERR_SOCKET', `not an IP address: ${host}`)
+    const type = family === 6 ? 'udp6' : 'udp4'
+    const socket = DgramAsPromised.createSocket({ type, ipv6Only: this.#options.ipv6Only === true })
+    try {
+      this.#address = await socket.bind({ address: host, port, exclusive: true })
+    } catch (err) {
+      socket.destroy()
+      throw bindError(err, host, port)
+    }
+    const raw = socket.socket
+    try {
+      raw.setRecvBufferSize(this.#options.recvBufferSize ?? DEFAULT_SOCKET_BUFFER_SIZE)
+      raw.setSendBufferSize(this.#options.sendBufferSize ?? DEFAULT_SOCKET_BUFFER_SIZE)
+    } catch (err) {
+      this.#options.logger?.warn('could not size socket buffers', { error: String(err) })
+    }
+    raw.on('message', this.#options.onMessage)
+    raw.on('error', (err: NodeJS.ErrnoException) => {
+      this.stats.errors++
+      this.#options.logger?.warn('socket error', { code: err.code })
+    })
+    this.#socket = socket
+    return this.#address
+  }
+
+  /** The bound address. Throws `IPX_ERR_CLOSED` before start. */
+  address (): AddressInfo {
+    if (this.#address === undefined) throw new TransportError('IPX_ERR_CLOSED', 'endpoint not started')
+    return this.#address
+  }
+
+  /** The socket's effective receive buffer in bytes (as the kernel reports it). */
+  recvBufferSize (): number {
+    return this.#socket?.socket.getRecvBufferSize() ?? 0
+  }
+
+  /**
+   * Sends one datagram, fire and forget: failures are counted in `stats.errors`, never thrown.
+   * Returns false (and sends nothing) when the endpoint is not running. No callback is passed on
+   * purpose: Node then tries a synchronous `uv_udp_try_send` first instead of queueing a request
+   * with a completion callback (node `lib/dgram.js` `doSend`, `src/udp_wrap.cc`), which the relay
+   * benchmark shows as the largest per-datagram cost.
+   */
+  send (datagram: Uint8Array, port: number, address: string): boolean {
+    const socket = this.#socket
+    if (socket === undefined || this.#stopping !== undefined) return false
+    this.stats.sent++
+    socket.socket.send(datagram, port, address)
+    return true
+  }
+
+  /** Sends and resolves when the kernel took it (tests and control paths, not the hot path). */
+  async sendAsync (datagram: Uint8Array, port: number, address: string): Promise<void> {
+    const socket = this.#socket
+    if (socket === undefined || this.#stopping !== undefined) throw new TransportError('IPX_ERR_CLOSED', 'endpoint not running')
+    this.stats.sent++
+    await socket.send(datagram, port, address)
+  }
+
+  /** An interval owned by this endpoint: cleared by {@link stop} or by calling the returned function. */
+  every (ms: number, fn: () => void): () => void {
+    const timer = setInterval(fn, ms)
+    timer.unref()
+    this.#timers.add(timer)
+    return () => {
+      clearInterval(timer)
+      this.#timers.delete(timer)
+    }
+  }
+
+  /** Clears every timer and closes the socket. Idempotent. */
+  async stop (): Promise<void> {
+    if (this.#stopping !== undefined) return await this.#stopping
+    for (const t of this.#timers) clearInterval(t)
+    this.#timers.clear()
+    const socket = this.#socket
+    if (socket === undefined) return
+    this.#stopping = (async () => {
+      socket.socket.removeListener('message', this.#options.onMessage)
+      await socket.close()
+      socket.destroy()
+    })()
+    await this.#stopping
+  }
+}
