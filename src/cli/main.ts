@@ -8,6 +8,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { runDecode } from './decode.js'
+import { runNode } from './node.js'
 import { ConfigError, CaptureError, TransportError } from '../errors.js'
 
 /** Where a command writes. */
@@ -26,6 +27,14 @@ export const Exit = {
   Usage: 2
 } as const
 
+function parseCount (name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value)
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} is an integer of at least ${min}.`)
+    return n
+  }
+}
+
 function parsePort (value: string, previous: number[] = []): number[] {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('a UDP port is an integer from 1 to 65535.')
@@ -43,6 +52,8 @@ export function buildProgram (io: Io, status: { code: number }): Command {
       writeErr: s => { io.stderr.write(s) }
     })
     .showHelpAfterError('(ipxlab --help lists the commands)')
+    // Before the subcommands are added: they copy this setting when created.
+    .exitOverride()
 
   program.command('decode')
     .description('print one line (or one JSON object) per IPX frame of pcap/pcapng captures')
@@ -52,6 +63,17 @@ export function buildProgram (io: Io, status: { code: number }): Command {
     .option('--verify-checksum', 'check IPX checksums that are not FFFF')
     .action(async (captures: string[], opts: { json?: boolean, udpPort: number[], verifyChecksum?: boolean }) => {
       status.code = await runDecode(captures, { json: opts.json === true, udpPorts: opts.udpPort, verifyChecksum: opts.verifyChecksum === true }, io)
+    })
+
+  program.command('node')
+    .description('run a node on UDP 2644: a DOSBox IPXNET server (DOSBox-exact, with spoofing, length and rate protections)')
+    .option('--listen <addr:port>', 'where to listen', '0.0.0.0:2644')
+    .option('--max-clients <n>', 'bound on registered clients (DOSBox has 16)', parseCount('--max-clients', 1))
+    .option('--idle-timeout <seconds>', 'forget a client silent this long (default 600)', parseCount('--idle-timeout', 1))
+    .option('--keepalive <seconds>', 'ping each client this often to keep NAT mappings open (default off)', parseCount('--keepalive', 1))
+    .option('--log-level <level>', 'error, warn, info or debug (debug names every drop)', 'info')
+    .action(async (opts: { listen: string, maxClients?: number, idleTimeout?: number, keepalive?: number, logLevel: string }) => {
+      status.code = await runNode(opts, io)
     })
 
   program.command('lab')
@@ -69,7 +91,6 @@ export function buildProgram (io: Io, status: { code: number }): Command {
 export async function main (argv: readonly string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const status = { code: Exit.Ok as number }
   const program = buildProgram(io, status)
-  program.exitOverride()
   try {
     await program.parseAsync([...argv], { from: 'user' })
     return status.code
