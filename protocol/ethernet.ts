@@ -248,10 +248,10 @@ export function decodeLlcPayload (buf: Buffer, start: number, end: number, optio
   if (end - ipxOffset < IPX_HEADER_LENGTH) {
     throw new DecodeError('ethernet', 'IPX_ERR_BAD_FRAME', ipxOffset, `802.3 payload leaves ${end - ipxOffset} bytes for the 30-byte IPX header`)
   }
-  // The view ends at the payload end, so the IPX length rules (protocol/ipx) apply against it.
-  const view = end === buf.length ? buf : buf.subarray(0, end)
-  const ipx = ipxPacket.decode(view, ipxOffset, options)
-  const result: LlcPayload = { framing, ipxOffset, ipx, slack: buf.subarray(ipxOffset + ipx.header.length, end) }
+  // The IPX length rules (protocol/ipx) apply against the 802.3 payload end, not the buffer end.
+  const ipx = ipxPacket.decode(buf, ipxOffset, options, end)
+  const slackStart = ipxOffset + ipx.header.length
+  const result: LlcPayload = { framing, ipxOffset, ipx, slack: slackStart === end ? EMPTY : buf.subarray(slackStart, end) }
   if (llc !== undefined) result.llc = llc
   if (snap !== undefined) result.snap = snap
   return result
@@ -264,6 +264,9 @@ export function decodeLlcPayload (buf: Buffer, start: number, end: number, optio
  * all zero; everything else is trailer. Wireshark may also guess that the last 4 trailer bytes of a
  * frame of 64+ bytes are an FCS; pcap captures on Linux carry none, so no FCS is assumed here.
  */
+/** One shared empty buffer for absent padding, trailer and slack: no allocation per frame. */
+const EMPTY: Buffer = Buffer.alloc(0)
+
 function splitTrailer (buf: Buffer, frameStart: number, payloadEnd: number): { padding: Buffer, trailer: Buffer } {
   const frameLength = buf.length - frameStart
   const before = payloadEnd - frameStart
@@ -274,7 +277,11 @@ function splitTrailer (buf: Buffer, frameStart: number, payloadEnd: number): { p
       if (buf[i] !== 0) { padLength = 0; break }
     }
   }
-  return { padding: buf.subarray(payloadEnd, payloadEnd + padLength), trailer: buf.subarray(payloadEnd + padLength) }
+  const trailerStart = payloadEnd + padLength
+  return {
+    padding: padLength === 0 ? EMPTY : buf.subarray(payloadEnd, trailerStart),
+    trailer: trailerStart >= buf.length ? EMPTY : buf.subarray(trailerStart)
+  }
 }
 
 /**
@@ -302,7 +309,7 @@ export function decode (buf: Buffer, offset = 0, options?: DecodeOptions): Ether
     // treats what the IPX dissector leaves as the trailer).
     const ipx = ipxPacket.decode(buf, payloadStart, options)
     const { padding, trailer } = splitTrailer(buf, offset, payloadStart + ipx.header.length)
-    return { framing: 'ethernet_ii', dst: h.dst, src: h.src, etherType: tl, ipx, slack: buf.subarray(0, 0), padding, trailer }
+    return { framing: 'ethernet_ii', dst: h.dst, src: h.src, etherType: tl, ipx, slack: EMPTY, padding, trailer }
   }
   if (tl > IEEE_802_3_MAX_LENGTH) {
     throw new DecodeError('ethernet', 'IPX_ERR_BAD_FRAME', offset + 12, `type/length 0x${hex(tl, 4)} is neither a length (≤ 1500) nor an EtherType (≥ 0x0600)`)

@@ -149,6 +149,13 @@ export function defineLayout<T> (protocol: ProtocolName, title: string, specs: r
   const length = offset
   const { parser, shape } = buildParser(fields)
   const write = buildWriter<T>(protocol, fields, length)
+  // binary-parser always starts at byte 0 of what it is given, and for integer fields its compiled
+  // code touches only `buffer.buffer`, `byteOffset` and `length` (it reads through a DataView). So
+  // every read hands it this one reused view instead of allocating a `subarray` per call (always the
+  // view, even at offset 0, so the compiled code sees one argument shape and stays monomorphic);
+  // reads are synchronous, so the view is never shared between two reads in flight. The layout
+  // tests decode at many offsets to hold binary-parser to this.
+  const view = { buffer: new ArrayBuffer(0) as ArrayBufferLike, byteOffset: 0, length: 0 }
   return {
     protocol,
     title,
@@ -160,7 +167,10 @@ export function defineLayout<T> (protocol: ProtocolName, title: string, specs: r
         throw new DecodeError(protocol, 'IPX_ERR_TRUNCATED', Math.max(0, buf.length),
           `${title} needs ${length} bytes, ${Math.max(0, buf.length - at)} remain`)
       }
-      return shape(parser.parse(at === 0 ? buf : buf.subarray(at))) as T
+      view.buffer = buf.buffer
+      view.byteOffset = buf.byteOffset + at
+      view.length = buf.length - at
+      return shape(parser.parse(view as unknown as Buffer)) as T
     },
     write
   }

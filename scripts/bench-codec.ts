@@ -8,7 +8,7 @@
  */
 import { Bench } from 'tinybench'
 import { PerformanceObserver } from 'node:perf_hooks'
-import { ipx } from '../protocol/index.js'
+import { ipx, ethernet } from '../protocol/index.js'
 import type { IpxHeader } from '../protocol/ipx/header.js'
 
 const SAMPLE = ipx.packet.encode(ipx.packet.makePacket({
@@ -60,9 +60,45 @@ export interface Pair { name: string, ours: () => void, baseline: () => void }
 
 let sink = 0
 
-/** Whole frames: filled in once the framing codec lands. */
+const FRAME_II = ethernet.encodeIpx(ipx.packet.decode(SAMPLE), ethernet.Framing.EthernetII)
+const FRAME_LLC = ethernet.encodeIpx(ipx.packet.decode(SAMPLE), ethernet.Framing.Llc)
+const EMPTY = Buffer.alloc(0)
+
+/** Hand-written whole-frame reader for Ethernet II and 802.2, same object shape as ethernet.decode. */
+function handFrameDecode (b: Buffer): ethernet.EthernetFrame {
+  if (b.length < 14) throw new Error('truncated')
+  const dst = b.readUInt16BE(0) * 0x100000000 + b.readUInt32BE(2)
+  const src = b.readUInt16BE(6) * 0x100000000 + b.readUInt32BE(8)
+  const tl = b.readUInt16BE(12)
+  if (tl === 0x8137) {
+    const h = handDecode(b, 14)
+    const end = 14 + h.length
+    return { framing: 'ethernet_ii', dst, src, etherType: tl, ipx: { header: h, payload: b.subarray(14 + 30, end) }, slack: EMPTY, padding: b.subarray(end), trailer: EMPTY }
+  }
+  if (tl > 1500 || 14 + tl > b.length || b[14] !== 0xe0 || b[15] !== 0xe0 || b[16] !== 3) throw new Error('not 802.2 IPX')
+  const h = handDecode(b, 17)
+  const end = 17 + h.length
+  return { framing: 'llc', dst, src, length: tl, llc: { dsap: 0xe0, ssap: 0xe0, control: 3 }, ipx: { header: h, payload: b.subarray(17 + 30, end) }, slack: b.subarray(end, 14 + tl), padding: b.subarray(14 + tl), trailer: EMPTY }
+}
+
+/** Hand-written Ethernet II encoder: header, IPX header, payload, zero padding to 60. */
+function handFrameEncode (f: ethernet.EthernetFrame, b: Buffer): number {
+  b.writeUIntBE(f.dst, 0, 6); b.writeUIntBE(f.src, 6, 6); b.writeUInt16BE(0x8137, 12)
+  handEncode(f.ipx.header, b, 14)
+  const end = 44 + f.ipx.payload.copy(b, 44)
+  if (end < 60) b.fill(0, end, 60)
+  return Math.max(end, 60)
+}
+
+/** Whole frames: Ethernet II and 802.2 decode, Ethernet II encode. */
 export function framePairs (): Pair[] {
-  return []
+  const frame = ethernet.decode(FRAME_II)
+  const out = Buffer.alloc(1600)
+  return [
+    { name: 'frame decode Ethernet II', ours: () => { sink += ethernet.decode(FRAME_II).ipx.header.length }, baseline: () => { sink += handFrameDecode(FRAME_II).ipx.header.length } },
+    { name: 'frame decode 802.2', ours: () => { sink += ethernet.decode(FRAME_LLC).ipx.header.length }, baseline: () => { sink += handFrameDecode(FRAME_LLC).ipx.header.length } },
+    { name: 'frame encode Ethernet II', ours: () => { sink += ethernet.encode(frame, out, 0).length }, baseline: () => { sink += handFrameEncode(frame, out) } }
+  ]
 }
 
 export function headerPairs (): Pair[] {

@@ -50,12 +50,16 @@ export function encodingLength (_header?: IpxHeader): number {
 }
 
 /**
- * Decodes the header at `offset`. The length field must be at least 30 and must fit in the buffer
- * (what follows `length` is padding or trailer, never payload). Throws {@link DecodeError}.
+ * Decodes the header at `offset`. The length field must be at least 30 and must fit before `end`
+ * (default the buffer's end; what follows `length` is padding or trailer, never payload).
+ * Throws {@link DecodeError}.
  */
-export function decode (buf: Buffer, offset = 0, options?: DecodeOptions): IpxHeader {
+export function decode (buf: Buffer, offset = 0, options?: DecodeOptions, end: number = buf.length): IpxHeader {
+  if (end - offset < IPX_HEADER_LENGTH && end < buf.length) {
+    throw new DecodeError('ipx', 'IPX_ERR_TRUNCATED', end, `IPX header needs 30 bytes, ${Math.max(0, end - offset)} remain`)
+  }
   const header = IPX_HEADER.read(buf, offset)
-  checkLength(header.length, buf.length - offset, offset)
+  checkLength(header.length, Math.min(end, buf.length) - offset, offset)
   if (options?.verifyChecksum === true) verifyChecksum(buf, offset, header.length)
   return header
 }

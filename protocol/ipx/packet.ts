@@ -14,9 +14,13 @@ export interface IpxPacket {
   payload: Buffer
 }
 
-/** Decodes header and payload; the payload is exactly `length - 30` bytes. */
-export function decode (buf: Buffer, offset = 0, options?: DecodeOptions): IpxPacket {
-  const h = header.decode(buf, offset, options)
+/**
+ * Decodes header and payload; the payload is exactly `length - 30` bytes. `end` (default: the end
+ * of `buf`) is where the packet's container ends, e.g. an 802.3 length: the IPX length may not
+ * pass it.
+ */
+export function decode (buf: Buffer, offset = 0, options?: DecodeOptions, end: number = buf.length): IpxPacket {
+  const h = header.decode(buf, offset, options, end)
   return { header: h, payload: buf.subarray(offset + IPX_HEADER_LENGTH, offset + h.length) }
 }
 
