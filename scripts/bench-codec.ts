@@ -113,23 +113,41 @@ export function headerPairs (): Pair[] {
   ]
 }
 
-/** Runs each pair interleaved in one tinybench run; returns printable lines. */
-export async function runPairs (pairs: Pair[], time = 400): Promise<string[]> {
-  const bench = new Bench({ time, warmupTime: 100 })
-  for (const p of pairs) {
-    bench.add(`${p.name} (ipxlab)`, p.ours)
-    bench.add(`${p.name} (hand-written)`, p.baseline)
+/**
+ * Runs every pair in `rounds` tinybench runs, ours and the baseline side by side in each, and
+ * reports per pair the median rate of each and the median of the per-round ratios (a burst of load
+ * from elsewhere on the shared machine then spoils one round, not the figure).
+ */
+export async function runPairs (pairs: Pair[], rounds = 5, time = 150): Promise<string[]> {
+  const ratios = pairs.map(() => [] as number[])
+  const ours = pairs.map(() => [] as number[])
+  const base = pairs.map(() => [] as number[])
+  for (let r = 0; r < rounds; r++) {
+    const bench = new Bench({ time, warmupTime: 50 })
+    for (const p of pairs) {
+      bench.add(`${p.name} (ipxlab)`, p.ours)
+      bench.add(`${p.name} (hand-written)`, p.baseline)
+    }
+    await bench.run()
+    const hz = (name: string): number => {
+      const res = bench.getTask(name)?.result
+      return res !== undefined && 'throughput' in res ? res.throughput.mean : NaN
+    }
+    pairs.forEach((p, i) => {
+      const a = hz(`${p.name} (ipxlab)`)
+      const b = hz(`${p.name} (hand-written)`)
+      ours[i]?.push(a)
+      base[i]?.push(b)
+      ratios[i]?.push(a / b)
+    })
   }
-  await bench.run()
-  const hz = (name: string): number => {
-    const r = bench.getTask(name)?.result
-    return r !== undefined && 'throughput' in r ? r.throughput.mean : NaN
-  }
-  return pairs.map(p => {
-    const a = hz(`${p.name} (ipxlab)`)
-    const b = hz(`${p.name} (hand-written)`)
-    return `${p.name.padEnd(28)} ${fmt(a)} ops/s  hand-written ${fmt(b)} ops/s  ratio ${(a / b).toFixed(2)}`
-  })
+  return pairs.map((p, i) =>
+    `${p.name.padEnd(28)} ${fmt(median(ours[i] ?? []))} ops/s  hand-written ${fmt(median(base[i] ?? []))} ops/s  ratio ${median(ratios[i] ?? []).toFixed(2)} (median of ${rounds})`)
+}
+
+function median (xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)] ?? NaN
 }
 
 function fmt (n: number): string {

@@ -1,10 +1,28 @@
 /**
  * `npm run bench`: every benchmark of the project, each printed as ratios against a baseline run in
- * the same process. Bounded in time; nothing leaves loopback.
+ * the same process. Bounded in time; nothing leaves loopback. The socket benchmarks run as child
+ * processes one after another, so they neither share an event loop with the codec runs nor overlap.
  */
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { headerPairs, framePairs, runPairs, peekAllocationLine, sinkValue } from './bench-codec.js'
 
 console.log('# codec (ratio = ipxlab / hand-written, same process)')
 for (const line of await runPairs([...headerPairs(), ...framePairs()])) console.log(line)
 console.log(await peekAllocationLine())
 if (sinkValue() === 42) console.log('')
+
+for (const [title, script] of [
+  ['DOSBox relay on UDP 2644 (ratio = ipxlab / bare Node dgram relay, same run)', 'bench-relay.ts'],
+  ['native node link over UDP (ratio = ipxlab / bare Node dgram relay, same run)', 'bench-native.ts']
+] as const) {
+  const file = fileURLToPath(new URL(script, import.meta.url))
+  if (!existsSync(file)) continue
+  console.log(`\n# ${title}`)
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { stdio: 'inherit', timeout: 180_000 })
+  if (r.status !== 0) {
+    console.error(`${script} failed (${r.status ?? r.signal ?? 'unknown'})`)
+    process.exitCode = 1
+  }
+}
