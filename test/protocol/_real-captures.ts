@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { capture } from '../../protocol/index.js'
 import { REAL } from '../_env.js'
+import { readTsharkCsv as readCsv } from '../_tshark.js'
 
 /** One pcap record: the captured bytes and the length on the wire. */
 export interface RealRecord {
@@ -29,29 +30,6 @@ export function readPcap (relative: string): { linkType: number, records: RealRe
   return { linkType: fh.linkType, records }
 }
 
-/** Splits one CSV line as tshark writes it (`-E quote=d`: fields in double quotes, "" escapes a quote). */
-function splitCsvLine (line: string): string[] {
-  const out: string[] = []
-  let i = 0
-  while (i <= line.length) {
-    if (line[i] === '"') {
-      let v = ''
-      i++
-      while (i < line.length) {
-        if (line[i] === '"' && line[i + 1] === '"') { v += '"'; i += 2 } else if (line[i] === '"') { i++; break } else { v += line[i]; i++ }
-      }
-      out.push(v)
-      i++ // the comma
-    } else {
-      const j = line.indexOf(',', i)
-      const end = j === -1 ? line.length : j
-      out.push(line.slice(i, end))
-      i = end + 1
-    }
-  }
-  return out
-}
-
 /** One row of a tshark CSV; asking for a column the file lacks throws, so a typo cannot pass. */
 export class TsharkRow {
   readonly #cells: ReadonlyMap<string, string>
@@ -73,10 +51,5 @@ export class TsharkRow {
 
 /** Rows of `REAL/tshark/<name>`, one per IPX frame. */
 export function readTsharkCsv (name: string): TsharkRow[] {
-  const lines = readFileSync(path.join(REAL, 'tshark', name), 'utf8').split('\n').filter(l => l.length > 0)
-  const head = splitCsvLine(lines[0] ?? '')
-  return lines.slice(1).map(l => {
-    const cells = splitCsvLine(l)
-    return new TsharkRow(new Map(head.map((h, i) => [h, cells[i] ?? ''])))
-  })
+  return readCsv(path.join(REAL, 'tshark', name)).map(r => new TsharkRow(new Map(Object.entries(r))))
 }

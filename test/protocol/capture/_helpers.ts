@@ -1,5 +1,4 @@
 /** Shared helpers of the capture codec tests. */
-import { readFileSync } from 'node:fs'
 import { capture } from '../../../protocol/index.js'
 import type { CaptureRecord } from '../../../protocol/capture/record.js'
 
@@ -28,29 +27,4 @@ export function epochToNs (text: string): bigint {
   return BigInt(sec) * 1_000_000_000n + BigInt((frac + '000000000').slice(0, 9))
 }
 
-/** Splits one line of tshark's `-E separator=, -E quote=d` output ("" inside quotes is a quote). */
-function splitCsvLine (line: string): string[] {
-  const out: string[] = []
-  let cell = ''
-  let quoted = false
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') { cell += '"'; i++ } else if (c === '"') quoted = false
-      else cell += c
-    } else if (c === '"') quoted = true
-    else if (c === ',') { out.push(cell); cell = '' } else cell += c
-  }
-  out.push(cell)
-  return out
-}
-
-/** Rows of a tshark CSV file keyed by the field names of its header line. */
-export function readTsharkCsv (file: string): Array<Record<string, string>> {
-  const [head = '', ...lines] = readFileSync(file, 'utf8').split('\n').filter(l => l.length > 0)
-  const names = splitCsvLine(head)
-  return lines.map(l => {
-    const cells = splitCsvLine(l)
-    return Object.fromEntries(names.map((n, i) => [n, cells[i] ?? '']))
-  })
-}
+export { readTsharkCsv } from '../../_tshark.js'
