@@ -4,10 +4,13 @@
  * a function that writes to the given streams and returns its exit status, so tests call them
  * in-process with `program.exitOverride()`.
  */
-import { Command, CommanderError, InvalidArgumentError } from 'commander'
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { runDecode } from './decode.js'
+import { runExplain, EXPLAIN_FORMATS } from './explain.js'
+import type { ExplainFormat } from './explain.js'
+import { runLint } from './lint.js'
 import { runNode } from './node.js'
 import { ConfigError, CaptureError, TransportError } from '../errors.js'
 
@@ -65,6 +68,15 @@ export function buildProgram (io: Io, status: { code: number }): Command {
       status.code = await runDecode(captures, { json: opts.json === true, udpPorts: opts.udpPort, verifyChecksum: opts.verifyChecksum === true }, io)
     })
 
+  program.command('lint')
+    .description('spec-conformance findings for IPX captures, one per line, each naming its rule and citing its source')
+    .argument('<capture...>', 'pcap or pcapng files')
+    .option('--json', 'one JSON object per finding')
+    .option('--udp-port <port>', 'also look for IPX inside UDP on this port (repeatable; 213, 2644 and 10000 always)', parsePort, [])
+    .action(async (captures: string[], opts: { json?: boolean, udpPort: number[] }) => {
+      status.code = await runLint(captures, { json: opts.json === true, udpPorts: opts.udpPort }, io)
+    })
+
   program.command('node')
     .description('run a node on UDP 2644: a DOSBox IPXNET server (DOSBox-exact, with spoofing, length and rate protections)')
     .option('--listen <addr:port>', 'where to listen', '0.0.0.0:2644')
@@ -74,6 +86,20 @@ export function buildProgram (io: Io, status: { code: number }): Command {
     .option('--log-level <level>', 'error, warn, info or debug (debug names every drop)', 'info')
     .action(async (opts: { listen: string, maxClients?: number, idleTimeout?: number, keepalive?: number, logLevel: string }) => {
       status.code = await runNode(opts, io)
+    })
+
+  program.command('explain')
+    .description('annotated hex dump of one frame: every byte with its layer, field, value and meaning')
+    .argument('<capture>', 'pcap or pcapng file')
+    .requiredOption('--frame <n>', 'frame number, 1-based as in tshark', (v: string) => {
+      const n = Number(v)
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a frame number is an integer from 1 (tshark numbering).')
+      return n
+    })
+    .addOption(new Option('--format <format>', 'text (coloured on a terminal) or markdown (a table per layer)').choices(EXPLAIN_FORMATS).default('text'))
+    .option('--udp-port <port>', 'also look for IPX inside UDP on this port (repeatable; 213, 2644 and 10000 always)', parsePort, [])
+    .action(async (capture: string, opts: { frame: number, format: ExplainFormat, udpPort: number[] }) => {
+      status.code = await runExplain(capture, { frame: opts.frame, format: opts.format, udpPorts: opts.udpPort }, io)
     })
 
   program.command('lab')
