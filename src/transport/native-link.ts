@@ -8,9 +8,10 @@
  * MAC, window update after it):
  *  1. link not started → `policy`;
  *  2. `tunnel.decode`: a `DecodeError` at the version byte → `unsupported`, any other → `malformed`;
- *  3. a hello whose timestamp is later than the last accepted hello starts a new replay window
- *     (SPEC.md §5) and skips the check; any other frame: `ReplayWindow.check` → `replayed`
- *     (a duplicate, or older than the window);
+ *  3. a hello whose timestamp is later than the last accepted hello, and whose sequence does not
+ *     continue the current window, starts a new replay window (SPEC.md §5) and skips the check;
+ *     any other frame: `ReplayWindow.check` → `replayed` (a duplicate, older than the window, or
+ *     stamped before the hello that last reset the window);
  *  4. keys configured: `tunnel.verify` must say `ok`, else `unauthenticated`;
  *  5. `ReplayWindow.accept`, sequence statistics (gaps = loss, late arrivals = reordering);
  *  6. by type: data → `onPacket` (oversize → `oversize`); hello → hello-ack; keepalive →
@@ -150,7 +151,7 @@ export interface LinkStats {
   unsigned: number
   unknownKey: number
   badTag: number
-  /** Times a newer hello from the peer started a new window (peer restarts). */
+  /** Times a newer hello with a discontinuous sequence started a new window (peer restarts). */
   windowResets: number
   /** Frames sent (all types) and data frames among them. */
   sent: number
@@ -170,9 +171,16 @@ export const DEFAULT_MAX_PACKET = 1424
 /** The largest IPX packet a signed data frame can carry: 65535 − 28 − 16 (SPEC.md §2). */
 export const MAX_NATIVE_PACKET = 0xffff - NATIVE_HEADER_LENGTH - AUTH_TAG_LENGTH
 
+/** Read once: `performance.timeOrigin` is a getter, and it does not change. */
+const TIME_ORIGIN_MS = performance.timeOrigin
+
 function defaultNow (): number {
-  return Math.floor((performance.timeOrigin + performance.now()) * 1000)
+  return Math.floor((TIME_ORIGIN_MS + performance.now()) * 1000)
 }
+
+/** Hot-path copies of the message types (a module-level constant is one load, no property lookup). */
+const DATA = MessageType.Data
+const HELLO = MessageType.Hello
 
 const DEFAULT_TIMERS: LinkTimers = {
   setInterval: (fn, ms) => {
@@ -242,6 +250,10 @@ export class NativeLink {
   #lastHelloMs = -Infinity
   /** µs: timestamp of the last accepted hello (a replayed older hello cannot reset the window). */
   #lastHelloTs = -1
+  /** µs: the send time of the last frame encoded. */
+  #lastEncodeUs = 0
+  /** µs: timestamp of the hello that last reset the window; older frames are refused. */
+  #floorTs = -1
   #peerNode: number | undefined
   #peerHello: HelloBody | undefined
 
@@ -332,6 +344,11 @@ export class NativeLink {
     return this.#sink !== undefined
   }
 
+  /** The attached transport, if any (a transport checks it is still the one before detaching). */
+  get sink (): FrameSink | undefined {
+    return this.#sink
+  }
+
   /** The tick period of the link's one timer: a quarter of the shortest interval, at least 5 ms. */
   get tickMs (): number {
     return Math.max(5, Math.min(this.#helloMs, this.#keepaliveMs, this.#deadMs) / 4)
@@ -419,7 +436,7 @@ export class NativeLink {
       c.drop(reason)
       return reason
     }
-    const frame = this.#encode(MessageType.Data, ipx, trafficClass & 0xff)
+    const frame = this.#encode(DATA, ipx, trafficClass & 0xff)
     reason = this.#sink!(frame)
     if (reason !== undefined) {
       c.drop(reason)
@@ -428,7 +445,7 @@ export class NativeLink {
     c.deliver(size)
     this.stats.sent++
     this.stats.dataSent++
-    this.#lastSentMs = this.#nowMs()
+    this.#lastSentMs = this.#lastEncodeUs / 1000
     return undefined
   }
 
@@ -455,14 +472,25 @@ export class NativeLink {
     const seq = h.sequence
     const sentAt = h.timestamp.seconds * MICROS_PER_SECOND + h.timestamp.micros
     const st = this.stats
-    // SPEC.md §5: only a hello later than the last accepted one may start a new window.
-    const fresh = h.type === MessageType.Hello && sentAt > this.#lastHelloTs
-    if (!fresh) {
-      const r = this.#window.check(seq)
+    // SPEC.md §5: only a hello later than the last accepted one may start a new window. A hello
+    // that merely continues the current sequence (ahead by less than the window, as a hello
+    // retransmitted while the link is down does) keeps the window: resetting it would let frames
+    // sent before that hello be replayed. After a real reset, frames stamped before the resetting
+    // hello belong to the sender's previous run and are refused as replayed.
+    const window = this.#window
+    const newerHello = h.type === HELLO && sentAt > this.#lastHelloTs
+    const r = window.check(seq)
+    const top = window.highest
+    const reset = newerHello && !(r === 'ok' && top !== undefined && ((seq - top) >>> 0) <= window.size)
+    if (!reset) {
       if (r !== 'ok') {
         if (r === 'replayed') st.duplicates++
         else st.tooOld++
         return this.#drop(DropReason.Replayed, r, frame)
+      }
+      if (sentAt < this.#floorTs) {
+        st.tooOld++
+        return this.#drop(DropReason.Replayed, 'before the last window reset', frame)
       }
     }
     if (this.#keys !== undefined) {
@@ -474,29 +502,30 @@ export class NativeLink {
         return this.#drop(DropReason.Unauthenticated, v, frame)
       }
     }
-    if (fresh) {
-      if (this.#lastHelloTs >= 0) st.windowResets++
-      this.#window.reset()
-      this.#lastHelloTs = sentAt
+    if (newerHello) this.#lastHelloTs = sentAt
+    if (reset) {
+      if (top !== undefined) st.windowResets++
+      window.reset()
+      this.#floorTs = sentAt
     }
     // Sequence statistics before the window moves: a frame ahead of the top skips (ahead − 1)
     // sequence numbers, counted lost; one behind it (new, or check would have refused it) fills one
     // of those gaps, so it counts reordered and un-counts one loss (RFC 3550 A.3's expected − received idea).
-    const top = this.#window.highest
-    if (top !== undefined) {
-      const ahead = (seq - top) >>> 0
+    const from = window.highest
+    if (from !== undefined) {
+      const ahead = (seq - from) >>> 0
       if (ahead < 0x80000000) st.lost += ahead - 1
       else {
         st.reordered++
         if (st.lost > 0) st.lost--
       }
     }
-    this.#window.accept(seq)
+    window.accept(seq)
     st.received++
     this.#lastHeardMs = receivedAt / 1000
     this.#peerNode = h.node
     switch (h.type) {
-      case MessageType.Data: {
+      case DATA: {
         if (frame.payload.length > this.#maxPacket) return this.#drop(DropReason.Oversize, 'data', frame)
         const delay = receivedAt - sentAt
         record(st.delay, delay)
@@ -570,7 +599,7 @@ export class NativeLink {
     h.trafficClass = trafficClass
     h.sequence = this.#seq
     this.#seq = (this.#seq + 1) >>> 0
-    const us = Math.floor(this.#now())
+    const us = this.#lastEncodeUs = Math.floor(this.#now())
     const seconds = Math.floor(us / MICROS_PER_SECOND)
     h.timestamp.seconds = seconds >>> 0
     h.timestamp.micros = us - seconds * MICROS_PER_SECOND
@@ -599,7 +628,7 @@ export class NativeLink {
     }
     this.txCounters.deliver(body.length)
     this.stats.sent++
-    this.#lastSentMs = this.#nowMs()
+    this.#lastSentMs = this.#lastEncodeUs / 1000
   }
 }
 
