@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync, realpathSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
-  ipx, ethernet, link, capture, spx, sap, rip, netbios, ncp, diag, ping, tunnel,
+  ipx, ethernet, link, capture, spx, sap, rip, netbios, ncp, diag, ping, tunnel, snp,
   layoutTable, PacketType, Socket, packetTypeName, socketName, hex
 } from '../protocol/index.js'
 import type { Layout } from '../protocol/index.js'
@@ -181,13 +181,20 @@ export const CHAPTERS: readonly BookChapter[] = [
       { layout: tunnel.ECHO_BODY, note: 'Body of keepalive-ack.' },
       { layout: tunnel.BYE_BODY, note: 'Body of bye.' }
     ]
+  },
+  {
+    id: 'snp',
+    title: 'The 2629 SNP control messages',
+    note: 'snp',
+    intro: () => 'Node-to-node QoS control on udp 2629: hello, probe, report, bye, each one datagram starting with `SN` (see [snp/SPEC.md](snp/SPEC.md)):',
+    layouts: snp.BOOK_LAYOUTS
   }
 ]
 
 /** The registry table of SPEC.md §8, as written there. */
 export function specRegistry (spec: string): string {
   const start = spec.indexOf('## 8 Reconstruction registry')
-  if (start < 0) throw new Error('protocol/tunnel/SPEC.md has no "## 8 Reconstruction registry" section')
+  if (start < 0) throw new Error('a SPEC.md has no "## 8 Reconstruction registry" section')
   const lines = spec.slice(start).split('\n').slice(1)
   const table: string[] = []
   for (const l of lines) {
@@ -241,7 +248,8 @@ export function renderBook (): string {
     'From the [reconstruction registry in tunnel/SPEC.md](tunnel/SPEC.md#8-reconstruction-registry):',
     '', specRegistry(spec),
     '', '### Port 2629 (sitaraserver): SNP', '',
-    'The SNP control messages (Sitara Network Protocol reconstruction) are not yet designed; their registry will appear here.'
+    'From the [reconstruction registry in snp/SPEC.md](snp/SPEC.md#8-reconstruction-registry):',
+    '', specRegistry(readFileSync(path.join(ROOT, 'protocol', 'snp', 'SPEC.md'), 'utf8'))
   )
   return out.join('\n') + '\n'
 }
