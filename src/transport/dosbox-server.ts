@@ -363,6 +363,29 @@ export class DosboxServer {
     this.#drop(DropReason.UnknownDestination, rinfo)
   }
 
+  /**
+   * Delivers a datagram that arrived from elsewhere (another node, through the router) to the
+   * local clients, as DOSBox relays: a broadcast (dest-node bytes 10-13 FF FF FF FF) to every
+   * client except the one whose node is the source, a unicast to the client whose ip:port is the
+   * dest node. The caller has checked the header and counts the outcome: `undefined` when it went
+   * out, `unknown_destination` when no client matched. Not counted in this server's counters, which
+   * are for datagrams its own socket received.
+   */
+  deliverLocal (d: Buffer, dstNode: number, srcNode: number): DropReason | undefined {
+    if (d[10] === 0xff && d[11] === 0xff && d[12] === 0xff && d[13] === 0xff) {
+      const list = this.#list
+      for (let i = 0; i < list.length; i++) {
+        const c = list[i]!
+        if (c.node !== srcNode) this.#send(d, c.port, c.address)
+      }
+      return undefined
+    }
+    const target = this.#byNode.get(dstNode)
+    if (target === undefined) return DropReason.UnknownDestination
+    this.#send(d, target.port, target.address)
+    return undefined
+  }
+
   #register (d: Buffer, rinfo: RemoteInfo, ip: number, node: number, now: number): void {
     // DOSBox-X "M" extension ([dbx] ipxserver.cpp:192-207): the client asks for its own node.
     // We record it but do not honour it: we route and verify by ip:port, so the ack carries the

@@ -463,3 +463,20 @@ test('burst: 20,000 datagrams reconcile exactly: sent = received = delivered + d
   t.is(c.received, c.delivered + c.totalDropped(), 'received = delivered + drops')
   t.log(`${total} datagrams in ${Date.now() - started} ms`)
 })
+
+test('deliverLocal: a datagram from another node reaches the local client it names, or every client but its source', async t => {
+  const h = await setup(t)
+  const x = await h.joined()
+  const y = await h.joined()
+  const remote = 0x7f0000020123
+  const toX = ipxPacket({ dstNode: x.node, srcNode: remote, payload: Buffer.from('from far away') })
+  t.is(h.node.server.deliverLocal(toX, x.node, remote), undefined)
+  t.true(await x.waitFor(1))
+  t.deepEqual(x.received[0], toX)
+  const all = ipxPacket({ dstNode: BROADCAST, srcNode: y.node, payload: Buffer.from('echo of y') })
+  t.is(h.node.server.deliverLocal(all, BROADCAST, y.node), undefined)
+  t.true(await x.waitFor(2))
+  t.deepEqual(x.received[1], all)
+  t.false(await y.waitFor(1, 300), 'the source never gets its own broadcast back')
+  t.is(h.node.server.deliverLocal(toX, 0x7f0000030001, remote), 'unknown_destination')
+})
