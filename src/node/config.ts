@@ -1,0 +1,527 @@
+/**
+ * A node's configuration: the {@link NodeConfig} type, its defaults, and {@link validateConfig},
+ * which checks a raw object once, with zod, and throws one {@link ConfigError} naming the field
+ * (`peers[0].address`) and what is wrong (style guide §5.4; yamux `verifyConfig`).
+ *
+ * Sources merge in {@link mergeConfigSources}: the config file (JSON), then `IPXLAB_*` environment
+ * variables ({@link ENV_VARIABLES}), then command-line flags; later wins, objects (`timers`,
+ * `limits`) merge key by key, lists (`peers`, `services`) are replaced whole. The result is
+ * validated once, at the end, and an error names the source that set the bad value.
+ */
+import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
+import { z } from 'zod'
+import { ConfigError } from '../errors.js'
+import { parseNode } from '../../protocol/ipx/address.js'
+import { BROADCAST_NODE, Socket } from '../../protocol/constants.js'
+import { SAP_MAX_NAME_CHARS } from '../../protocol/sap.js'
+import type { RouterMode } from './router.js'
+import type { AdvertisedService } from './services/sap.js'
+
+/** The IANA port of the data plane (`travsoft-ipx-t`, architecture.md). */
+export const DEFAULT_TUNNEL_PORT = 2644
+/** The IANA port of the QoS plane (`sitaraserver`, architecture.md). */
+export const DEFAULT_SNP_PORT = 2629
+/** Bridge-mode network when none is given (every node of a bridge lab must agree; the default does). */
+export const DEFAULT_NETWORK = 0x00000001
+/** Shortest pre-shared key, bytes (protocol/tunnel/auth.ts `MIN_KEY_LENGTH`, SPEC.md §4). */
+export const MIN_KEY_BYTES = 16
+/** Server type of a NetWare file server, advertised by default (Wireshark `novell_server_vals`). */
+export const FILE_SERVER_TYPE = 0x0004
+
+/** An IP address and port. */
+export interface HostPort {
+  host: string
+  port: number
+}
+
+/** One native link to another node. */
+export interface PeerConfig {
+  /** As given, normalised to `host:port` (`[v6]:port`). */
+  address: string
+  /** IP address or host name (resolved by the transport). */
+  host: string
+  port: number
+  transport: 'udp' | 'tcp'
+  /** Pre-shared key (≥ 16 bytes), this peer's or the node-wide `key`; absent = unauthenticated. */
+  key?: Buffer
+  /** Key id sent with the key (1-255; default 1). */
+  keyId: number
+  /** Route mode: the link's IPX network; 0 (default) = unnumbered point-to-point link. */
+  network: number
+}
+
+/** Timers, ms. RIP/SAP defaults from ipx-reference §B3-B4; shorten them for a fast lab. */
+export interface TimersConfig {
+  /** RIP periodic update (default 60 000). */
+  ripIntervalMs: number
+  /** RIP route expiry (default 3 × ripIntervalMs, i.e. 180 000). */
+  ripExpireMs: number
+  /** RIP garbage collection (default 4 × ripIntervalMs, i.e. 240 000, and at least one interval after expiry). */
+  ripGarbageMs: number
+  /** SAP periodic broadcast (default 60 000). */
+  sapIntervalMs: number
+  /** SAP entry expiry (default 5 × sapIntervalMs, i.e. 300 000). */
+  sapExpireMs: number
+  /** Bridge learning-table ageing (default 300 000, IEEE 802.1D). */
+  bridgeAgeMs: number
+}
+
+/** Per-client token buckets (as the DOSBox server's `RateLimit`). */
+export interface RateLimitConfig {
+  packetsPerSecond?: number
+  packetBurst?: number
+  bytesPerSecond?: number
+  byteBurst?: number
+}
+
+/** Resource limits. */
+export interface LimitsConfig {
+  /** DOSBox client table size (default 256). */
+  maxClients: number
+  /** Client idle expiry, ms (default 600 000; 0 = never). */
+  idleTimeoutMs: number
+  /** Per-client rate limit; absent = none. */
+  rateLimit?: RateLimitConfig
+}
+
+/** A validated node configuration. */
+export interface NodeConfig {
+  /** Node name (1-47 printable characters); the default file server is named after it. */
+  name: string
+  mode: RouterMode
+  /** IPX network (1..0xFFFFFFFE). Required in route mode; default 1 in bridge mode. */
+  network: number
+  /** Node address (u48, not 0 or broadcast); default derived from name and listen address (02:…). */
+  node: number
+  /** Data plane, udp/tcp (default 0.0.0.0:2644). */
+  listen: HostPort
+  /** QoS plane, SNP udp and status tcp (default 0.0.0.0:2629). */
+  snpListen: HostPort
+  peers: PeerConfig[]
+  timers: TimersConfig
+  /** SAP services advertised (default: a file server named after the node, socket 0x0451). */
+  services: AdvertisedService[]
+  limits: LimitsConfig
+  /** pcapng file to write what the node routes. */
+  capture?: string
+}
+
+function hexOrNumber (what: string, max: number, min: number): z.ZodType<number, number | string> {
+  return z.union([z.number(), z.string()]).transform((v, ctx) => {
+    let n: number | undefined
+    if (typeof v === 'number') n = v
+    else {
+      const t = v.trim().replace(/^0x/i, '')
+      n = /^[0-9a-fA-F]{1,12}$/.test(t) ? parseInt(t, 16) : undefined
+    }
+    if (n === undefined || !Number.isInteger(n) || n < min || n > max) {
+      ctx.issues.push({ code: 'custom', input: v, message: `must be ${what} (${min}..0x${max.toString(16)}, a number or hex text such as "0x${max.toString(16)}"), got ${JSON.stringify(v)}` })
+      return z.NEVER
+    }
+    return n
+  })
+}
+
+function integer (min: number, max: number): z.ZodType<number, number | string> {
+  return z.union([z.number(), z.string()]).transform((v, ctx) => {
+    const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN
+    if (!Number.isInteger(n) || n < min || n > max) {
+      ctx.issues.push({ code: 'custom', input: v, message: `must be an integer ${min}..${max}, got ${JSON.stringify(v)}` })
+      return z.NEVER
+    }
+    return n
+  })
+}
+
+const nodeField = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const n = typeof v === 'number' ? v : (parseNode(v.trim()) ?? (/^(0x)?[0-9a-fA-F]{1,12}$/i.test(v.trim()) ? parseInt(v.trim().replace(/^0x/i, ''), 16) : undefined))
+  if (n === undefined || !Number.isInteger(n) || n <= 0 || n >= BROADCAST_NODE) {
+    ctx.issues.push({ code: 'custom', input: v, message: `must be a node address other than 0 and broadcast, e.g. "02:00:00:00:00:01", got ${JSON.stringify(v)}` })
+    return z.NEVER
+  }
+  return n
+})
+
+/** Parses `ADDR:PORT`, `[V6]:PORT`; `allowNames` accepts host names too (peers, for containers). */
+function parseHostPort (text: string, allowNames: boolean, defaultPort: number): HostPort | string {
+  const t = text.trim()
+  let host: string
+  let portText: string | undefined
+  const v6 = /^\[([^\]]+)\](?::(\d*))?$/.exec(t)
+  if (v6 !== null) {
+    host = v6[1]!
+    portText = v6[2]
+    if (isIP(host) !== 6) return `${JSON.stringify(host)} is not an IPv6 address`
+  } else {
+    const i = t.lastIndexOf(':')
+    if (i >= 0 && t.indexOf(':') !== i) return 'write an IPv6 address in brackets: [ADDR]:PORT'
+    host = i < 0 ? t : t.slice(0, i)
+    portText = i < 0 ? undefined : t.slice(i + 1)
+    if (isIP(host) === 0) {
+      const name = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(host)
+      if (!allowNames || !name) return `${JSON.stringify(host)} is not an IP address${allowNames ? ' or host name' : ''}`
+    }
+  }
+  if (portText === undefined) return { host, port: defaultPort }
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN
+  if (!(port >= 1 && port <= 0xffff)) return `bad port ${JSON.stringify(portText)} (1..65535)`
+  return { host, port }
+}
+
+function hostPort (allowNames: boolean, defaultPort: number): z.ZodType<HostPort, string> {
+  return z.string().transform((v, ctx) => {
+    const r = parseHostPort(v, allowNames, defaultPort)
+    if (typeof r === 'string') {
+      ctx.issues.push({ code: 'custom', input: v, message: `must be ADDR:PORT: ${r}` })
+      return z.NEVER
+    }
+    return r
+  })
+}
+
+/** Hex (even number of digits, optional 0x) or base64; at least 16 bytes. */
+export function parseKey (text: string): Buffer | string {
+  const t = text.trim()
+  let key: Buffer
+  if (/^(0x)?([0-9a-fA-F]{2})+$/.test(t)) key = Buffer.from(t.replace(/^0x/, ''), 'hex')
+  else if (/^[A-Za-z0-9+/]+={0,2}$/.test(t) && t.length % 4 === 0) key = Buffer.from(t, 'base64')
+  else return 'must be hex (an even number of digits) or base64'
+  if (key.length < MIN_KEY_BYTES) return `is ${key.length} bytes; at least ${MIN_KEY_BYTES} are needed (tunnel SPEC.md §4)`
+  return key
+}
+
+const keyField = z.string().transform((v, ctx) => {
+  const r = parseKey(v)
+  if (typeof r === 'string') {
+    ctx.issues.push({ code: 'custom', input: '(key hidden)', message: r })
+    return z.NEVER
+  }
+  return r
+})
+
+const peerObject = z.strictObject({
+  address: z.string(),
+  transport: z.enum(['udp', 'tcp']).default('udp'),
+  key: keyField.optional(),
+  keyId: integer(1, 255).optional(),
+  network: hexOrNumber('an IPX network', 0xfffffffe, 0).optional()
+})
+
+/** A peer as parsed, before the node-wide defaults are applied. */
+interface ParsedPeer {
+  address: string
+  transport: 'udp' | 'tcp'
+  key?: Buffer | undefined
+  keyId?: number | undefined
+  network?: number | undefined
+}
+
+/** A peer: an object, or `ADDR:PORT` text with an optional `udp://` / `tcp://` prefix. */
+const peerField = z.preprocess(v => typeof v === 'string' ? peerFromText(v) : v, peerObject).transform((o: ParsedPeer, ctx) => {
+  const r = parseHostPort(o.address, true, DEFAULT_TUNNEL_PORT)
+  if (typeof r === 'string') {
+    ctx.issues.push({ code: 'custom', input: o.address, path: ['address'], message: `must be ADDR:PORT: ${r}` })
+    return z.NEVER
+  }
+  return { ...o, host: r.host, port: r.port, address: `${r.host.includes(':') ? `[${r.host}]` : r.host}:${r.port}` }
+})
+
+function peerFromText (text: string): ParsedPeer {
+  const m = /^(udp|tcp):\/\/(.*)$/i.exec(text.trim())
+  return m === null ? { address: text, transport: 'udp' } : { address: m[2]!, transport: m[1]!.toLowerCase() as 'udp' | 'tcp' }
+}
+
+const serviceField = z.strictObject({
+  type: hexOrNumber('a SAP server type', 0xfffe, 1),
+  name: z.string().regex(/^[^\0]+$/, 'must not be empty or contain NUL').max(SAP_MAX_NAME_CHARS, `must be at most ${SAP_MAX_NAME_CHARS} characters (SAP's 48-byte name field)`)
+    .refine(s => [...s].every(c => c.charCodeAt(0) <= 0xff), 'must be single-byte (latin1) characters'),
+  socket: hexOrNumber('a socket', 0xffff, 1)
+})
+
+const positiveNumber = z.number().positive()
+
+const schema = z.strictObject({
+  name: z.string().regex(/^[!-~]{1,47}$/, 'must be 1-47 printable characters without spaces (it names the SAP file server)').default('IPXLAB'),
+  mode: z.enum(['bridge', 'route']).default('bridge'),
+  network: hexOrNumber('an IPX network', 0xfffffffe, 1).optional(),
+  node: nodeField.optional(),
+  listen: hostPort(false, DEFAULT_TUNNEL_PORT).default({ host: '0.0.0.0', port: DEFAULT_TUNNEL_PORT }),
+  snpListen: hostPort(false, DEFAULT_SNP_PORT).default({ host: '0.0.0.0', port: DEFAULT_SNP_PORT }),
+  peers: z.array(peerField).default([]),
+  key: keyField.optional(),
+  keyId: integer(1, 255).default(1),
+  timers: z.strictObject({
+    ripIntervalMs: integer(1, 86_400_000).optional(),
+    ripExpireMs: integer(1, 86_400_000).optional(),
+    ripGarbageMs: integer(1, 86_400_000).optional(),
+    sapIntervalMs: integer(1, 86_400_000).optional(),
+    sapExpireMs: integer(1, 86_400_000).optional(),
+    bridgeAgeMs: integer(1, 86_400_000).optional()
+  }).default({}),
+  services: z.array(serviceField).optional(),
+  limits: z.strictObject({
+    maxClients: integer(1, 65_535).default(256),
+    idleTimeoutMs: integer(0, 86_400_000).default(600_000),
+    rateLimit: z.strictObject({
+      packetsPerSecond: positiveNumber.optional(),
+      packetBurst: positiveNumber.optional(),
+      bytesPerSecond: positiveNumber.optional(),
+      byteBurst: positiveNumber.optional()
+    }).optional()
+  }).default({ maxClients: 256, idleTimeoutMs: 600_000 }),
+  capture: z.string().min(1, 'must be a file path').optional()
+}).superRefine((c, ctx) => {
+  if (c.mode === 'route' && c.network === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['network'], message: 'is required in route mode: each node is its own IPX network (issue 5)' })
+  }
+  const t = c.timers
+  const ripInterval = t.ripIntervalMs ?? 60_000
+  const ripExpire = t.ripExpireMs ?? 3 * ripInterval
+  if (ripExpire <= ripInterval) ctx.addIssue({ code: 'custom', path: ['timers', 'ripExpireMs'], message: `must be longer than timers.ripIntervalMs (${ripInterval}), or routes expire between updates` })
+  if ((t.ripGarbageMs ?? Math.max(4 * ripInterval, ripExpire + ripInterval)) <= ripExpire) ctx.addIssue({ code: 'custom', path: ['timers', 'ripGarbageMs'], message: `must be longer than timers.ripExpireMs (${ripExpire}) so that poisoned routes are announced` })
+  const sapInterval = t.sapIntervalMs ?? 60_000
+  if ((t.sapExpireMs ?? 5 * sapInterval) <= sapInterval) ctx.addIssue({ code: 'custom', path: ['timers', 'sapExpireMs'], message: `must be longer than timers.sapIntervalMs (${sapInterval})` })
+  const seen = new Set<string>()
+  c.services?.forEach((s, i) => {
+    const k = `${s.type}/${s.name}`
+    if (seen.has(k)) ctx.addIssue({ code: 'custom', path: ['services', i, 'name'], message: `duplicates another service of type 0x${s.type.toString(16)} named ${JSON.stringify(s.name)}` })
+    seen.add(k)
+  })
+  c.peers.forEach((p, i) => {
+    if (p.network !== undefined && p.network !== 0 && c.mode !== 'route') {
+      ctx.addIssue({ code: 'custom', path: ['peers', i, 'network'], message: 'is for route mode only: in bridge mode every port is on the node\'s network' })
+    }
+  })
+})
+
+/** The raw, unvalidated shape: what a JSON file, the environment or flags may hold. */
+export type RawConfig = z.input<typeof schema>
+
+function fnv1a (text: string, seed: number): number {
+  let h = seed >>> 0
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i)
+    h = Math.imul(h, 0x01000193) >>> 0
+  }
+  return h
+}
+
+/**
+ * The default node address: 02 (locally administered, as ipxbox's random 02:… addresses) and 40
+ * bits hashed from the name and listen address, so that two nodes of a lab differ without
+ * configuration and a node keeps its address across restarts.
+ */
+export function defaultNode (name: string, listen: HostPort): number {
+  const text = `${name}|${listen.host}|${listen.port}`
+  return 0x02 * 2 ** 40 + fnv1a(text, 0x811c9dc5) * 256 + (fnv1a(text, 0x01234567) & 0xff)
+}
+
+function fieldPath (path: readonly PropertyKey[]): string {
+  let out = ''
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`
+    else out += out === '' ? String(p) : `.${String(p)}`
+  }
+  return out === '' ? '(config)' : out
+}
+
+/**
+ * Validates a raw configuration and fills in the defaults. Throws {@link ConfigError} whose
+ * `field` is the path of the first wrong setting (`peers[0].address`, `timers.ripExpireMs`, `extra`
+ * for an unknown key) and whose message says what is wrong. `sources` (from
+ * {@link mergeConfigSources}) names where a value came from, for the message.
+ */
+export function validateConfig (input: unknown, sources: ReadonlyMap<string, string> = new Map()): NodeConfig {
+  const r = schema.safeParse(input)
+  if (!r.success) {
+    const issue = r.error.issues[0]!
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : []
+    const field = fieldPath(keys.length > 0 ? [...issue.path, keys[0]!] : issue.path)
+    const message = keys.length > 0 ? 'is not a known setting' : issue.message
+    const from = sourceOf(field, sources)
+    const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more problem${r.error.issues.length > 2 ? 's' : ''})` : ''
+    throw new ConfigError(field, `${message}${from === undefined ? '' : ` (set by ${from})`}${more}`)
+  }
+  const c = r.data
+  const t = c.timers
+  const ripIntervalMs = t.ripIntervalMs ?? 60_000
+  const ripExpireMs = t.ripExpireMs ?? 3 * ripIntervalMs
+  const sapIntervalMs = t.sapIntervalMs ?? 60_000
+  const config: NodeConfig = {
+    name: c.name,
+    mode: c.mode,
+    network: c.network ?? DEFAULT_NETWORK,
+    node: c.node ?? defaultNode(c.name, c.listen),
+    listen: c.listen,
+    snpListen: c.snpListen,
+    peers: c.peers.map(p => {
+      const key = p.key ?? c.key
+      const peer: PeerConfig = {
+        address: p.address,
+        host: p.host,
+        port: p.port,
+        transport: p.transport,
+        keyId: p.keyId ?? c.keyId,
+        network: p.network ?? 0
+      }
+      if (key !== undefined) peer.key = key
+      return peer
+    }),
+    timers: {
+      ripIntervalMs,
+      ripExpireMs,
+      ripGarbageMs: t.ripGarbageMs ?? Math.max(4 * ripIntervalMs, ripExpireMs + ripIntervalMs),
+      sapIntervalMs,
+      sapExpireMs: t.sapExpireMs ?? 5 * sapIntervalMs,
+      bridgeAgeMs: t.bridgeAgeMs ?? 300_000
+    },
+    services: c.services ?? [{ type: FILE_SERVER_TYPE, name: c.name.toUpperCase(), socket: Socket.Ncp }],
+    limits: {
+      maxClients: c.limits.maxClients,
+      idleTimeoutMs: c.limits.idleTimeoutMs
+    }
+  }
+  if (c.limits.rateLimit !== undefined) {
+    const rl: RateLimitConfig = {}
+    for (const k of ['packetsPerSecond', 'packetBurst', 'bytesPerSecond', 'byteBurst'] as const) {
+      const v = c.limits.rateLimit[k]
+      if (v !== undefined) rl[k] = v
+    }
+    config.limits.rateLimit = rl
+  }
+  if (c.capture !== undefined) config.capture = c.capture
+  return config
+}
+
+function sourceOf (field: string, sources: ReadonlyMap<string, string>): string | undefined {
+  for (let f = field; f !== ''; f = f.replace(/(\.[^.[\]]+|\[\d+\])$/, '')) {
+    const s = sources.get(f)
+    if (s !== undefined) return s
+    if (!/[.[]/.test(f)) break
+  }
+  return undefined
+}
+
+/** Environment variables read by {@link configFromEnv}, each with the setting it fills. */
+export const ENV_VARIABLES = {
+  IPXLAB_NAME: 'name',
+  IPXLAB_MODE: 'mode',
+  IPXLAB_NETWORK: 'network',
+  IPXLAB_NODE: 'node',
+  IPXLAB_LISTEN: 'listen',
+  IPXLAB_SNP_LISTEN: 'snpListen',
+  IPXLAB_PEERS: 'peers',
+  IPXLAB_KEY: 'key',
+  IPXLAB_KEY_ID: 'keyId',
+  IPXLAB_CAPTURE: 'capture',
+  IPXLAB_RIP_INTERVAL_MS: 'timers.ripIntervalMs',
+  IPXLAB_RIP_EXPIRE_MS: 'timers.ripExpireMs',
+  IPXLAB_RIP_GARBAGE_MS: 'timers.ripGarbageMs',
+  IPXLAB_SAP_INTERVAL_MS: 'timers.sapIntervalMs',
+  IPXLAB_SAP_EXPIRE_MS: 'timers.sapExpireMs',
+  IPXLAB_MAX_CLIENTS: 'limits.maxClients',
+  IPXLAB_IDLE_TIMEOUT_MS: 'limits.idleTimeoutMs'
+} as const
+
+type Raw = Record<string, unknown>
+
+function setPath (target: Raw, path: string, value: unknown): void {
+  const parts = path.split('.')
+  let o = target
+  for (const p of parts.slice(0, -1)) {
+    const next = o[p]
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) o[p] = {}
+    o = o[p] as Raw
+  }
+  o[parts[parts.length - 1]!] = value
+}
+
+/**
+ * The settings the environment holds, as a raw config (values stay text; the schema converts
+ * and checks them). `IPXLAB_PEERS` is a comma-separated list of `[udp://|tcp://]ADDR:PORT`.
+ * Empty variables are ignored.
+ */
+export function configFromEnv (env: Readonly<Record<string, string | undefined>>): Raw {
+  const out: Raw = {}
+  for (const [name, path] of Object.entries(ENV_VARIABLES)) {
+    const v = env[name]
+    if (v === undefined || v.trim() === '') continue
+    setPath(out, path, path === 'peers' ? v.split(',').map(s => s.trim()).filter(s => s !== '') : v)
+  }
+  return out
+}
+
+function isPlainObject (v: unknown): v is Raw {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v)
+}
+
+/** Merges `over` into `base`: objects key by key, anything else (lists included) replaced. Records where each leaf came from. */
+function merge (base: Raw, over: Raw, label: string, sources: Map<string, string>, prefix = ''): Raw {
+  const out: Raw = { ...base }
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue
+    const path = prefix === '' ? k : `${prefix}.${k}`
+    if (isPlainObject(v)) {
+      out[k] = merge(isPlainObject(out[k]) ? out[k] : {}, v, label, sources, path)
+    } else {
+      out[k] = v
+      for (const s of [...sources.keys()]) if (s.startsWith(`${path}.`) || s.startsWith(`${path}[`)) sources.delete(s)
+      sources.set(path, label)
+    }
+  }
+  return out
+}
+
+/** What {@link mergeConfigSources} combines; each part optional. */
+export interface ConfigSources {
+  /** The parsed config file (JSON), and its path for messages. */
+  file?: unknown
+  filePath?: string
+  /** The environment (`process.env`); only `IPXLAB_*` variables are read. */
+  env?: Readonly<Record<string, string | undefined>>
+  /** Command-line flags, already in config shape (`{ listen, peers: [...] }`). */
+  flags?: Raw
+}
+
+/**
+ * File, then environment, then flags (flags win), validated once at the end. Throws
+ * {@link ConfigError}; its message names the source of the bad value (`IPXLAB_NETWORK`, the
+ * config file, a flag).
+ */
+export function mergeConfigSources (sources: ConfigSources): NodeConfig {
+  const where = new Map<string, string>()
+  let raw: Raw = {}
+  if (sources.file !== undefined) {
+    if (!isPlainObject(sources.file)) throw new ConfigError('(config)', `the config file${sources.filePath === undefined ? '' : ` ${sources.filePath}`} must hold a JSON object`)
+    raw = merge(raw, sources.file, `the config file${sources.filePath === undefined ? '' : ` ${sources.filePath}`}`, where)
+  }
+  if (sources.env !== undefined) {
+    const fromEnv = configFromEnv(sources.env)
+    const byPath = new Map<string, string>(Object.entries(ENV_VARIABLES).map(([n, p]) => [p, n]))
+    for (const [k, v] of Object.entries(fromEnv)) {
+      if (isPlainObject(v)) {
+        for (const [sub, sv] of Object.entries(v)) raw = merge(raw, { [k]: { [sub]: sv } }, byPath.get(`${k}.${sub}`) ?? 'the environment', where)
+      } else {
+        raw = merge(raw, { [k]: v }, byPath.get(k) ?? 'the environment', where)
+      }
+    }
+  }
+  if (sources.flags !== undefined) raw = merge(raw, sources.flags, 'a command-line flag', where)
+  return validateConfig(raw, where)
+}
+
+/** Reads and parses a JSON config file. Throws {@link ConfigError} (field `config`) when it cannot. */
+export function readConfigFile (path: string): unknown {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new ConfigError('config', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+  }
+  try {
+    return JSON.parse(text) as unknown
+  } catch (err) {
+    throw new ConfigError('config', `${path} is not valid JSON: ${(err as Error).message}`)
+  }
+}
