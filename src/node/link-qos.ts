@@ -1,0 +1,239 @@
+/**
+ * The QoS stage of one peer link, on real time: the pure pieces of src/qos (classifier, FIFO or SNP
+ * scheduler, WAN emulator) driven by timers, between the router and the native link.
+ *
+ *  1. {@link LinkQos.enqueue}: the classifier names the packet's traffic class (its index travels
+ *     in the native frame's class byte, so the far side can report per class).
+ *  2. Without a discipline (`none`, the default) it goes to the link at once.
+ *  3. With `fifo` or `snp` it is queued; a refused packet is counted by the scheduler's reason.
+ *     The pump dequeues whenever the emulated link is free (or will be within
+ *     {@link LOOKAHEAD_MS}, so a 1 ms timer tick does not idle a link whose frames take less), and
+ *     the WAN emulator serialises it at the link rate and adds delay, jitter, loss, duplication or
+ *     reordering; each delivery is sent to the link when its time comes.
+ *  The queueing delay recorded per class is the time from arrival here to the start of
+ *  transmission on the emulated link (issue 6's definition): the link's own delay is not in it.
+ */
+import { Classifier } from '../qos/classifier.js'
+import { TRAFFIC_CLASSES, classIndex } from '../qos/classes.js'
+import type { TrafficClass, ClassTable } from '../qos/classes.js'
+import { createScheduler } from '../qos/scheduler.js'
+import type { Scheduler } from '../qos/scheduler.js'
+import { WanEmulator } from '../qos/wan.js'
+import type { WanOptions } from '../qos/wan.js'
+import { percentile } from '../qos/simulate.js'
+import type { DropReason } from '../transport/counters.js'
+import type { Logger } from '../log.js'
+
+/** How far ahead the pump may start a transmission, ms: below a timer tick. */
+export const LOOKAHEAD_MS = 1
+/** Queueing-delay samples kept per class for the percentiles (the most recent). */
+export const DELAY_SAMPLES = 20_000
+
+/** Options of {@link LinkQos}. */
+export interface LinkQosOptions {
+  /** `none` (classify, send at once), `fifo` or `snp`. Default `none`. */
+  discipline?: 'none' | 'fifo' | 'snp'
+  /** Link rate in bit/s; required by `fifo` and `snp`. */
+  rateBps?: number
+  /** WAN impairments beyond the rate (delay, jitter, loss, ...); `rate` is taken from `rateBps`. */
+  wan?: Omit<WanOptions, 'rate'>
+  /** The SNP class table (default: src/qos's). */
+  classes?: ClassTable
+  /** FIFO queue bound in bytes (default 64 KiB). */
+  fifoLimitBytes?: number
+  /** Classify and count, never enforce: one queue for all (QoSWorks shipped this way). */
+  monitorOnly?: boolean
+  /** The classifier (default rules). */
+  classifier?: Classifier
+  /** Sends one IPX datagram on the link with its class index; a returned reason is counted. */
+  send: (datagram: Buffer, trafficClass: number) => DropReason | undefined
+  /** Milliseconds, the node's clock. */
+  now: () => number
+  logger?: Logger
+}
+
+/** Per-class figures. Delays in ms. */
+export interface ClassFigures {
+  packets: number
+  bytes: number
+  /** Packets and bytes handed to the link (after the queue). */
+  sentPackets: number
+  sentBytes: number
+  drops: Record<string, number>
+  p50Ms: number
+  p99Ms: number
+  maxMs: number
+}
+
+/** What {@link LinkQos.stats} returns. */
+export interface LinkQosStats {
+  discipline: string
+  rateBps: number | null
+  monitorOnly: boolean
+  classes: Record<string, ClassFigures>
+  /** Busy time of the emulated link over the time since the first packet, 0..1 (null without a rate). */
+  utilisation: number | null
+  backlogBytes: number
+}
+
+interface Item {
+  size: number
+  trafficClass: TrafficClass
+  data: Buffer
+  arrivedAt: number
+}
+
+interface PerClass {
+  packets: number
+  bytes: number
+  sentPackets: number
+  sentBytes: number
+  drops: Record<string, number>
+  delays: number[]
+  next: number
+}
+
+function freshClass (): PerClass {
+  return { packets: 0, bytes: 0, sentPackets: 0, sentBytes: 0, drops: {}, delays: [], next: 0 }
+}
+
+/** The QoS stage of one link. */
+export class LinkQos {
+  readonly discipline: 'none' | 'fifo' | 'snp'
+  readonly classifier: Classifier
+  readonly #o: LinkQosOptions
+  readonly #scheduler: Scheduler<Item> | undefined
+  readonly #wan: WanEmulator | undefined
+  readonly #classes = new Map<TrafficClass, PerClass>()
+  #timer: NodeJS.Timeout | undefined
+  readonly #pending = new Set<NodeJS.Timeout>()
+  #firstAt: number | undefined
+  #busyMs = 0
+  #stopped = false
+
+  constructor (o: LinkQosOptions) {
+    this.#o = o
+    this.discipline = o.discipline ?? 'none'
+    this.classifier = o.classifier ?? new Classifier({ monitorOnly: o.monitorOnly === true })
+    for (const c of TRAFFIC_CLASSES) this.#classes.set(c, freshClass())
+    if (this.discipline !== 'none') {
+      const rate = o.rateBps
+      if (rate === undefined || !(rate > 0)) throw new RangeError('a QoS discipline needs rateBps > 0')
+      this.#scheduler = createScheduler<Item>(this.discipline, {
+        linkRate: rate,
+        ...(o.classes !== undefined ? { classes: o.classes } : {}),
+        ...(o.fifoLimitBytes !== undefined ? { limitBytes: o.fifoLimitBytes } : {}),
+        now: o.now(),
+        onDrop: (item, reason) => { this.#drop(item.trafficClass, reason) }
+      })
+      this.#wan = new WanEmulator({ ...(o.wan ?? {}), rate })
+    }
+  }
+
+  #drop (c: TrafficClass, reason: string): void {
+    const k = this.#classes.get(c)!
+    k.drops[reason] = (k.drops[reason] ?? 0) + 1
+  }
+
+  /** One IPX datagram from the router for this link. Never throws. */
+  enqueue (d: Buffer): void {
+    if (this.#stopped) return
+    const cls = this.classifier.classify(d)
+    const c = cls.enforcedClass
+    const k = this.#classes.get(cls.trafficClass)!
+    k.packets++
+    k.bytes += d.length
+    if (this.#scheduler === undefined) {
+      this.#sent(cls.trafficClass, d, 0)
+      return
+    }
+    const now = this.#o.now()
+    this.#firstAt ??= now
+    // A refused packet is counted by the scheduler's onDrop, with its reason.
+    this.#scheduler.enqueue({ size: d.length, trafficClass: c, data: d, arrivedAt: now }, now)
+    this.#pump()
+  }
+
+  #sent (c: TrafficClass, d: Buffer, delayMs: number): void {
+    const k = this.#classes.get(c)!
+    k.sentPackets++
+    k.sentBytes += d.length
+    if (k.delays.length < DELAY_SAMPLES) k.delays.push(delayMs)
+    else { k.delays[k.next] = delayMs; k.next = (k.next + 1) % DELAY_SAMPLES }
+    if (this.#wan === undefined) this.#deliver(c, d)
+  }
+
+  #deliver (c: TrafficClass, d: Buffer): void {
+    const reason = this.#o.send(d, classIndex(c))
+    if (reason !== undefined) this.#drop(c, reason)
+  }
+
+  #pump (): void {
+    const s = this.#scheduler
+    const wan = this.#wan
+    if (s === undefined || wan === undefined || this.#stopped) return
+    const now = this.#o.now()
+    while (wan.busyUntil - now <= LOOKAHEAD_MS) {
+      const item = s.dequeue(now)
+      if (item === undefined) break
+      const start = Math.max(now, wan.busyUntil)
+      const tx = wan.send(item, item.size, now)
+      this.#busyMs += tx.end - tx.start
+      this.#sent(item.trafficClass, item.data, start - item.arrivedAt)
+      if (tx.lost !== undefined) this.#drop(item.trafficClass, `wan_${tx.lost}`)
+      for (const dl of tx.deliveries) {
+        const t = setTimeout(() => {
+          this.#pending.delete(t)
+          this.#deliver(item.trafficClass, dl.frame.data)
+        }, Math.max(0, dl.at - now))
+        this.#pending.add(t)
+      }
+    }
+    if (this.#timer === undefined && s.backlogPackets > 0) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined
+        this.#pump()
+      }, Math.max(0, wan.busyUntil - now))
+    }
+  }
+
+  /** Per-class counts, drops and queueing-delay percentiles. */
+  stats (): LinkQosStats {
+    const classes: Record<string, ClassFigures> = {}
+    for (const [c, k] of this.#classes) {
+      const sorted = [...k.delays].sort((a, b) => a - b)
+      classes[c] = {
+        packets: k.packets,
+        bytes: k.bytes,
+        sentPackets: k.sentPackets,
+        sentBytes: k.sentBytes,
+        drops: { ...k.drops },
+        p50Ms: percentile(sorted, 0.5),
+        p99Ms: percentile(sorted, 0.99),
+        maxMs: sorted.length > 0 ? sorted[sorted.length - 1]! : 0
+      }
+    }
+    const elapsed = this.#firstAt === undefined ? 0 : Math.max(this.#o.now(), this.#wan?.busyUntil ?? 0) - this.#firstAt
+    return {
+      discipline: this.discipline,
+      rateBps: this.#o.rateBps ?? null,
+      monitorOnly: this.classifier.monitorOnly,
+      classes,
+      utilisation: this.#wan === undefined ? null : elapsed > 0 ? Math.min(1, this.#busyMs / elapsed) : 0,
+      backlogBytes: this.#scheduler?.backlogBytes ?? 0
+    }
+  }
+
+  /** Stops the timers; queued and in-flight packets are dropped and counted as `stopped`. */
+  stop (): void {
+    if (this.#stopped) return
+    this.#stopped = true
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    for (const t of this.#pending) clearTimeout(t)
+    const s = this.#scheduler
+    if (s !== undefined) {
+      for (let item = s.dequeue(this.#o.now()); item !== undefined; item = s.dequeue(this.#o.now())) this.#drop(item.trafficClass, 'stopped')
+    }
+    this.#pending.clear()
+  }
+}

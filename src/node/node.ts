@@ -1,0 +1,344 @@
+/**
+ * The emulated node: the composition root that wires the transports, the router, the built-in
+ * services, the QoS stage and the capture writer (ipxbox's `makeNetwork` is the model).
+ *
+ * Life of a packet (a DOSBox client on node A to a DOSBox client on node B, bridge mode):
+ *  1. A UDP datagram arrives on A's 2644 socket ({@link UdpTunnel}). It starts `FF FF`, so it goes to
+ *     the DOSBox server, which checks the sender is registered and owns the source node, relays it
+ *     to A's other local clients when it is a broadcast, and offers it to `onForward`.
+ *  2. `onForward` hands it to the {@link Router} on the `local` port. The router floods a broadcast
+ *     to every peer port, or sends a unicast to the port its destination node was learned on.
+ *  3. A peer port's `send` is the {@link LinkQos} stage of that link: it classifies the packet
+ *     (game, interactive, bulk, ...), queues and shapes it when a rate is set, then the
+ *     {@link NativeLink} wraps it (magic, class, sequence, timestamp, optional HMAC) and sends it
+ *     to B's 2644, over UDP or TCP.
+ *  4. B's native link verifies and unwraps it and hands it to B's router on that peer port; the
+ *     router sends it to B's `local` port, whose `send` is the DOSBox server's `deliverLocal`:
+ *     to the client whose ip:port is the destination node, or every client for a broadcast.
+ *  In route mode step 2 routes by network instead: RIP and SAP learn A's and B's networks and
+ *  services across the link, and transport control is incremented at each router.
+ *  Every drop on the way has a named reason in one counter: the DOSBox server's (what the socket
+ *  received from clients), the router's (what crossed the router), each link's (frames received
+ *  from and sent to the peer) and each QoS stage's (queue drops).
+ */
+import { fileURLToPath } from 'node:url'
+import { ethernet, ipx as ipxCodec } from '../../protocol/index.js'
+import { UdpTunnel } from '../transport/udp-tunnel.js'
+import { DosboxServer } from '../transport/dosbox-server.js'
+import { NativeLink } from '../transport/native-link.js'
+import { TcpLinkDialer, TcpTunnelServer } from '../transport/tcp.js'
+import { DropReason } from '../transport/counters.js'
+import type { Counters, CounterSnapshot } from '../transport/counters.js'
+import { CaptureWriter } from '../capture/writer.js'
+import { Router } from './router.js'
+import { RipService } from './services/rip.js'
+import { SapService } from './services/sap.js'
+import { DiagService } from './services/diag.js'
+import { PingService } from './services/ping.js'
+import { LinkQos } from './link-qos.js'
+import type { LinkQosOptions, LinkQosStats } from './link-qos.js'
+import type { NodeConfig, PeerConfig } from './config.js'
+import type { Logger } from '../log.js'
+import { silentLogger } from '../log.js'
+import { Socket } from '../../protocol/constants.js'
+
+/** How often the services and the tables are ticked, at most (ms). */
+const MAX_TICK_MS = 1000
+
+/** Runtime choices that are not part of the node's configuration file. */
+export interface NodeRuntime {
+  logger?: Logger
+  /** The QoS stage on every peer link; omitted: classify only, send at once. */
+  qos?: Omit<LinkQosOptions, 'send' | 'now' | 'logger'>
+  /** Milliseconds, monotonic; default `performance.now()`. One clock for router, services and QoS. */
+  now?: () => number
+}
+
+/** One peer link as the node keeps it. */
+interface PeerState {
+  config: PeerConfig
+  id: string
+  link: NativeLink
+  qos: LinkQos
+  dialer: TcpLinkDialer | undefined
+  captureInterface: number | undefined
+}
+
+/** What {@link IpxNode.stats} returns: everything `ipxlab stats` and the status API show. */
+export interface NodeStats {
+  name: string
+  mode: string
+  network: string
+  node: string
+  listen: string
+  clients: Array<{ node: string, address: string, packets: number, bytes: number }>
+  peers: Array<{ address: string, transport: string, up: boolean, counters: CounterSnapshot, sent: CounterSnapshot, link: Record<string, unknown>, qos: LinkQosStats }>
+  routes: Array<{ network: string, port: string | null, hops: number, ticks: number }>
+  services: Array<{ type: number, name: string, address: string, hops: number, port: string | null }>
+  counters: { dosbox: CounterSnapshot, router: CounterSnapshot, tunnel: CounterSnapshot, tcp: CounterSnapshot }
+  captured: number
+}
+
+function hex (n: number, digits: number): string {
+  return n.toString(16).padStart(digits, '0')
+}
+
+/** A running node. Construct, then {@link start}; {@link stop} closes every socket, timer and file. */
+export class IpxNode {
+  readonly config: NodeConfig
+  readonly router: Router
+  readonly dosbox: DosboxServer
+  readonly tunnel: UdpTunnel
+  readonly tcp: TcpTunnelServer
+  readonly rip: RipService
+  readonly sap: SapService
+  readonly #log: Logger
+  readonly #now: () => number
+  readonly #peers: PeerState[] = []
+  readonly #runtime: NodeRuntime
+  #capture: CaptureWriter | undefined
+  #localCapture: number | undefined
+  #timer: NodeJS.Timeout | undefined
+  #started = false
+  #stopped = false
+
+  constructor (config: NodeConfig, runtime: NodeRuntime = {}) {
+    this.config = config
+    this.#runtime = runtime
+    this.#log = (runtime.logger ?? silentLogger()).child({ component: `node/${config.name}` })
+    this.#now = runtime.now ?? (() => performance.now())
+    this.router = new Router({ mode: config.mode, network: config.network, node: config.node, bridgeAgeMs: config.timers.bridgeAgeMs })
+    this.tunnel = new UdpTunnel({
+      host: config.listen.host,
+      port: config.listen.port,
+      onIpx: (d, rinfo) => { this.dosbox.handle(d, rinfo) },
+      logger: this.#log
+    })
+    this.dosbox = new DosboxServer({
+      send: (d, port, address) => { this.tunnel.endpoint.send(d, port, address) },
+      serverPort: config.listen.port,
+      maxClients: config.limits.maxClients,
+      idleTimeoutMs: config.limits.idleTimeoutMs,
+      ...(config.limits.rateLimit !== undefined ? { rateLimit: config.limits.rateLimit } : {}),
+      logger: this.#log.child({ component: `node/${config.name}/dosbox` }),
+      onForward: (d) => {
+        this.#captureFrame(d, this.#localCapture)
+        return this.router.forward(d, 'local', this.#now()) === undefined
+      }
+    })
+    this.tcp = new TcpTunnelServer({
+      host: config.listen.host,
+      port: config.listen.port,
+      linkFor: (node, remote) => this.#passiveLink(node, remote.address),
+      logger: this.#log
+    })
+    this.rip = new RipService(this.router, { intervalMs: config.timers.ripIntervalMs, expireMs: config.timers.ripExpireMs, garbageMs: config.timers.ripGarbageMs })
+    this.sap = new SapService(this.router, config.services, { intervalMs: config.timers.sapIntervalMs, expireMs: config.timers.sapExpireMs })
+    this.router.bind(Socket.Rip, this.rip)
+    this.router.bind(Socket.Sap, this.sap)
+    this.router.bind(Socket.Diagnostic, new DiagService(this.router))
+    this.router.bind(Socket.NovellPing, new PingService(this.router))
+  }
+
+  /** Opens the sockets (UDP and TCP on the listen address), the capture file, the links and the timers. */
+  async start (): Promise<void> {
+    if (this.#started) return
+    this.#started = true
+    const c = this.config
+    await this.tunnel.start()
+    try {
+      await this.tcp.start()
+    } catch (err) {
+      await this.tunnel.stop()
+      throw err
+    }
+    const now = this.#now()
+    if (c.capture !== undefined) {
+      this.#capture = new CaptureWriter(c.capture, { format: 'pcapng', interfaces: [{ name: 'local', linkType: 1, description: `${c.name}: DOSBox and RFC 1234 clients` }] })
+      this.#localCapture = 0
+    }
+    this.router.addPort({
+      id: 'local',
+      kind: 'local',
+      network: c.network,
+      send: (d) => { this.#deliverLocal(d) },
+      hasNode: (n) => this.dosbox.client(n) !== undefined
+    }, now)
+    for (const p of c.peers) this.#addPeer(p)
+    this.rip.start(now)
+    this.sap.start(now)
+    const tickMs = Math.max(10, Math.min(MAX_TICK_MS, Math.floor(Math.min(c.timers.ripIntervalMs, c.timers.sapIntervalMs) / 10)))
+    this.#timer = setInterval(() => { this.#tick() }, tickMs)
+    this.#timer.unref()
+    this.#log.info('node started', { mode: c.mode, network: hex(c.network, 8), node: ipxCodec.formatNode(c.node), listen: `${c.listen.host}:${c.listen.port}`, peers: c.peers.map(p => `${p.transport}://${p.host}:${p.port}`) })
+  }
+
+  /** The bound UDP address (the TCP listener shares its port). */
+  address (): { address: string, port: number } {
+    return this.tunnel.address()
+  }
+
+  #tick (): void {
+    const now = this.#now()
+    this.rip.tick(now)
+    this.sap.tick(now)
+    this.router.sweep(now)
+    this.dosbox.sweep()
+  }
+
+  /** Which side of a TCP peering dials: the lower of the two `host:port` texts; the other accepts. */
+  #dials (p: PeerConfig): boolean {
+    return `${this.config.listen.host}:${this.config.listen.port}` < `${p.host}:${p.port}`
+  }
+
+  #addPeer (p: PeerConfig): void {
+    const id = `peer:${p.transport}:${p.host}:${p.port}`
+    const keys = p.key !== undefined ? new Map([[p.keyId, p.key]]) : undefined
+    const state = { config: p, id, dialer: undefined, captureInterface: undefined } as unknown as PeerState
+    state.captureInterface = this.#capture?.addInterface({ name: id, linkType: 1, description: `${this.config.name}: native link to ${p.address}` })
+    state.link = new NativeLink({
+      node: this.config.node,
+      peer: { host: p.host, port: p.port },
+      ...(keys !== undefined ? { keys, sendKeyId: p.keyId } : {}),
+      network: this.config.network,
+      mode: this.config.mode === 'bridge' ? 0 : 1,
+      logger: this.#log.child({ component: `node/${this.config.name}/link`, peer: p.address }),
+      onPacket: (d) => {
+        this.#captureFrame(d, state.captureInterface)
+        this.router.forward(d, id, this.#now())
+      },
+      onStateChange: (up, reason) => { this.#linkState(state, up, reason) }
+    })
+    state.qos = new LinkQos({
+      ...(this.#runtime.qos ?? {}),
+      now: this.#now,
+      logger: this.#log,
+      send: (d, trafficClass) => state.link.send(d, trafficClass)
+    })
+    this.#peers.push(state)
+    if (p.transport === 'udp') {
+      this.tunnel.addLink(state.link)
+      state.link.start()
+    } else if (this.#dials(p)) {
+      state.dialer = new TcpLinkDialer({ link: state.link, host: p.host, port: p.port, logger: this.#log })
+      state.dialer.start()
+    } else {
+      state.link.start()
+    }
+  }
+
+  /** A TCP connection whose first frame names `node`: the configured TCP peer at that address that does not dial. */
+  #passiveLink (_node: number, address: string): NativeLink | undefined {
+    const plain = address.startsWith('::ffff:') ? address.slice(7) : address
+    return this.#peers.find(s => s.config.transport === 'tcp' && s.dialer === undefined && s.config.host === plain)?.link
+  }
+
+  #linkState (s: PeerState, up: boolean, reason: string): void {
+    const now = this.#now()
+    this.#log.info(up ? 'link up' : 'link down', { peer: s.config.address, reason })
+    if (up) {
+      if (this.router.port(s.id) === undefined) {
+        this.router.addPort({ id: s.id, kind: 'peer', network: s.config.network, send: (d) => { s.qos.enqueue(d) } }, now)
+        this.rip.start(now, s.id)
+        this.sap.start(now, s.id)
+      }
+    } else if (this.router.port(s.id) !== undefined) {
+      this.router.removePort(s.id, now)
+      this.rip.flush()
+    }
+  }
+
+  /** The local port's `send`: a datagram from elsewhere to this node's DOSBox clients. */
+  #deliverLocal (d: Buffer): void {
+    this.#captureFrame(d, this.#localCapture)
+    const dst = ipxCodec.readNode(d, 10)
+    const src = ipxCodec.readNode(d, 22)
+    if (this.dosbox.deliverLocal(d, dst, src) !== undefined) this.router.counters.drop(DropReason.UnknownDestination)
+  }
+
+  /**
+   * Writes one IPX datagram to the capture as an Ethernet II frame on `iface`, at the time the node
+   * saw it. The Ethernet header is synthetic (the datagram came over UDP): destination MAC = the
+   * IPX destination node, source MAC = the IPX source node when that is a valid unicast MAC, else
+   * this node's own address. A DOSBox node is an IPv4 address + port, and 127.x.x.x has the group
+   * bit set, which no Ethernet source may have (IEEE 802.3 §3.2.3(b); tshark flags it).
+   */
+  #captureFrame (d: Buffer, iface: number | undefined): void {
+    if (this.#capture === undefined || iface === undefined) return
+    try {
+      const p = ipxCodec.packet.decode(d)
+      const srcGroupBit = Math.floor(p.header.src.node / 0x10000000000) & 1
+      const src = srcGroupBit === 0 ? p.header.src.node : this.config.node
+      this.#capture.write({ data: ethernet.encodeIpx(p, ethernet.Framing.EthernetII, { src, dst: p.header.dst.node }), interfaceId: iface })
+    } catch {
+      // A datagram the router will count as malformed; the capture shows IPX frames only.
+    }
+  }
+
+  /** Peer links, for tests and the status API. */
+  peers (): ReadonlyArray<{ id: string, address: string, link: NativeLink, qos: LinkQos }> {
+    return this.#peers.map(s => ({ id: s.id, address: s.config.address, link: s.link, qos: s.qos }))
+  }
+
+  /** Everything a person or the status API wants to see. */
+  stats (): NodeStats {
+    const c = this.config
+    const snap = (x: Counters): CounterSnapshot => x.snapshot()
+    return {
+      name: c.name,
+      mode: c.mode,
+      network: hex(c.network, 8).toUpperCase(),
+      node: ipxCodec.formatNode(c.node),
+      listen: `${c.listen.host}:${c.listen.port}`,
+      clients: this.dosbox.clients().map(x => ({ node: ipxCodec.formatNode(x.node), address: `${x.ipv4}:${x.port}`, packets: x.packets, bytes: x.bytes })),
+      peers: this.#peers.map(s => ({
+        address: s.config.address,
+        transport: s.config.transport,
+        up: s.link.up,
+        counters: snap(s.link.counters),
+        sent: snap(s.link.txCounters),
+        link: { ...s.link.stats },
+        qos: s.qos.stats()
+      })),
+      routes: [...this.router.routes.values()].map(r => ({ network: hex(r.network, 8).toUpperCase(), port: r.port, hops: r.hops, ticks: r.ticks })),
+      services: [...this.sap.table.values()].map(({ server: s, port }) => ({ type: s.type, name: s.name, address: ipxCodec.formatIpxAddress(s), hops: s.hops, port })),
+      counters: { dosbox: snap(this.dosbox.counters), router: snap(this.router.counters), tunnel: snap(this.tunnel.counters), tcp: snap(this.tcp.counters) },
+      captured: this.#capture?.recordCount ?? 0
+    }
+  }
+
+  /** Says goodbye (SAP/RIP going down, link bye), then closes every socket, timer and the capture file. */
+  async stop (): Promise<void> {
+    if (this.#stopped) return
+    this.#stopped = true
+    if (this.#timer !== undefined) clearInterval(this.#timer)
+    if (this.#started) {
+      this.sap.shutdown()
+      this.rip.shutdown()
+    }
+    for (const s of this.#peers) {
+      s.qos.stop()
+      if (s.dialer !== undefined) await s.dialer.stop()
+    }
+    await this.tcp.stop()
+    await this.tunnel.stop()
+    for (const s of this.#peers) s.link.stop()
+    this.#capture?.close()
+    this.#log.info('node stopped')
+  }
+}
+
+/** Starts a node; on a bind failure nothing is left open. */
+export async function startNode (config: NodeConfig, runtime: NodeRuntime = {}): Promise<IpxNode> {
+  const node = new IpxNode(config, runtime)
+  try {
+    await node.start()
+  } catch (err) {
+    await node.stop()
+    throw err
+  }
+  return node
+}
+
+/** The bundled sample capture (the lab replays it). */
+export const SAMPLE_CAPTURE = fileURLToPath(new URL('../../fixtures/lab-sample.pcapng', import.meta.url))

@@ -1,0 +1,68 @@
+/**
+ * Test helper: two real nodes on loopback (127.0.0.1 and 127.0.0.2, which need no privileges),
+ * linked by the native tunnel, with free ports found by binding port 0 first.
+ */
+import dgram from 'node:dgram'
+import net from 'node:net'
+import type { ExecutionContext } from 'ava'
+import { startNode } from '../../src/node/node.js'
+import type { IpxNode, NodeRuntime } from '../../src/node/node.js'
+import { validateConfig } from '../../src/node/config.js'
+import { until } from '../transport/_dosbox-client.js'
+
+/** A port free for both UDP and TCP on `host` (checked, then released). */
+export async function freePort (host: string): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const u = dgram.createSocket('udp4')
+    const port = await new Promise<number>((resolve, reject) => {
+      u.once('error', reject)
+      u.bind(0, host, () => { resolve(u.address().port) })
+    })
+    const tcpFree = await new Promise<boolean>(resolve => {
+      const s = net.createServer()
+      s.once('error', () => { resolve(false) })
+      s.listen(port, host, () => { s.close(() => { resolve(true) }) })
+    })
+    await new Promise<void>(resolve => { u.close(() => { resolve() }) })
+    if (tcpFree) return port
+  }
+  throw new Error('no free port')
+}
+
+/** Options of {@link twoNodes}. */
+export interface TwoNodeOptions {
+  transport?: 'udp' | 'tcp'
+  mode?: 'bridge' | 'route'
+  key?: string
+  extra?: Record<string, unknown>
+  extraB?: Record<string, unknown>
+  runtime?: NodeRuntime
+  capture?: string
+}
+
+/** Starts A on 127.0.0.1 and B on 127.0.0.2, peered; stops them in teardown; waits for the link. */
+export async function twoNodes (t: ExecutionContext, o: TwoNodeOptions = {}): Promise<{ a: IpxNode, b: IpxNode, aPort: number, bPort: number }> {
+  const aPort = await freePort('127.0.0.1')
+  const bPort = await freePort('127.0.0.2')
+  const scheme = o.transport === 'tcp' ? 'tcp://' : ''
+  const common = {
+    mode: o.mode ?? 'bridge',
+    ...(o.key !== undefined ? { key: o.key } : {}),
+    timers: { ripIntervalMs: 300, sapIntervalMs: 300 },
+    ...(o.extra ?? {})
+  }
+  const route = o.mode === 'route'
+  const a = await startNode(validateConfig({
+    ...common, name: 'NODE-A', listen: `127.0.0.1:${aPort}`, peers: [`${scheme}127.0.0.2:${bPort}`],
+    ...(route ? { network: '0000AAAA' } : {}), ...(o.capture !== undefined ? { capture: o.capture } : {})
+  }), o.runtime ?? {})
+  t.teardown(async () => { await a.stop() })
+  const b = await startNode(validateConfig({
+    ...common, name: 'NODE-B', listen: `127.0.0.2:${bPort}`, peers: [`${scheme}127.0.0.1:${aPort}`],
+    ...(route ? { network: '0000BBBB' } : {}), ...(o.extraB ?? {})
+  }), o.runtime ?? {})
+  t.teardown(async () => { await b.stop() })
+  const up = await until(() => a.peers().every(p => p.link.up) && b.peers().every(p => p.link.up), 5000)
+  if (!up) throw new Error('the link between the nodes did not come up')
+  return { a, b, aPort, bPort }
+}
