@@ -12,6 +12,7 @@ import { runExplain, EXPLAIN_FORMATS } from './explain.js'
 import type { ExplainFormat } from './explain.js'
 import { runLint } from './lint.js'
 import { runNode } from './node.js'
+import type { NodeFlags } from './node.js'
 import { ConfigError, CaptureError, TransportError } from '../errors.js'
 
 /** Where a command writes. */
@@ -78,13 +79,20 @@ export function buildProgram (io: Io, status: { code: number }): Command {
     })
 
   program.command('node')
-    .description('run a node on UDP 2644: a DOSBox IPXNET server (DOSBox-exact, with spoofing, length and rate protections)')
-    .option('--listen <addr:port>', 'where to listen', '0.0.0.0:2644')
-    .option('--max-clients <n>', 'bound on registered clients (DOSBox has 16)', parseCount('--max-clients', 1))
+    .description('run one emulated node: DOSBox clients and native peers on udp+tcp 2644, bridged or routed')
+    .option('--config <file>', 'JSON config file (IPXLAB_* environment variables and flags override it)')
+    .option('--listen <addr:port>', 'where to listen (default 0.0.0.0:2644)')
+    .option('--peer <[udp|tcp]://addr:port>', 'another node to link with (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--mode <mode>', 'bridge (one IPX network across the nodes, default) or route (a network per node)')
+    .option('--network <hex>', 'this node\'s IPX network number')
+    .option('--name <name>', 'node name (its SAP file server is called this)')
+    .option('--node <mac>', 'this node\'s IPX node address')
+    .option('--key <hex|base64>', 'pre-shared key for the native links (HMAC-SHA-256)')
+    .option('--capture <file.pcapng>', 'write every IPX frame the node routes to a pcapng file')
+    .option('--max-clients <n>', 'bound on registered DOSBox clients (DOSBox has 16)', parseCount('--max-clients', 1))
     .option('--idle-timeout <seconds>', 'forget a client silent this long (default 600)', parseCount('--idle-timeout', 1))
-    .option('--keepalive <seconds>', 'ping each client this often to keep NAT mappings open (default off)', parseCount('--keepalive', 1))
     .option('--log-level <level>', 'error, warn, info or debug (debug names every drop)', 'info')
-    .action(async (opts: { listen: string, maxClients?: number, idleTimeout?: number, keepalive?: number, logLevel: string }) => {
+    .action(async (opts: NodeFlags) => {
       status.code = await runNode(opts, io)
     })
 

@@ -1,25 +1,42 @@
 /**
- * `ipxlab node --listen ADDR:PORT`: a node that serves DOSBox IPXNET clients (and RFC 1234 peers)
- * on UDP 2644. Prints its address on start (ipxbox users asked for exactly that, fragglet/ipxbox#44),
- * logs who registers, and on SIGINT/SIGTERM stops cleanly and prints its counters.
+ * `ipxlab node`: one emulated node. Serves DOSBox IPXNET clients and native peers on the listen
+ * address (UDP and TCP), routes or bridges between them, prints its address on start (ipxbox users
+ * asked for exactly that, fragglet/ipxbox#44), logs who registers and which links come up, and on
+ * SIGINT/SIGTERM says goodbye, stops cleanly and prints its counters.
+ *
+ * Settings come from `--config FILE` (JSON), then `IPXLAB_*` environment variables, then flags;
+ * flags win, and the result is validated once (a wrong value is one line naming the field).
  */
-import { startDosboxNode } from '../transport/serve.js'
-import type { DosboxNode } from '../transport/serve.js'
+import { startNode } from '../node/node.js'
+import type { IpxNode } from '../node/node.js'
+import { mergeConfigSources, readConfigFile } from '../node/config.js'
 import { createLogger } from '../log.js'
 import { ConfigError } from '../errors.js'
 import type { Io } from './main.js'
 
-/** Options of {@link runNode}. */
-export interface NodeCommandOptions {
-  listen: string
+/** The flags of `ipxlab node`, as commander parses them. */
+export interface NodeFlags {
+  config?: string
+  listen?: string
+  peer?: string[]
+  mode?: string
+  network?: string
+  name?: string
+  node?: string
+  key?: string
+  capture?: string
   maxClients?: number
   idleTimeout?: number
-  keepalive?: number
   logLevel: string
+}
+
+/** Options of {@link runNode}. */
+export interface NodeCommandOptions extends NodeFlags {
   /** Resolves when the node should stop; default: the first SIGINT or SIGTERM. */
   until?: Promise<unknown>
   /** Called once the node is up (tests). */
-  onStarted?: (node: DosboxNode) => void
+  onStarted?: (node: IpxNode) => void
+  env?: Readonly<Record<string, string | undefined>>
 }
 
 function untilSignal (): Promise<string> {
@@ -34,28 +51,47 @@ function untilSignal (): Promise<string> {
   })
 }
 
+/** Flags in the config file's shape; only those given. */
+function flagsToConfig (f: NodeFlags): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  if (f.listen !== undefined) out.listen = f.listen
+  if (f.peer !== undefined && f.peer.length > 0) out.peers = f.peer
+  if (f.mode !== undefined) out.mode = f.mode
+  if (f.network !== undefined) out.network = f.network
+  if (f.name !== undefined) out.name = f.name
+  if (f.node !== undefined) out.node = f.node
+  if (f.key !== undefined) out.key = f.key
+  if (f.capture !== undefined) out.capture = f.capture
+  const limits: Record<string, unknown> = {}
+  if (f.maxClients !== undefined) limits.maxClients = f.maxClients
+  if (f.idleTimeout !== undefined) limits.idleTimeoutMs = f.idleTimeout * 1000
+  if (Object.keys(limits).length > 0) out.limits = limits
+  return out
+}
+
 /** Runs the node until stopped; returns the exit status. */
 export async function runNode (options: NodeCommandOptions, io: Io): Promise<number> {
   const levels = ['error', 'warn', 'info', 'debug']
   if (!levels.includes(options.logLevel)) throw new ConfigError('log-level', `must be one of ${levels.join(', ')}`)
-  const logger = createLogger({ level: options.logLevel, stream: io.stderr })
-  const node = await startDosboxNode({
-    listen: options.listen,
-    logger,
-    ...(options.maxClients !== undefined ? { maxClients: options.maxClients } : {}),
-    ...(options.idleTimeout !== undefined ? { idleTimeoutMs: options.idleTimeout * 1000 } : {}),
-    ...(options.keepalive !== undefined ? { keepaliveMs: options.keepalive * 1000 } : {})
+  const config = mergeConfigSources({
+    ...(options.config !== undefined ? { file: readConfigFile(options.config), filePath: options.config } : {}),
+    env: options.env ?? process.env,
+    flags: flagsToConfig(options)
   })
-  const { address, port } = node.address
+  const logger = createLogger({ level: options.logLevel, stream: io.stderr })
+  const node = await startNode(config, { logger })
+  const { address, port } = node.address()
   const shown = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`
-  io.stdout.write(`ipxlab node listening on udp ${shown}\n`)
+  io.stdout.write(`ipxlab node ${config.name} listening on udp+tcp ${shown} (${config.mode} mode, network ${config.network.toString(16).padStart(8, '0').toUpperCase()})\n`)
   io.stdout.write(`  DOSBox clients: IPXNET CONNECT <this host's address> ${port}\n`)
+  for (const p of config.peers) io.stdout.write(`  peer: ${p.transport}://${p.address}${p.key !== undefined ? ' (authenticated)' : ''}\n`)
   options.onStarted?.(node)
   const why = await (options.until ?? untilSignal())
   await node.stop()
-  const c = node.counters.snapshot()
+  const c = node.dosbox.counters.snapshot()
   const drops = Object.entries(c.dropped).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ')
+  const r = node.router.counters
   io.stdout.write(`ipxlab node stopped (${String(why)}): ${c.received} datagrams received, ${c.delivered} delivered, ` +
-    `${node.counters.totalDropped()} dropped${drops !== '' ? ` (${drops})` : ''}\n`)
+    `${node.dosbox.counters.totalDropped()} dropped${drops !== '' ? ` (${drops})` : ''}; router ${r.delivered} delivered, ${r.totalDropped()} dropped\n`)
   return 0
 }

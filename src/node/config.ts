@@ -165,7 +165,9 @@ function parseHostPort (text: string, allowNames: boolean, defaultPort: number):
   }
   if (portText === undefined) return { host, port: defaultPort }
   const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN
-  if (!(port >= 1 && port <= 0xffff)) return `bad port ${JSON.stringify(portText)} (1..65535)`
+  // A listen address may take port 0 (the system picks one: tests, one-off runs); a peer may not.
+  const min = allowNames ? 1 : 0
+  if (!(port >= min && port <= 0xffff)) return `bad port ${JSON.stringify(portText)} (${min}..65535)`
   return { host, port }
 }
 

@@ -75,7 +75,7 @@ export interface NodeStats {
   peers: Array<{ address: string, transport: string, up: boolean, counters: CounterSnapshot, sent: CounterSnapshot, link: Record<string, unknown>, qos: LinkQosStats }>
   routes: Array<{ network: string, port: string | null, hops: number, ticks: number }>
   services: Array<{ type: number, name: string, address: string, hops: number, port: string | null }>
-  counters: { dosbox: CounterSnapshot, router: CounterSnapshot, tunnel: CounterSnapshot, tcp: CounterSnapshot }
+  counters: { dosbox: CounterSnapshot, router: CounterSnapshot, tunnel: CounterSnapshot, tcp: CounterSnapshot | null }
   captured: number
 }
 
@@ -89,7 +89,8 @@ export class IpxNode {
   readonly router: Router
   readonly dosbox: DosboxServer
   readonly tunnel: UdpTunnel
-  readonly tcp: TcpTunnelServer
+  /** TCP on the same port as UDP; made in {@link start}, once the UDP port is known (port 0 picks one). */
+  tcp: TcpTunnelServer | undefined
   readonly rip: RipService
   readonly sap: SapService
   readonly #log: Logger
@@ -126,12 +127,6 @@ export class IpxNode {
         return this.router.forward(d, 'local', this.#now()) === undefined
       }
     })
-    this.tcp = new TcpTunnelServer({
-      host: config.listen.host,
-      port: config.listen.port,
-      linkFor: (node, remote) => this.#passiveLink(node, remote.address),
-      logger: this.#log
-    })
     this.rip = new RipService(this.router, { intervalMs: config.timers.ripIntervalMs, expireMs: config.timers.ripExpireMs, garbageMs: config.timers.ripGarbageMs })
     this.sap = new SapService(this.router, config.services, { intervalMs: config.timers.sapIntervalMs, expireMs: config.timers.sapExpireMs })
     this.router.bind(Socket.Rip, this.rip)
@@ -146,12 +141,13 @@ export class IpxNode {
     this.#started = true
     const c = this.config
     await this.tunnel.start()
-    try {
-      await this.tcp.start()
-    } catch (err) {
-      await this.tunnel.stop()
-      throw err
-    }
+    this.tcp = new TcpTunnelServer({
+      host: c.listen.host,
+      port: this.tunnel.address().port,
+      linkFor: (node, remote) => this.#passiveLink(node, remote.address),
+      logger: this.#log
+    })
+    await this.tcp.start()
     const now = this.#now()
     if (c.capture !== undefined) {
       this.#capture = new CaptureWriter(c.capture, { format: 'pcapng', interfaces: [{ name: 'local', linkType: 1, description: `${c.name}: DOSBox and RFC 1234 clients` }] })
@@ -302,7 +298,7 @@ export class IpxNode {
       })),
       routes: [...this.router.routes.values()].map(r => ({ network: hex(r.network, 8).toUpperCase(), port: r.port, hops: r.hops, ticks: r.ticks })),
       services: [...this.sap.table.values()].map(({ server: s, port }) => ({ type: s.type, name: s.name, address: ipxCodec.formatIpxAddress(s), hops: s.hops, port })),
-      counters: { dosbox: snap(this.dosbox.counters), router: snap(this.router.counters), tunnel: snap(this.tunnel.counters), tcp: snap(this.tcp.counters) },
+      counters: { dosbox: snap(this.dosbox.counters), router: snap(this.router.counters), tunnel: snap(this.tunnel.counters), tcp: this.tcp !== undefined ? snap(this.tcp.counters) : null },
       captured: this.#capture?.recordCount ?? 0
     }
   }
@@ -320,7 +316,7 @@ export class IpxNode {
       s.qos.stop()
       if (s.dialer !== undefined) await s.dialer.stop()
     }
-    await this.tcp.stop()
+    await this.tcp?.stop()
     await this.tunnel.stop()
     for (const s of this.#peers) s.link.stop()
     this.#capture?.close()

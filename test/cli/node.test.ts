@@ -21,7 +21,7 @@ test('ipxlab node prints its address, acks a DOSBox registration and stops clean
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout.on('data', (c: Buffer) => {
       stdout += c.toString()
-      const m = /listening on udp 127\.0\.0\.1:(\d+)/.exec(stdout)
+      const m = /listening on udp\+tcp 127\.0\.0\.1:(\d+)/.exec(stdout)
       if (m !== null) resolve(Number(m[1]))
     })
     child.once('exit', code => { reject(new Error(`exited ${String(code)} before listening: ${stderr}`)) })
