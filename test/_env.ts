@@ -3,8 +3,7 @@
  * (tshark, dosbox). Absent locally, such a test skips with a clear message; with `CI` set it fails
  * instead, so a missing install can never pass CI silently.
  */
-import { existsSync } from 'node:fs'
-import { execFileSync } from 'node:child_process'
+import { accessSync, constants, existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
 import type { ExecutionContext } from 'ava'
@@ -18,14 +17,19 @@ export const REAL = path.join(SHARED, 'fixtures', 'real')
 
 const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false'
 
-/** True when `cmd` runs (`cmd --version`). */
+/**
+ * True when `cmd` is an executable on PATH. A lookup, not a run: `ip --version` is an error in
+ * iproute2 6.1 and `dosbox --version` opens SDL, so running a version flag is no test of presence.
+ */
 export function haveTool (cmd: string): boolean {
-  try {
-    execFileSync(cmd, ['--version'], { stdio: 'ignore', timeout: 20_000 })
-    return true
-  } catch {
-    return false
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(path.delimiter)) {
+    if (dir === '') continue
+    try {
+      accessSync(path.join(dir, cmd), constants.X_OK)
+      return true
+    } catch {}
   }
+  return false
 }
 
 /**
