@@ -31,8 +31,8 @@ async function twoNodes (): Promise<Result> {
   // Fixed high ports on two loopback addresses; the peers must know each other's.
   const aPort = 20000 + Math.floor(Math.random() * 20000)
   const bPort = aPort + 1
-  const a = await startNode(validateConfig({ name: 'BENCH-A', listen: `127.0.0.1:${aPort}`, peers: [`127.0.0.2:${bPort}`] }))
-  const b = await startNode(validateConfig({ name: 'BENCH-B', listen: `127.0.0.2:${bPort}`, peers: [`127.0.0.1:${aPort}`] }))
+  const a = await startNode(validateConfig({ name: 'BENCH-A', listen: `127.0.0.1:${aPort}`, snpListen: '127.0.0.1:0', peers: [`127.0.0.2:${bPort}`] }))
+  const b = await startNode(validateConfig({ name: 'BENCH-B', listen: `127.0.0.2:${bPort}`, snpListen: '127.0.0.2:0', peers: [`127.0.0.1:${aPort}`] }))
   const rx = await bind()
   const tx = await bind()
   try {

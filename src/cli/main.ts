@@ -13,6 +13,9 @@ import type { ExplainFormat } from './explain.js'
 import { runLint } from './lint.js'
 import { runNode } from './node.js'
 import type { NodeFlags } from './node.js'
+import { runStats } from './stats.js'
+import { runReplay, parseNumberOption, parseFrameRange, parseNetworkMapping, parseNodeMapping, parseNetwork, parseNodeOption, parseSpeed, parseKey } from './replay.js'
+import type { ReplayCommandOptions } from './replay.js'
 import { ConfigError, CaptureError, TransportError } from '../errors.js'
 
 /** Where a command writes. */
@@ -82,6 +85,7 @@ export function buildProgram (io: Io, status: { code: number }): Command {
     .description('run one emulated node: DOSBox clients and native peers on udp+tcp 2644, bridged or routed')
     .option('--config <file>', 'JSON config file (IPXLAB_* environment variables and flags override it)')
     .option('--listen <addr:port>', 'where to listen (default 0.0.0.0:2644)')
+    .option('--snp <addr:port>', 'the QoS plane: SNP on UDP, status API and /metrics on TCP (default: the listen host, port 2629)')
     .option('--peer <[udp|tcp]://addr:port>', 'another node to link with (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--mode <mode>', 'bridge (one IPX network across the nodes, default) or route (a network per node)')
     .option('--network <hex>', 'this node\'s IPX network number')
@@ -96,6 +100,14 @@ export function buildProgram (io: Io, status: { code: number }): Command {
       status.code = await runNode(opts, io)
     })
 
+  program.command('stats')
+    .description('a node\'s status from its API on tcp 2629: clients, peers, routes, services, per-class counters and the peer\'s SNP report, drops by reason')
+    .option('--node <addr:port>', 'the node\'s status address, its --snp address (default 127.0.0.1:2629)')
+    .option('--json', 'print the /api/stats JSON as the node gave it')
+    .action(async (opts: { node?: string, json?: boolean }) => {
+      status.code = await runStats({ node: opts.node, json: opts.json === true }, io)
+    })
+
   program.command('explain')
     .description('annotated hex dump of one frame: every byte with its layer, field, value and meaning')
     .argument('<capture>', 'pcap or pcapng file')
@@ -108,6 +120,31 @@ export function buildProgram (io: Io, status: { code: number }): Command {
     .option('--udp-port <port>', 'also look for IPX inside UDP on this port (repeatable; 213, 2644 and 10000 always)', parsePort, [])
     .action(async (capture: string, opts: { frame: number, format: ExplainFormat, udpPort: number[] }) => {
       status.code = await runExplain(capture, { frame: opts.frame, format: opts.format, udpPorts: opts.udpPort }, io)
+    })
+
+  program.command('replay')
+    .description('play the IPX frames of a capture into a node, as a DOSBox client (default) or as a native peer')
+    .argument('<capture>', 'pcap or pcapng file')
+    .requiredOption('--to <addr:port>', 'the node\'s 2644 address')
+    .addOption(new Option('--mode <mode>', 'dosbox (register as a client; source nodes become the assigned node) or native (a peer the node lists; --bind needed)').choices(['dosbox', 'native']).default('dosbox'))
+    .option('--speed <x>', 'original spacing divided by x (default 1)', parseSpeed)
+    .option('--max', 'as fast as the node accepts (flow-controlled)')
+    .option('--loop <n>', 'play the capture n times', parseCount('--loop', 1), 1)
+    .option('--socket <n>', 'only frames with this source or destination socket (0x hex or decimal; repeatable)', parseNumberOption('a socket', 0xffff))
+    .option('--type <n>', 'only frames of this packet type (repeatable)', parseNumberOption('a packet type', 0xff))
+    .option('--frames <a-b>', 'only frames a to b (1-based, as tshark numbers them)', parseFrameRange)
+    .option('--map-network <old=new>', 'rewrite a network number, source and destination (hex; repeatable)', parseNetworkMapping)
+    .option('--map-node <old=new>', 'rewrite a node, source and destination (repeatable)', parseNodeMapping)
+    .option('--network <hex>', 'rewrite every network of the capture (but 0 and FFFFFFFF) to the lab\'s', parseNetwork)
+    .option('--udp-port <port>', 'also look for IPX inside UDP on this port in the capture (repeatable; 213, 2644 and 10000 always)', parsePort, [])
+    .option('--bind <addr:port>', 'local address to send from (native mode: the peer address the node lists)')
+    .option('--key <hex|base64>', 'native mode: pre-shared key; frames are signed', parseKey)
+    .option('--key-id <n>', 'native mode: key id (default 1)', parseCount('--key-id', 1))
+    .option('--node <mac>', 'native mode: the replayer\'s node id', parseNodeOption)
+    .option('--window <n>', 'frames in flight between flow-control markers (default 64)', parseCount('--window', 1))
+    .action(async (capture: string, opts: Omit<ReplayCommandOptions, 'sockets' | 'types' | 'udpPorts'> & { socket?: number[], type?: number[], udpPort: number[] }) => {
+      const { socket, type, udpPort, ...rest } = opts
+      status.code = await runReplay(capture, { ...rest, udpPorts: udpPort, ...(socket !== undefined ? { sockets: socket } : {}), ...(type !== undefined ? { types: type } : {}) }, io)
     })
 
   program.command('lab')

@@ -18,6 +18,7 @@ import type { Io } from './main.js'
 export interface NodeFlags {
   config?: string
   listen?: string
+  snp?: string
   peer?: string[]
   mode?: string
   network?: string
@@ -55,6 +56,7 @@ function untilSignal (): Promise<string> {
 function flagsToConfig (f: NodeFlags): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   if (f.listen !== undefined) out.listen = f.listen
+  if (f.snp !== undefined) out.snpListen = f.snp
   if (f.peer !== undefined && f.peer.length > 0) out.peers = f.peer
   if (f.mode !== undefined) out.mode = f.mode
   if (f.network !== undefined) out.network = f.network

@@ -49,6 +49,8 @@ export interface PeerConfig {
   keyId: number
   /** Route mode: the link's IPX network; 0 (default) = unnumbered point-to-point link. */
   network: number
+  /** The peer's SNP control address (udp 2629, issue 6); default the peer's host, port 2629. */
+  snp: HostPort
 }
 
 /** Timers, ms. RIP/SAP defaults from ipx-reference §B3-B4; shorten them for a fast lab. */
@@ -171,6 +173,16 @@ function parseHostPort (text: string, allowNames: boolean, defaultPort: number):
   return { host, port }
 }
 
+/**
+ * `ADDR:PORT` for a command-line flag, the same rules as the config file's: IPv4, `[IPv6]`, and,
+ * with `allowNames`, host names (a container service name such as `node-a`). Throws ConfigError.
+ */
+export function parseAddress (text: string, field: string, options: { allowNames: boolean, defaultPort: number }): HostPort {
+  const r = parseHostPort(text, options.allowNames, options.defaultPort)
+  if (typeof r === 'string') throw new ConfigError(field, `must be ADDR:PORT: ${r}`)
+  return r
+}
+
 function hostPort (allowNames: boolean, defaultPort: number): z.ZodType<HostPort, string> {
   return z.string().transform((v, ctx) => {
     const r = parseHostPort(v, allowNames, defaultPort)
@@ -207,7 +219,8 @@ const peerObject = z.strictObject({
   transport: z.enum(['udp', 'tcp']).default('udp'),
   key: keyField.optional(),
   keyId: integer(1, 255).optional(),
-  network: hexOrNumber('an IPX network', 0xfffffffe, 0).optional()
+  network: hexOrNumber('an IPX network', 0xfffffffe, 0).optional(),
+  snp: hostPort(true, DEFAULT_SNP_PORT).optional()
 })
 
 /** A peer as parsed, before the node-wide defaults are applied. */
@@ -217,6 +230,7 @@ interface ParsedPeer {
   key?: Buffer | undefined
   keyId?: number | undefined
   network?: number | undefined
+  snp?: HostPort | undefined
 }
 
 /** A peer: an object, or `ADDR:PORT` text with an optional `udp://` / `tcp://` prefix. */
@@ -249,7 +263,7 @@ const schema = z.strictObject({
   network: hexOrNumber('an IPX network', 0xfffffffe, 1).optional(),
   node: nodeField.optional(),
   listen: hostPort(false, DEFAULT_TUNNEL_PORT).default({ host: '0.0.0.0', port: DEFAULT_TUNNEL_PORT }),
-  snpListen: hostPort(false, DEFAULT_SNP_PORT).default({ host: '0.0.0.0', port: DEFAULT_SNP_PORT }),
+  snpListen: hostPort(false, DEFAULT_SNP_PORT).optional(),
   peers: z.array(peerField).default([]),
   key: keyField.optional(),
   keyId: integer(1, 255).default(1),
@@ -356,7 +370,9 @@ export function validateConfig (input: unknown, sources: ReadonlyMap<string, str
     network: c.network ?? DEFAULT_NETWORK,
     node: c.node ?? defaultNode(c.name, c.listen),
     listen: c.listen,
-    snpListen: c.snpListen,
+    // The QoS plane sits beside the data plane: same host, port 2629, unless set. Two nodes on two
+    // loopback addresses (the lab) then never collide on 2629.
+    snpListen: c.snpListen ?? { host: c.listen.host, port: DEFAULT_SNP_PORT },
     peers: c.peers.map(p => {
       const key = p.key ?? c.key
       const peer: PeerConfig = {
@@ -365,7 +381,8 @@ export function validateConfig (input: unknown, sources: ReadonlyMap<string, str
         port: p.port,
         transport: p.transport,
         keyId: p.keyId ?? c.keyId,
-        network: p.network ?? 0
+        network: p.network ?? 0,
+        snp: p.snp ?? { host: p.host, port: DEFAULT_SNP_PORT }
       }
       if (key !== undefined) peer.key = key
       return peer

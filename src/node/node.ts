@@ -12,7 +12,8 @@
  *     (game, interactive, bulk, ...), queues and shapes it when a rate is set, then the
  *     {@link NativeLink} wraps it (magic, class, sequence, timestamp, optional HMAC) and sends it
  *     to B's 2644, over UDP or TCP.
- *  4. B's native link verifies and unwraps it and hands it to B's router on that peer port; the
+ *  4. B's native link verifies and unwraps it, B's SNP agent counts it in its class (for the
+ *     reports on udp 2629, {@link SnpAgent}), and it goes to B's router on that peer port; the
  *     router sends it to B's `local` port, whose `send` is the DOSBox server's `deliverLocal`:
  *     to the client whose ip:port is the destination node, or every client for a broadcast.
  *  In route mode step 2 routes by network instead: RIP and SAP learn A's and B's networks and
@@ -36,6 +37,10 @@ import { SapService } from './services/sap.js'
 import { DiagService } from './services/diag.js'
 import { PingService } from './services/ping.js'
 import { LinkQos } from './link-qos.js'
+import { SnpAgent, linkSettingsFromQos } from './snp-agent.js'
+import type { SnpAgentOptions, SnpReceiveRecorder } from './snp-agent.js'
+import { StatusApi } from './status-api.js'
+import type { AddressInfo } from 'node:net'
 import type { LinkQosOptions, LinkQosStats } from './link-qos.js'
 import type { NodeConfig, PeerConfig } from './config.js'
 import type { Logger } from '../log.js'
@@ -52,6 +57,8 @@ export interface NodeRuntime {
   qos?: Omit<LinkQosOptions, 'send' | 'now' | 'logger'>
   /** Milliseconds, monotonic; default `performance.now()`. One clock for router, services and QoS. */
   now?: () => number
+  /** SNP timing (udp snpListen); default hello every 1 s (10 tries), probe and report every 1 s. */
+  snp?: Pick<SnpAgentOptions, 'helloIntervalMs' | 'helloRetries' | 'probeIntervalMs' | 'reportIntervalMs'>
 }
 
 /** One peer link as the node keeps it. */
@@ -62,6 +69,8 @@ interface PeerState {
   qos: LinkQos
   dialer: TcpLinkDialer | undefined
   captureInterface: number | undefined
+  /** The SNP agent's receive hook: per-class counts for the reports (issue 6). */
+  rx: SnpReceiveRecorder
 }
 
 /** What {@link IpxNode.stats} returns: everything `ipxlab stats` and the status API show. */
@@ -93,6 +102,9 @@ export class IpxNode {
   tcp: TcpTunnelServer | undefined
   readonly rip: RipService
   readonly sap: SapService
+  /** The QoS plane's SNP conversation with the peers (udp `snpListen`, issue 6). */
+  readonly snp: SnpAgent
+  #api: StatusApi | undefined
   readonly #log: Logger
   readonly #now: () => number
   readonly #peers: PeerState[] = []
@@ -133,6 +145,18 @@ export class IpxNode {
     this.router.bind(Socket.Sap, this.sap)
     this.router.bind(Socket.Diagnostic, new DiagService(this.router))
     this.router.bind(Socket.NovellPing, new PingService(this.router))
+    this.snp = new SnpAgent({
+      host: config.snpListen.host,
+      port: config.snpListen.port,
+      node: config.node,
+      network: config.network,
+      mode: config.mode,
+      ...(runtime.qos?.classes !== undefined ? { classTable: runtime.qos.classes } : {}),
+      ...(runtime.qos?.classifier !== undefined ? { rules: runtime.qos.classifier.rules } : {}),
+      link: linkSettingsFromQos(runtime.qos),
+      ...(runtime.snp ?? {}),
+      logger: this.#log.child({ component: `node/${config.name}/snp` })
+    })
   }
 
   /** Opens the sockets (UDP and TCP on the listen address), the capture file, the links and the timers. */
@@ -148,6 +172,15 @@ export class IpxNode {
       logger: this.#log
     })
     await this.tcp.start()
+    // The QoS plane: SNP on udp snpListen, the status API on tcp at the same port (port 0: the one UDP got).
+    await this.snp.start()
+    this.#api = new StatusApi({
+      host: c.snpListen.host,
+      port: this.snp.address().port,
+      source: { stats: () => this.stats(), snpStats: () => this.snp.stats(), running: () => this.#started && !this.#stopped },
+      logger: this.#log.child({ component: `node/${c.name}/status` })
+    })
+    await this.#api.start()
     const now = this.#now()
     if (c.capture !== undefined) {
       this.#capture = new CaptureWriter(c.capture, { format: 'pcapng', interfaces: [{ name: 'local', linkType: 1, description: `${c.name}: DOSBox and RFC 1234 clients` }] })
@@ -167,6 +200,11 @@ export class IpxNode {
     this.#timer = setInterval(() => { this.#tick() }, tickMs)
     this.#timer.unref()
     this.#log.info('node started', { mode: c.mode, network: hex(c.network, 8), node: ipxCodec.formatNode(c.node), listen: `${c.listen.host}:${c.listen.port}`, peers: c.peers.map(p => `${p.transport}://${p.host}:${p.port}`) })
+  }
+
+  /** The status API's bound address (tcp, the SNP port), once started. */
+  get api (): AddressInfo | undefined {
+    return this.#api?.address()
   }
 
   /** The bound UDP address (the TCP listener shares its port). */
@@ -199,7 +237,8 @@ export class IpxNode {
       network: this.config.network,
       mode: this.config.mode === 'bridge' ? 0 : 1,
       logger: this.#log.child({ component: `node/${this.config.name}/link`, peer: p.address }),
-      onPacket: (d) => {
+      onPacket: (d, meta) => {
+        state.rx.record(d.length, meta)
         this.#captureFrame(d, state.captureInterface)
         this.router.forward(d, id, this.#now())
       },
@@ -211,6 +250,7 @@ export class IpxNode {
       logger: this.#log,
       send: (d, trafficClass) => state.link.send(d, trafficClass)
     })
+    state.rx = this.snp.addPeer({ id, address: p.address, snp: p.snp, link: state.link, qos: state.qos, ...(p.key !== undefined ? { key: p.key, keyId: p.keyId } : {}) })
     this.#peers.push(state)
     if (p.transport === 'udp') {
       this.tunnel.addLink(state.link)
@@ -316,6 +356,8 @@ export class IpxNode {
       s.qos.stop()
       if (s.dialer !== undefined) await s.dialer.stop()
     }
+    await this.#api?.stop()
+    await this.snp.stop()
     await this.tcp?.stop()
     await this.tunnel.stop()
     for (const s of this.#peers) s.link.stop()

@@ -12,7 +12,7 @@ const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts')
 const REGISTRATION = Buffer.from('ffff001e0000' + '00000000' + '000000000000' + '0002' + '00000000' + '000000000000' + '0002', 'hex')
 
 test('ipxlab node prints its address, acks a DOSBox registration and stops cleanly on SIGTERM', async t => {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'node', '--listen', '127.0.0.1:0', '--log-level', 'info'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'node', '--listen', '127.0.0.1:0', '--snp', '127.0.0.1:0', '--log-level', 'info'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   const killer = setTimeout(() => child.kill('SIGKILL'), 20_000)
   t.teardown(() => { clearTimeout(killer); child.kill('SIGKILL') })
   let stdout = ''
@@ -52,7 +52,7 @@ test('ipxlab node: a port in use is one clear line and exit 2', async t => {
   holder.bind(0, '127.0.0.1')
   await once(holder, 'listening')
   const port = holder.address().port
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'node', '--listen', `127.0.0.1:${port}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'node', '--listen', `127.0.0.1:${port}`, '--snp', '127.0.0.1:0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   const killer = setTimeout(() => child.kill('SIGKILL'), 20_000)
   t.teardown(() => { clearTimeout(killer) })
   let stderr = ''

@@ -37,14 +37,18 @@ export interface TwoNodeOptions {
   extra?: Record<string, unknown>
   extraB?: Record<string, unknown>
   runtime?: NodeRuntime
+  /** B's runtime when it differs from A's (e.g. another class table); default `runtime`. */
+  runtimeB?: NodeRuntime
   capture?: string
 }
 
 /** Starts A on 127.0.0.1 and B on 127.0.0.2, peered; stops them in teardown; waits for the link. */
-export async function twoNodes (t: ExecutionContext, o: TwoNodeOptions = {}): Promise<{ a: IpxNode, b: IpxNode, aPort: number, bPort: number }> {
+export async function twoNodes (t: ExecutionContext, o: TwoNodeOptions = {}): Promise<{ a: IpxNode, b: IpxNode, aPort: number, bPort: number, aSnp: number, bSnp: number }> {
   const aPort = await freePort('127.0.0.1')
   const bPort = await freePort('127.0.0.2')
-  const scheme = o.transport === 'tcp' ? 'tcp://' : ''
+  // The QoS plane (SNP udp + status tcp) on free ports too, and each peer's SNP address set explicitly.
+  const aSnp = await freePort('127.0.0.1')
+  const bSnp = await freePort('127.0.0.2')
   const common = {
     mode: o.mode ?? 'bridge',
     ...(o.key !== undefined ? { key: o.key } : {}),
@@ -53,16 +57,18 @@ export async function twoNodes (t: ExecutionContext, o: TwoNodeOptions = {}): Pr
   }
   const route = o.mode === 'route'
   const a = await startNode(validateConfig({
-    ...common, name: 'NODE-A', listen: `127.0.0.1:${aPort}`, peers: [`${scheme}127.0.0.2:${bPort}`],
+    ...common, name: 'NODE-A', listen: `127.0.0.1:${aPort}`, snpListen: `127.0.0.1:${aSnp}`,
+    peers: [{ address: `127.0.0.2:${bPort}`, transport: o.transport ?? 'udp', snp: `127.0.0.2:${bSnp}` }],
     ...(route ? { network: '0000AAAA' } : {}), ...(o.capture !== undefined ? { capture: o.capture } : {})
   }), o.runtime ?? {})
   t.teardown(async () => { await a.stop() })
   const b = await startNode(validateConfig({
-    ...common, name: 'NODE-B', listen: `127.0.0.2:${bPort}`, peers: [`${scheme}127.0.0.1:${aPort}`],
+    ...common, name: 'NODE-B', listen: `127.0.0.2:${bPort}`, snpListen: `127.0.0.2:${bSnp}`,
+    peers: [{ address: `127.0.0.1:${aPort}`, transport: o.transport ?? 'udp', snp: `127.0.0.1:${aSnp}` }],
     ...(route ? { network: '0000BBBB' } : {}), ...(o.extraB ?? {})
-  }), o.runtime ?? {})
+  }), o.runtimeB ?? o.runtime ?? {})
   t.teardown(async () => { await b.stop() })
   const up = await until(() => a.peers().every(p => p.link.up) && b.peers().every(p => p.link.up), 5000)
   if (!up) throw new Error('the link between the nodes did not come up')
-  return { a, b, aPort, bPort }
+  return { a, b, aPort, bPort, aSnp, bSnp }
 }

@@ -168,3 +168,8 @@ test('readConfigFile: JSON in, ConfigError (field config) for a missing file or 
   t.is(t.throws(() => readConfigFile(bad), { instanceOf: ConfigError })?.field, 'config')
   t.is(t.throws(() => readConfigFile(path.join(dir, 'missing.json')), { instanceOf: ConfigError })?.field, 'config')
 })
+
+test('the QoS plane defaults to the listen host, port 2629, so two nodes on two addresses never collide', t => {
+  t.deepEqual(validateConfig({ listen: '127.0.0.2:2644' }).snpListen, { host: '127.0.0.2', port: 2629 })
+  t.deepEqual(validateConfig({ listen: '127.0.0.2:2644', snpListen: '127.0.0.2:0' }).snpListen, { host: '127.0.0.2', port: 0 })
+})

@@ -28,7 +28,7 @@ test('peer restart: B stops and starts again on the same address; A\'s link is b
   await b.stop()
   t.true(await until(() => a.peers()[0]?.link.up === false, 5000), 'A notices B is gone (dead interval)')
   const downAt = Date.now()
-  const b2 = await startNode(validateConfig({ name: 'NODE-B', listen: `127.0.0.2:${bPort}`, peers: [`127.0.0.1:${aPort}`] }))
+  const b2 = await startNode(validateConfig({ name: 'NODE-B', listen: `127.0.0.2:${bPort}`, snpListen: '127.0.0.2:0', peers: [`127.0.0.1:${aPort}`] }))
   t.teardown(async () => { await b2.stop() })
   t.true(await until(() => a.peers()[0]?.link.up === true && b2.peers()[0]?.link.up === true, 5000), 'link back up')
   const upAfter = Date.now() - downAt
@@ -46,7 +46,7 @@ test('peer restart: B stops and starts again on the same address; A\'s link is b
 test('a peer that never answers: the link stays down, local clients are served, what would cross is counted', async t => {
   const aPort = await freePort('127.0.0.1')
   const silent = await freePort('127.0.0.3')
-  const a = await startNode(validateConfig({ name: 'NODE-A', listen: `127.0.0.1:${aPort}`, peers: [`127.0.0.3:${silent}`] }))
+  const a = await startNode(validateConfig({ name: 'NODE-A', listen: `127.0.0.1:${aPort}`, snpListen: '127.0.0.1:0', peers: [`127.0.0.3:${silent}`] }))
   t.teardown(async () => { await a.stop() })
   const x = await client(t, aPort, '127.0.0.1')
   const z = await client(t, aPort, '127.0.0.1')

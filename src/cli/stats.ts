@@ -1,0 +1,175 @@
+/**
+ * `ipxlab stats`: one node's status, read from its status API (`GET /api/stats` on tcp 2629, the
+ * QoS plane; src/node/status-api.ts). Prints the clients, the peers (up, RTT, loss, SNP hello),
+ * the routes and services, per traffic class what this node sent and queued, what it received from
+ * each peer and what the peer reported receiving of its traffic (SNP reports), and every drop by
+ * reason. `--json` prints the document as the API gave it. An unreachable node is one line and
+ * exit status 2.
+ */
+import http from 'node:http'
+import { isIP } from 'node:net'
+import type { StatusDocument } from '../node/status-api.js'
+import type { Io } from './main.js'
+
+/** Where `ipxlab stats` looks by default: the IANA QoS-plane port on this host. */
+export const DEFAULT_STATS_NODE = '127.0.0.1:2629'
+/** How long to wait for the node, ms. */
+export const DEFAULT_STATS_TIMEOUT_MS = 5000
+/** Largest reply read, bytes: a node's stats are tens of KiB; this bounds a misbehaving server. */
+export const MAX_STATS_BYTES = 16 * 1024 * 1024
+
+/** Options of {@link runStats}. */
+export interface StatsOptions {
+  /** `ADDR:PORT`, `[v6]:PORT` or `ADDR` (port 2629). Default {@link DEFAULT_STATS_NODE}. */
+  node?: string | undefined
+  json?: boolean | undefined
+  timeoutMs?: number | undefined
+}
+
+/** Exit statuses (as `Exit` in main.ts; repeated to keep this module free of main's imports). */
+const OK = 0
+const USAGE = 2
+
+/** Splits `ADDR[:PORT]`; a string when it is not one. */
+export function parseNodeAddress (text: string): { host: string, port: number } | string {
+  const t = text.trim()
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(t)
+  let host: string
+  let port: string | undefined
+  if (v6 !== null) {
+    host = v6[1]!
+    port = v6[2]
+  } else {
+    const i = t.lastIndexOf(':')
+    if (i >= 0 && t.indexOf(':') !== i) return 'write an IPv6 address in brackets: [ADDR]:PORT'
+    host = i < 0 ? t : t.slice(0, i)
+    port = i < 0 ? undefined : t.slice(i + 1)
+  }
+  if (host === '' || (isIP(host) === 0 && !/^[A-Za-z0-9.-]+$/.test(host))) return `${JSON.stringify(host)} is not an address`
+  const n = port === undefined ? 2629 : /^\d{1,5}$/.test(port) ? Number(port) : NaN
+  if (!(n >= 1 && n <= 65535)) return `bad port ${JSON.stringify(port)}`
+  return { host, port: n }
+}
+
+/** Why the node could not be read (one line for the user). */
+class FetchError extends Error {
+  readonly why: string
+  constructor (why: string) {
+    super(why)
+    this.why = why
+  }
+}
+
+async function fetchStats (host: string, port: number, timeoutMs: number): Promise<string> {
+  return await new Promise((resolve, reject) => {
+    const req = http.get({ host, port, path: '/api/stats', agent: false, timeout: timeoutMs, headers: { accept: 'application/json' } }, res => {
+      if (res.statusCode !== 200) {
+        res.resume()
+        reject(new FetchError(`the node answered HTTP ${res.statusCode ?? '?'} for /api/stats`))
+        return
+      }
+      const chunks: Buffer[] = []
+      let size = 0
+      res.on('data', (c: Buffer) => {
+        size += c.length
+        if (size > MAX_STATS_BYTES) {
+          req.destroy(new FetchError(`the reply exceeds ${MAX_STATS_BYTES} bytes`))
+          return
+        }
+        chunks.push(c)
+      })
+      res.on('end', () => { resolve(Buffer.concat(chunks).toString('utf8')) })
+      res.on('error', reject)
+    })
+    req.on('timeout', () => { req.destroy(new FetchError(`no answer within ${timeoutMs} ms`)) })
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      reject(err instanceof FetchError ? err : new FetchError(err.code ?? err.message))
+    })
+  })
+}
+
+function ms (micros: number | null | undefined): string {
+  return typeof micros === 'number' && Number.isFinite(micros) ? (micros / 1000).toFixed(micros < 10_000 ? 2 : 1) : '-'
+}
+
+function table (rows: string[][], indent = '  '): string[] {
+  if (rows.length === 0) return []
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map(r => (r[i] ?? '').length)))
+  return rows.map(r => indent + r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i]!)).join('  ').trimEnd())
+}
+
+/** The human-readable form of a status document: one section per topic. */
+export function formatStats (d: StatusDocument): string {
+  const out: string[] = []
+  out.push(`node ${d.name}: ${d.mode} mode, network ${d.network}, node ${d.node}, data plane ${d.listen}${d.snp !== null ? `, QoS plane ${d.snp.listen} (class digest ${d.snp.classDigest.slice(0, 12)}…)` : ''}`)
+  out.push(`clients (${d.clients.length})`)
+  out.push(...table(d.clients.map(c => [c.node, c.address, `${c.packets} packets`, `${c.bytes} bytes`])))
+  out.push(`peers (${d.peers.length})`)
+  const snpPeers = new Map((d.snp?.peers ?? []).map(p => [p.address, p]))
+  out.push(...table(d.peers.map(p => {
+    const s = snpPeers.get(p.address)
+    const rtt = (p.link.rtt as { count?: number, last?: number } | undefined)
+    const hello = s === undefined ? '' : s.hello.match === null ? 'snp: no hello yet' : s.hello.match ? 'snp: hello agrees' : `snp: MISMATCH ${s.hello.mismatches.join('; ')}`
+    return [p.address, p.transport, p.up ? 'up' : 'DOWN',
+      `rtt ${ms((rtt?.count ?? 0) > 0 ? rtt?.last : s?.probes.rttMicros?.last)} ms`,
+      `lost ${String(p.link.lost ?? 0)}`, `reordered ${String(p.link.reordered ?? 0)}`, hello]
+  })))
+  out.push(`routes (${d.routes.length})`)
+  out.push(...table(d.routes.map(r => [r.network, r.port ?? 'local', `${r.hops} hops`, `${r.ticks} ticks`])))
+  out.push(`services (${d.services.length})`)
+  out.push(...table(d.services.map(s => [`0x${s.type.toString(16).padStart(4, '0')}`, s.name, s.address, `${s.hops} hops`])))
+  for (const p of d.peers) {
+    const s = snpPeers.get(p.address)
+    out.push(`classes on the link to ${p.address}: sent (queue), received, and what the peer reported receiving`)
+    const rows: string[][] = [['class', 'sent', 'bytes', 'drops', 'queue p50/p99 ms', 'received', 'lost', 'delay p50/p99 ms', 'peer got', 'peer lost', 'peer delay p50/p99 ms']]
+    const names = [...new Set([...d.classes.map(c => c.name), ...Object.keys(p.qos.classes), ...Object.keys(s?.measured ?? {}), ...Object.keys(s?.peerMeasured ?? {})])]
+    for (const name of names) {
+      const q = p.qos.classes[name]
+      const m = s?.measured[name]
+      const r = s?.peerMeasured[name]
+      const drops = q === undefined ? 0 : Object.values(q.drops).reduce((a, b) => a + b, 0)
+      rows.push([name,
+        String(q?.sentPackets ?? 0), String(q?.sentBytes ?? 0), String(drops),
+        q === undefined ? '-' : `${q.p50Ms.toFixed(1)}/${q.p99Ms.toFixed(1)}`,
+        String(m?.packets ?? '-'), String(m?.lost ?? '-'), m === undefined ? '-' : `${ms(m.delayMicros.p50)}/${ms(m.delayMicros.p99)}`,
+        String(r?.packets ?? '-'), String(r?.lost ?? '-'), r === undefined ? '-' : `${ms(r.last.delayMicros.p50)}/${ms(r.last.delayMicros.p99)}`])
+    }
+    out.push(...table(rows))
+  }
+  out.push(`drops by reason (${d.drops.reduce((a, x) => a + x.count, 0)})`)
+  out.push(...table(d.drops.map(x => [x.component, x.peer === '' ? '-' : x.peer, x.reason, String(x.count)])))
+  if (d.snp !== null) {
+    const e = d.snp.endpoint
+    out.push(`snp: ${e.received} datagrams received, ${e.delivered} accepted, ${e.sent} sent`)
+  }
+  return out.join('\n') + '\n'
+}
+
+/** Runs `ipxlab stats`; returns the exit status. Never throws for an unreachable node. */
+export async function runStats (o: StatsOptions, io: Io): Promise<number> {
+  const text = o.node ?? DEFAULT_STATS_NODE
+  const addr = parseNodeAddress(text)
+  if (typeof addr === 'string') {
+    io.stderr.write(`ipxlab stats: --node ${text}: ${addr}\n`)
+    return USAGE
+  }
+  const shown = addr.host.includes(':') ? `[${addr.host}]:${addr.port}` : `${addr.host}:${addr.port}`
+  let body: string
+  try {
+    body = await fetchStats(addr.host, addr.port, o.timeoutMs ?? DEFAULT_STATS_TIMEOUT_MS)
+  } catch (err) {
+    const why = err instanceof FetchError ? err.why : String(err)
+    io.stderr.write(`ipxlab stats: cannot reach the node's status API at ${shown} (${why}); is the node running, and is this its --snp address?\n`)
+    return USAGE
+  }
+  let doc: StatusDocument
+  try {
+    doc = JSON.parse(body) as StatusDocument
+    if (typeof doc !== 'object' || doc === null || !Array.isArray(doc.peers)) throw new Error('not a status document')
+  } catch (err) {
+    io.stderr.write(`ipxlab stats: ${shown} did not answer with ipxlab stats JSON (${(err as Error).message})\n`)
+    return USAGE
+  }
+  io.stdout.write(o.json === true ? JSON.stringify(doc, null, 2) + '\n' : formatStats(doc))
+  return OK
+}

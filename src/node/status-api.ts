@@ -1,0 +1,351 @@
+/**
+ * The node's status API on tcp 2629 (the QoS plane, architecture.md), HTTP/1.1 with `node:http`:
+ *
+ * | path         | what                                                                      |
+ * |--------------|---------------------------------------------------------------------------|
+ * | `/healthz`   | 200 `ok` while the node runs and every native link is up (or it has none); 503 with a JSON reason otherwise (container health checks) |
+ * | `/api/stats` | {@link StatusDocument}: the node's stats (clients, peers, routes, services, counters), classes, drops by reason, and SNP (what each side measured, per class) |
+ * | `/metrics`   | Prometheus text exposition format 0.0.4, from a prom-client `Registry` of this node's own (never the global default registry, so two nodes in one process do not mix) |
+ *
+ * Bounded and non-blocking: only GET and HEAD (405 otherwise, RFC 9110 §15.5.6 with `Allow`); a
+ * request target longer than {@link DEFAULT_MAX_URL_LENGTH} → 414 (RFC 9110 §15.5.15); any request body
+ * → 413 (RFC 9110 §15.5.14; nothing here takes one, and it is never read); headers beyond 8 KiB →
+ * 431 (Node's `maxHeaderSize`); unknown paths → 404. Slow clients are cut off by `headersTimeout`
+ * and `requestTimeout`, checked every second, and at most {@link DEFAULT_MAX_CONNECTIONS} are open
+ * at once. Every response is computed synchronously from in-memory counters, with no file or
+ * network I/O, so a scrape costs one short turn of the event loop and never waits on a client: the
+ * data plane's sockets are served between turns as usual.
+ */
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Counter, Gauge, Registry } from 'prom-client'
+import { TransportError } from '../errors.js'
+import type { Logger } from '../log.js'
+import { TRAFFIC_CLASSES } from '../qos/classes.js'
+import type { CounterSnapshot } from '../transport/counters.js'
+import type { NodeStats } from './node.js'
+import type { SnpStats } from './snp-agent.js'
+
+/** Longest request target accepted, bytes: ample for these paths and a query string. */
+export const DEFAULT_MAX_URL_LENGTH = 2048
+/** Largest request header block, bytes (Node's default is 16 KiB; nothing here needs more than a few hundred). */
+export const MAX_HEADER_BYTES = 8 * 1024
+/** Whole-request deadline, ms: headers must arrive within it (slowloris). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 5000
+/** Open connections at most; more are refused by the server (`server.maxConnections`). */
+export const DEFAULT_MAX_CONNECTIONS = 64
+
+/** What the API reads. */
+export interface StatusSource {
+  stats: () => NodeStats
+  /** SNP figures, when the node runs SNP. */
+  snpStats: () => SnpStats | undefined
+  /** True while the node runs. */
+  running: () => boolean
+}
+
+/** Options of {@link StatusApi}. */
+export interface StatusApiOptions {
+  host: string
+  /** Port; 0 picks one. */
+  port: number
+  source: StatusSource
+  maxUrlLength?: number
+  requestTimeoutMs?: number
+  maxConnections?: number
+  logger?: Logger
+}
+
+/** One non-zero drop counter. */
+export interface DropLine {
+  /** `dosbox`, `router`, `tunnel`, `tcp`, `link_rx`, `link_tx`, `snp`. */
+  component: string
+  /** The peer for link components, else ''. */
+  peer: string
+  reason: string
+  count: number
+}
+
+/** The `/api/stats` document. */
+export interface StatusDocument extends NodeStats {
+  /** Traffic classes by id (the native class byte). */
+  classes: Array<{ id: number, name: string }>
+  /** Every non-zero drop counter of the node, by component and reason. */
+  drops: DropLine[]
+  /** SNP: per peer, what this node measured and what the peer reported; null without SNP. */
+  snp: SnpStats | null
+}
+
+/** `/healthz`: ok, or why not. */
+export function health (running: boolean, stats: NodeStats | undefined): { ok: boolean, reason: string } {
+  if (!running || stats === undefined) return { ok: false, reason: 'node not running' }
+  const down = stats.peers.filter(p => !p.up).map(p => p.address)
+  if (down.length > 0) return { ok: false, reason: `native link down: ${down.join(', ')}` }
+  return { ok: true, reason: stats.peers.length === 0 ? 'no peers' : 'all links up' }
+}
+
+function dropLines (component: string, peer: string, c: CounterSnapshot | null, out: DropLine[]): void {
+  if (c === null) return
+  for (const [reason, count] of Object.entries(c.dropped)) if (count > 0) out.push({ component, peer, reason, count })
+}
+
+/** Builds the `/api/stats` document from a source. */
+export function statusDocument (source: StatusSource): StatusDocument {
+  const s = source.stats()
+  const snp = source.snpStats() ?? null
+  const drops: DropLine[] = []
+  dropLines('dosbox', '', s.counters.dosbox, drops)
+  dropLines('router', '', s.counters.router, drops)
+  dropLines('tunnel', '', s.counters.tunnel, drops)
+  dropLines('tcp', '', s.counters.tcp, drops)
+  for (const p of s.peers) {
+    dropLines('link_rx', p.address, p.counters, drops)
+    dropLines('link_tx', p.address, p.sent, drops)
+  }
+  if (snp !== null) {
+    for (const [reason, count] of Object.entries(snp.endpoint.dropped)) if (count > 0) drops.push({ component: 'snp', peer: '', reason, count })
+  }
+  return { ...s, classes: TRAFFIC_CLASSES.map((name, id) => ({ id, name })), drops, snp }
+}
+
+type Labels = Record<string, string>
+type Emit = (labels: Labels, value: number) => void
+
+function finite (v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined
+}
+
+/** The HTTP status server of one node. */
+export class StatusApi {
+  /** This node's own metric registry. */
+  readonly registry = new Registry()
+  readonly #o: StatusApiOptions
+  readonly #server: http.Server
+  #address: AddressInfo | undefined
+  /** Each metric's refresh from one scrape's document (one `stats()` call per scrape, shared). */
+  readonly #updates: Array<(d: StatusDocument) => void> = []
+
+  constructor (o: StatusApiOptions) {
+    this.#o = o
+    const timeout = o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    this.#server = http.createServer({
+      requestTimeout: timeout,
+      headersTimeout: timeout,
+      keepAliveTimeout: Math.min(timeout, 5000),
+      maxHeaderSize: MAX_HEADER_BYTES,
+      // Node checks the two timeouts above only this often (default 30 s).
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(timeout / 2)))
+    }, (req, res) => { this.#handle(req, res) })
+    this.#server.maxConnections = o.maxConnections ?? DEFAULT_MAX_CONNECTIONS
+    // An idle socket (no request in progress) is closed after the same time.
+    this.#server.setTimeout(timeout)
+    this.#server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      // Node answers 400/408/413/431 itself when the socket is still writable (http docs, 'clientError').
+      o.logger?.debug('status api: client error', { code: err.code })
+      if (socket.writable && !socket.writableEnded) {
+        const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request'
+        socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+      } else {
+        socket.destroy()
+      }
+    })
+    this.#defineMetrics()
+  }
+
+  /** Listens on tcp `host:port`. Rejects with {@link TransportError} (`IPX_ERR_ADDR_IN_USE`, ...). */
+  async start (): Promise<AddressInfo> {
+    const { host, port } = this.#o
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => {
+        const code = err.code
+        if (code === 'EADDRINUSE') reject(new TransportError('IPX_ERR_ADDR_IN_USE', `tcp ${host}:${port} is already in use`, { cause: err }))
+        else if (code === 'EACCES' || code === 'EPERM') reject(new TransportError('IPX_ERR_ACCESS', `no permission to bind tcp ${host}:${port}`, { cause: err }))
+        else reject(new TransportError('IPX_ERR_SOCKET', `cannot listen on tcp ${host}:${port}: ${code ?? String(err)}`, { cause: err }))
+      }
+      this.#server.once('error', onError)
+      this.#server.listen({ host, port, exclusive: true }, () => {
+        this.#server.off('error', onError)
+        resolve()
+      })
+    })
+    this.#server.on('error', (err: NodeJS.ErrnoException) => { this.#o.logger?.warn('status api: server error', { code: err.code }) })
+    this.#address = this.#server.address() as AddressInfo
+    return this.#address
+  }
+
+  /** The bound address; undefined before start. */
+  address (): AddressInfo | undefined {
+    return this.#address
+  }
+
+  /** Stops listening and closes every connection. Idempotent. */
+  async stop (): Promise<void> {
+    if (!this.#server.listening) return
+    await new Promise<void>(resolve => {
+      this.#server.close(() => { resolve() })
+      this.#server.closeAllConnections()
+    })
+  }
+
+  #handle (req: http.IncomingMessage, res: http.ServerResponse): void {
+    res.setHeader('Cache-Control', 'no-store')
+    const url = req.url ?? '/'
+    const maxUrl = this.#o.maxUrlLength ?? DEFAULT_MAX_URL_LENGTH
+    if (url.length > maxUrl) return this.#reply(req, res, 414, 'text/plain', `request target longer than ${maxUrl} bytes\n`, true)
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD')
+      return this.#reply(req, res, 405, 'text/plain', 'only GET and HEAD\n', true)
+    }
+    const length = req.headers['content-length']
+    if ((length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined) {
+      return this.#reply(req, res, 413, 'text/plain', 'no request body is accepted\n', true)
+    }
+    const q = url.indexOf('?')
+    const path = q < 0 ? url : url.slice(0, q)
+    try {
+      switch (path) {
+        case '/healthz': {
+          const running = this.#o.source.running()
+          const h = health(running, running ? this.#o.source.stats() : undefined)
+          if (h.ok) return this.#reply(req, res, 200, 'text/plain; charset=utf-8', 'ok\n')
+          return this.#reply(req, res, 503, 'application/json', JSON.stringify({ status: 'unavailable', reason: h.reason }) + '\n')
+        }
+        case '/api/stats':
+          return this.#reply(req, res, 200, 'application/json', JSON.stringify(statusDocument(this.#o.source)) + '\n')
+        case '/metrics':
+          this.#refresh(statusDocument(this.#o.source))
+          this.registry.metrics().then(text => {
+            this.#reply(req, res, 200, this.registry.contentType, text)
+          }, (err: unknown) => {
+            this.#o.logger?.warn('status api: metrics failed', { error: String(err) })
+            this.#reply(req, res, 500, 'text/plain', 'metrics failed\n')
+          })
+          return
+        default:
+          return this.#reply(req, res, 404, 'text/plain', `not found: try /healthz, /api/stats or /metrics\n`)
+      }
+    } catch (err) {
+      this.#o.logger?.warn('status api: request failed', { path, error: String(err) })
+      return this.#reply(req, res, 500, 'text/plain', 'internal error\n')
+    }
+  }
+
+  #reply (req: http.IncomingMessage, res: http.ServerResponse, status: number, type: string, body: string, close = false): void {
+    if (res.headersSent) return
+    const bytes = Buffer.from(body, 'utf8')
+    res.statusCode = status
+    res.setHeader('Content-Type', type)
+    res.setHeader('Content-Length', bytes.length)
+    // A refused request may come with a body we will not read: close rather than parse it as the next request.
+    if (close) res.setHeader('Connection', 'close')
+    res.end(req.method === 'HEAD' ? undefined : bytes)
+  }
+
+  /**
+   * Sets every metric from `d`, synchronously, before the registry serialises them: two scrapes in
+   * flight at once both see complete values (prom-client's `collect` hooks would run between awaits).
+   */
+  #refresh (d: StatusDocument): void {
+    for (const u of this.#updates) u(d)
+  }
+
+  #counter (name: string, help: string, labelNames: string[], fill: (d: StatusDocument, emit: Emit) => void): void {
+    const c = new Counter({ name, help, labelNames, registers: [this.registry] })
+    this.#updates.push(d => {
+      c.reset()
+      // Counters mirror the node's own monotonic counters: set by increments from zero.
+      fill(d, (l, v) => { if (v > 0) c.inc(l, v) })
+    })
+  }
+
+  #gauge (name: string, help: string, labelNames: string[], fill: (d: StatusDocument, emit: Emit) => void): void {
+    const g = new Gauge({ name, help, labelNames, registers: [this.registry] })
+    this.#updates.push(d => {
+      g.reset()
+      fill(d, (l, v) => { g.set(l, v) })
+    })
+  }
+
+  #defineMetrics (): void {
+    const comp = (d: StatusDocument): Array<[string, string, CounterSnapshot | null]> => [
+      ['dosbox', '', d.counters.dosbox], ['router', '', d.counters.router], ['tunnel', '', d.counters.tunnel], ['tcp', '', d.counters.tcp],
+      ...d.peers.flatMap(p => [['link_rx', p.address, p.counters], ['link_tx', p.address, p.sent]] as Array<[string, string, CounterSnapshot]>)
+    ]
+    this.#gauge('ipxlab_node_info', 'The node: name, mode, IPX network and node address (always 1).', ['name', 'mode', 'network', 'node'],
+      (d, emit) => { emit({ name: d.name, mode: d.mode, network: d.network, node: d.node }, 1) })
+    this.#counter('ipxlab_datagrams_received_total', 'Datagrams or frames that reached a component.', ['component', 'peer'], (d, emit) => {
+      for (const [component, peer, c] of comp(d)) if (c !== null) emit({ component, peer }, c.received)
+      if (d.snp !== null) emit({ component: 'snp', peer: '' }, d.snp.endpoint.received)
+    })
+    this.#counter('ipxlab_datagrams_delivered_total', 'Datagrams or frames a component delivered.', ['component', 'peer'], (d, emit) => {
+      for (const [component, peer, c] of comp(d)) if (c !== null) emit({ component, peer }, c.delivered)
+      if (d.snp !== null) emit({ component: 'snp', peer: '' }, d.snp.endpoint.delivered)
+    })
+    this.#counter('ipxlab_datagrams_dropped_total', 'Datagrams or frames a component dropped, by reason.', ['component', 'peer', 'reason'], (d, emit) => {
+      for (const x of d.drops) emit({ component: x.component, peer: x.peer, reason: x.reason }, x.count)
+    })
+    this.#gauge('ipxlab_clients', 'Registered DOSBox and RFC 1234 clients.', [], (d, emit) => { emit({}, d.clients.length) })
+    this.#gauge('ipxlab_routes', 'Entries in the IPX routing table.', [], (d, emit) => { emit({}, d.routes.length) })
+    this.#gauge('ipxlab_services', 'Entries in the SAP service table.', [], (d, emit) => { emit({}, d.services.length) })
+    this.#gauge('ipxlab_link_up', 'Native link state (1 up, 0 down).', ['peer'], (d, emit) => {
+      for (const p of d.peers) emit({ peer: p.address }, p.up ? 1 : 0)
+    })
+    this.#gauge('ipxlab_link_rtt_seconds', 'Last native keepalive round-trip time.', ['peer'], (d, emit) => {
+      for (const p of d.peers) {
+        const rtt = p.link.rtt as { count?: number, last?: number } | undefined
+        const last = finite(rtt?.last)
+        if ((rtt?.count ?? 0) > 0 && last !== undefined) emit({ peer: p.address }, last / 1e6)
+      }
+    })
+    this.#counter('ipxlab_link_lost_total', 'Native sequence numbers skipped and not filled (loss).', ['peer'], (d, emit) => {
+      for (const p of d.peers) emit({ peer: p.address }, finite(p.link.lost) ?? 0)
+    })
+    this.#counter('ipxlab_link_reordered_total', 'Native frames that arrived after a higher sequence.', ['peer'], (d, emit) => {
+      for (const p of d.peers) emit({ peer: p.address }, finite(p.link.reordered) ?? 0)
+    })
+    this.#counter('ipxlab_class_packets_total', 'Packets per traffic class: tx = offered to the QoS stage towards the peer, rx = received from the peer.', ['peer', 'class', 'direction'], (d, emit) => {
+      for (const p of d.peers) for (const [cls, f] of Object.entries(p.qos.classes)) emit({ peer: p.address, class: cls, direction: 'tx' }, f.packets)
+      for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.measured)) emit({ peer: p.address, class: cls, direction: 'rx' }, f.packets)
+    })
+    this.#counter('ipxlab_class_bytes_total', 'IPX bytes per traffic class (tx offered, rx received).', ['peer', 'class', 'direction'], (d, emit) => {
+      for (const p of d.peers) for (const [cls, f] of Object.entries(p.qos.classes)) emit({ peer: p.address, class: cls, direction: 'tx' }, f.bytes)
+      for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.measured)) emit({ peer: p.address, class: cls, direction: 'rx' }, f.bytes)
+    })
+    this.#counter('ipxlab_class_drops_total', 'Packets the QoS stage dropped per traffic class, by reason.', ['peer', 'class', 'reason'], (d, emit) => {
+      for (const p of d.peers) for (const [cls, f] of Object.entries(p.qos.classes)) for (const [reason, n] of Object.entries(f.drops)) emit({ peer: p.address, class: cls, reason }, n)
+    })
+    this.#gauge('ipxlab_class_queue_delay_seconds', 'Queueing delay per traffic class (recent samples): quantile 0.5, 0.99 and 1 (max).', ['peer', 'class', 'quantile'], (d, emit) => {
+      for (const p of d.peers) {
+        for (const [cls, f] of Object.entries(p.qos.classes)) {
+          emit({ peer: p.address, class: cls, quantile: '0.5' }, f.p50Ms / 1000)
+          emit({ peer: p.address, class: cls, quantile: '0.99' }, f.p99Ms / 1000)
+          emit({ peer: p.address, class: cls, quantile: '1' }, f.maxMs / 1000)
+        }
+      }
+    })
+    this.#counter('ipxlab_class_lost_total', 'Frames received from the peer lost per class (native sequence gaps, charged to the next frame\'s class).', ['peer', 'class'], (d, emit) => {
+      for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.measured)) emit({ peer: p.address, class: cls }, f.lost)
+    })
+    this.#counter('ipxlab_class_peer_packets_total', 'Packets of this node\'s traffic the peer reported receiving, per class (SNP reports).', ['peer', 'class'], (d, emit) => {
+      for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.peerMeasured)) emit({ peer: p.address, class: cls }, f.packets)
+    })
+    this.#counter('ipxlab_class_peer_lost_total', 'Loss of this node\'s traffic the peer reported, per class (SNP reports).', ['peer', 'class'], (d, emit) => {
+      for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.peerMeasured)) emit({ peer: p.address, class: cls }, f.lost)
+    })
+    this.#gauge('ipxlab_class_peer_delay_seconds', 'One-way delay of this node\'s traffic the peer reported for its last interval, per class.', ['peer', 'class', 'quantile'], (d, emit) => {
+      for (const p of d.snp?.peers ?? []) {
+        for (const [cls, f] of Object.entries(p.peerMeasured)) {
+          emit({ peer: p.address, class: cls, quantile: '0.5' }, f.last.delayMicros.p50 / 1e6)
+          emit({ peer: p.address, class: cls, quantile: '0.99' }, f.last.delayMicros.p99 / 1e6)
+          emit({ peer: p.address, class: cls, quantile: '1' }, f.last.delayMicros.max / 1e6)
+        }
+      }
+    })
+    this.#gauge('ipxlab_snp_rtt_seconds', 'Last SNP probe round-trip time (RFC 5905 §8 on-wire delay).', ['peer'], (d, emit) => {
+      for (const p of d.snp?.peers ?? []) if (p.probes.rttMicros !== null) emit({ peer: p.address }, p.probes.rttMicros.last / 1e6)
+    })
+    this.#gauge('ipxlab_snp_hello_mismatch', 'The peer\'s SNP hello disagrees with this node\'s class table or link settings (1), agrees (0).', ['peer'], (d, emit) => {
+      for (const p of d.snp?.peers ?? []) if (p.hello.match !== null) emit({ peer: p.address }, p.hello.match ? 0 : 1)
+    })
+  }
+}

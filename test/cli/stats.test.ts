@@ -1,0 +1,85 @@
+import test from 'ava'
+import { PassThrough } from 'node:stream'
+import net from 'node:net'
+import { main } from '../../src/cli/main.js'
+import { parseNodeAddress } from '../../src/cli/stats.js'
+import type { StatusDocument } from '../../src/node/status-api.js'
+import { TestClient, until } from '../transport/_dosbox-client.js'
+import { twoNodes } from '../node/_two-nodes.js'
+
+interface Run { code: number, stdout: string, stderr: string }
+
+async function run (...argv: string[]): Promise<Run> {
+  const stdout = new PassThrough()
+  const stderr = new PassThrough()
+  const out: Buffer[] = []
+  const err: Buffer[] = []
+  stdout.on('data', (c: Buffer) => out.push(c))
+  stderr.on('data', (c: Buffer) => err.push(c))
+  const code = await main(argv, { stdout, stderr })
+  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }
+}
+
+/** A TCP port with nothing listening (bound, then released). */
+async function closedPort (): Promise<number> {
+  const s = net.createServer()
+  await new Promise<void>(resolve => { s.listen(0, '127.0.0.1', () => { resolve() }) })
+  const port = (s.address() as net.AddressInfo).port
+  await new Promise<void>(resolve => { s.close(() => { resolve() }) })
+  return port
+}
+
+test('stats against a real node: clients, peers (up, rtt, loss, SNP hello), routes, services, per-class counters with the peer\'s report, drops', async t => {
+  const { a, aPort, bPort } = await twoNodes(t, { runtime: { snp: { probeIntervalMs: 50, reportIntervalMs: 100 } } })
+  const x = await TestClient.open(aPort, '127.0.0.1')
+  t.teardown(async () => { await x.close() })
+  await x.register()
+  const y = await TestClient.open(bPort, '127.0.0.2')
+  t.teardown(async () => { await y.close() })
+  await y.register()
+  for (let i = 0; i < 5; i++) await x.sendTo(y.node, Buffer.from(`stats ${i}`))
+  t.true(await until(() => Object.values(a.snp.stats().peers[0]!.peerMeasured).some(c => c.packets >= 5), 5000))
+  const r = await run('stats', '--node', `127.0.0.1:${a.api!.port}`)
+  t.is(r.code, 0, r.stderr)
+  t.is(r.stderr, '')
+  const o = r.stdout
+  t.regex(o, /^node NODE-A: bridge mode, network 00000001/)
+  t.regex(o, /^clients \(1\)$/m)
+  t.regex(o, new RegExp(`^ {2}127\\.0\\.0\\.2:${bPort} +udp +up +rtt [0-9.-]+ ms +lost 0 +reordered 0 +snp: hello agrees$`, 'm'))
+  t.regex(o, /^routes \(\d+\)$/m)
+  t.regex(o, /^services \(\d+\)$/m)
+  t.regex(o, /NODE-A/)
+  t.regex(o, /^classes on the link to 127\.0\.0\.2:\d+: sent \(queue\), received, and what the peer reported receiving$/m)
+  for (const c of ['network_control', 'interactive', 'game', 'bulk', 'background', 'default']) t.regex(o, new RegExp(`^ {2}${c} +\\d+`, 'm'), c)
+  t.regex(o, /^drops by reason \(\d+\)$/m)
+
+  const j = await run('stats', '--node', `127.0.0.1:${a.api!.port}`, '--json')
+  t.is(j.code, 0)
+  const d = JSON.parse(j.stdout) as StatusDocument
+  t.is(d.name, 'NODE-A')
+  t.true(d.snp!.peers[0]!.hello.match)
+})
+
+test('stats: an unreachable node is one clear line on stderr and exit status 2', async t => {
+  const port = await closedPort()
+  const r = await run('stats', '--node', `127.0.0.1:${port}`)
+  t.is(r.code, 2)
+  t.is(r.stdout, '')
+  t.is(r.stderr.trimEnd().split('\n').length, 1)
+  t.regex(r.stderr, new RegExp(`^ipxlab stats: cannot reach the node's status API at 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`))
+})
+
+test('stats: a bad --node is a usage error (exit 2)', async t => {
+  const r = await run('stats', '--node', '1:2:3')
+  t.is(r.code, 2)
+  t.regex(r.stderr, /^ipxlab stats: --node 1:2:3: /)
+})
+
+test('parseNodeAddress: ADDR:PORT, [v6]:PORT, ADDR alone (port 2629); bad ports refused', t => {
+  t.deepEqual(parseNodeAddress('127.0.0.1:3000'), { host: '127.0.0.1', port: 3000 })
+  t.deepEqual(parseNodeAddress('[::1]:3000'), { host: '::1', port: 3000 })
+  t.deepEqual(parseNodeAddress('lab-node'), { host: 'lab-node', port: 2629 })
+  t.is(typeof parseNodeAddress('127.0.0.1:0'), 'string')
+  t.is(typeof parseNodeAddress('127.0.0.1:99999'), 'string')
+  t.is(typeof parseNodeAddress(''), 'string')
+})
