@@ -1,0 +1,267 @@
+/**
+ * `ipxlab replay CAPTURE --to ADDR:PORT`: plays the IPX frames of a capture into a node (see
+ * src/capture/replay.ts for the modes, the planner and the flow control).
+ *
+ * Output: a progress bar on stderr when stderr is a terminal (cli-progress), else one plain line
+ * per second on stderr; then the summary on stdout: frames read, sent, skipped (by reason),
+ * elapsed, rate, and what was rewritten.
+ *
+ * Exit status:
+ *  - 0: every selected frame was sent (frames skipped on purpose, by a filter, or because the
+ *    capture did not hold them whole (snapped, not IPX, too large) do not count against it);
+ *  - 1: the replay ran but the capture was not clean: frames skipped as malformed, or a broken or
+ *    partial capture, replayed up to its last whole record (the summary says where it stopped);
+ *  - 2: nothing could be replayed: the capture cannot be read at all, a wrong option, or the
+ *    node did not answer the registration / hello.
+ */
+import { InvalidArgumentError } from 'commander'
+import { SingleBar, Presets } from 'cli-progress'
+import { ipx } from '../../protocol/index.js'
+import { readCapture } from '../capture/reader.js'
+import { CaptureError, ConfigError } from '../errors.js'
+import { parseListenAddress } from '../transport/serve.js'
+import { parseAddress, DEFAULT_TUNNEL_PORT } from '../node/config.js'
+import { Replayer, DosboxSender, NativeSender, SkipReason } from '../capture/replay.js'
+import type { ReplayMode, ReplayStats, ReplayTiming, ReplaySender, PlannedFrame } from '../capture/replay.js'
+import type { Io } from './main.js'
+
+/** Options of {@link runReplay}, as the command line gives them (parsed). */
+export interface ReplayCommandOptions {
+  /** The node's 2644 address, `ADDR:PORT`. */
+  to: string
+  mode: ReplayMode
+  /** Speed factor (default 1: the original spacing). */
+  speed?: number
+  /** As fast as the node accepts (flow-controlled). */
+  max?: boolean
+  loop?: number
+  sockets?: number[]
+  types?: number[]
+  frames?: { from: number, to: number }
+  mapNetwork?: Map<number, number>
+  mapNode?: Map<number, number>
+  /** `--network`: every network of the capture becomes this one. */
+  network?: number
+  /** Extra UDP ports that carry IPX in the capture. */
+  udpPorts?: number[]
+  /** Local `ADDR:PORT` to send from (native mode: the address the node lists as a peer). */
+  bind?: string
+  /** Native mode: pre-shared key and its id; the replayer's node id. */
+  key?: Buffer
+  keyId?: number
+  node?: number
+  /** Frames between flow-control markers. */
+  window?: number
+  /** `bar`, `lines` or `none`; default: `bar` when stderr is a terminal, else `lines`. */
+  progress?: 'bar' | 'lines' | 'none'
+  /** Told of every frame sent (tests). */
+  onSend?: (frame: PlannedFrame) => void
+}
+
+// ---- option parsers for commander (they throw InvalidArgumentError) -------------------------
+
+/** `0x452` (hex) or `1106` (decimal), up to `max`. */
+export function parseNumberOption (what: string, max: number) {
+  return (value: string, previous: number[] = []): number[] => {
+    const t = value.trim()
+    const n = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t.slice(2), 16) : /^\d+$/.test(t) ? Number(t) : NaN
+    if (!Number.isInteger(n) || n < 0 || n > max) throw new InvalidArgumentError(`${what} is 0x-prefixed hex or decimal, 0 to ${max}.`)
+    return [...previous, n]
+  }
+}
+
+/** `A-B`, `A-` or `A`: 1-based frame numbers, inclusive. */
+export function parseFrameRange (value: string): { from: number, to: number } {
+  const m = /^(\d+)(?:-(\d*))?$/.exec(value.trim())
+  const from = Number(m?.[1])
+  const to = m?.[2] === undefined ? from : m[2] === '' ? Infinity : Number(m[2])
+  if (m === null || from < 1 || to < from) throw new InvalidArgumentError('a frame range is A-B, A- or A (1-based, A ≤ B).')
+  return { from, to }
+}
+
+/** `OLD=NEW` network numbers (hex, as printed: `00000A01` or `0xa01`). */
+export function parseNetworkMapping (value: string, previous: Map<number, number> = new Map()): Map<number, number> {
+  const [a, b, ...rest] = value.split('=')
+  const from = ipx.parseHexNumber(a ?? '', 8)
+  const to = ipx.parseHexNumber(b ?? '', 8)
+  if (rest.length > 0 || from === undefined || to === undefined) throw new InvalidArgumentError('a network mapping is OLD=NEW in hex, e.g. 00000A01=00000001.')
+  return new Map([...previous, [from, to]])
+}
+
+/** `OLD=NEW` nodes (`0080C8123456` or `00:80:c8:12:34:56`). */
+export function parseNodeMapping (value: string, previous: Map<number, number> = new Map()): Map<number, number> {
+  const [a, b, ...rest] = value.split('=')
+  const from = ipx.parseNode(a ?? '')
+  const to = ipx.parseNode(b ?? '')
+  if (rest.length > 0 || from === undefined || to === undefined) throw new InvalidArgumentError('a node mapping is OLD=NEW, each 12 hex digits or aa:bb:cc:dd:ee:ff.')
+  return new Map([...previous, [from, to]])
+}
+
+/** One network number in hex. */
+export function parseNetwork (value: string): number {
+  const n = ipx.parseHexNumber(value, 8)
+  if (n === undefined || n === 0 || n === 0xffffffff) throw new InvalidArgumentError('a network is 1 to FFFFFFFE in hex.')
+  return n
+}
+
+/** One node (12 hex digits or colon form). */
+export function parseNodeOption (value: string): number {
+  const n = ipx.parseNode(value)
+  if (n === undefined) throw new InvalidArgumentError('a node is 12 hex digits or aa:bb:cc:dd:ee:ff.')
+  return n
+}
+
+/** A positive speed factor. */
+export function parseSpeed (value: string): number {
+  const n = Number(value)
+  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError('a speed is a positive number (2 = twice as fast).')
+  return n
+}
+
+/** A pre-shared key: hex or base64, at least 16 bytes (tunnel SPEC.md §4). */
+export function parseKey (value: string): Buffer {
+  const t = value.trim()
+  const key = /^(0x)?([0-9a-fA-F]{2})+$/.test(t) ? Buffer.from(t.replace(/^0x/, ''), 'hex') : Buffer.from(t, 'base64')
+  if (key.length < 16) throw new InvalidArgumentError('a key is hex or base64 of at least 16 bytes.')
+  return key
+}
+
+// ---- the command ------------------------------------------------------------------------------
+
+function plural (n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`
+}
+
+function skippedText (st: ReplayStats): string {
+  const parts = Object.values(SkipReason).filter(r => st.skipped[r] > 0).map(r => `${r} ${st.skipped[r]}`)
+  return parts.length > 0 ? ` (${parts.join(', ')})` : ''
+}
+
+function totalSkipped (st: ReplayStats): number {
+  let n = 0
+  for (const r of Object.values(SkipReason)) n += st.skipped[r]
+  return n
+}
+
+/** Whole records of a capture, for the progress bar's total (stops quietly at a broken record). */
+async function countRecords (path: string): Promise<number> {
+  let n = 0
+  try {
+    const records = readCapture(path)
+    while (!(await records.next()).done) n++
+  } catch (err) {
+    if (!(err instanceof CaptureError)) throw err
+  }
+  return n
+}
+
+/** Throws the CaptureError of a capture that yields no record at all, before the node is contacted. */
+async function probeCapture (path: string): Promise<void> {
+  const records = readCapture(path)
+  try {
+    await records.next()
+  } finally {
+    await records.return(undefined)
+  }
+}
+
+interface Progress {
+  update: (st: Readonly<ReplayStats>) => void
+  stop: () => void
+}
+
+async function makeProgress (kind: 'bar' | 'lines' | 'none', capture: string, passes: number, io: Io, now: () => number): Promise<Progress> {
+  if (kind === 'none') return { update: () => {}, stop: () => {} }
+  if (kind === 'bar') {
+    const total = (await countRecords(capture)) * passes
+    const bar = new SingleBar({
+      stream: io.stderr,
+      format: 'replay [{bar}] {percentage}% | {value}/{total} records | sent {sent} | skipped {skipped}',
+      hideCursor: true,
+      clearOnComplete: false
+    }, Presets.shades_classic)
+    bar.start(total, 0, { sent: 0, skipped: 0 })
+    return {
+      update: st => { bar.update(st.read, { sent: st.sent, skipped: totalSkipped(st) }) },
+      stop: () => { bar.stop() }
+    }
+  }
+  let last: ReplayStats | undefined
+  let lastSent = 0
+  let lastAt = now()
+  const timer = setInterval(() => {
+    if (last === undefined) return
+    const t = now()
+    const rate = (last.sent - lastSent) / ((t - lastAt) / 1000)
+    lastSent = last.sent
+    lastAt = t
+    io.stderr.write(`replay: ${last.read} records read, ${last.sent} sent, ${totalSkipped(last)} skipped, ${Math.round(rate)} frames/s\n`)
+  }, 1000)
+  timer.unref()
+  return { update: st => { last = st }, stop: () => { clearInterval(timer) } }
+}
+
+/** Runs the command; returns its exit status. */
+export async function runReplay (capture: string, o: ReplayCommandOptions, io: Io): Promise<number> {
+  if (o.max === true && o.speed !== undefined) throw new ConfigError('speed', '--speed and --max exclude each other')
+  // A host name is fine here (a container service such as node-a): dgram resolves it.
+  const to = parseAddress(o.to, 'to', { allowNames: true, defaultPort: DEFAULT_TUNNEL_PORT })
+  const bind = o.bind !== undefined ? parseListenAddress(o.bind, 'bind') : undefined
+  if (o.mode === 'native' && bind === undefined) {
+    throw new ConfigError('bind', 'native mode needs --bind ADDR:PORT: the node accepts native frames only from an address it lists as a peer')
+  }
+  if (o.mode !== 'native' && (o.key !== undefined || o.node !== undefined)) throw new ConfigError('key', '--key and --node are for native mode')
+  await probeCapture(capture)
+  const timing: ReplayTiming = o.max === true ? { kind: 'max' } : { kind: 'original', speed: o.speed ?? 1 }
+  const senderOptions = { to, ...(bind !== undefined ? { bind } : {}) }
+  const sender: ReplaySender = o.mode === 'native'
+    ? new NativeSender({ ...senderOptions, ...(o.key !== undefined ? { key: o.key } : {}), ...(o.keyId !== undefined ? { keyId: o.keyId } : {}), ...(o.node !== undefined ? { node: o.node } : {}) })
+    : new DosboxSender(senderOptions)
+  const passes = o.loop ?? 1
+  const now = (): number => performance.now()
+  const kind = o.progress ?? ((io.stderr as { isTTY?: boolean }).isTTY === true ? 'bar' : 'lines')
+  const progress = await makeProgress(kind, capture, passes, io, now)
+  const replayer = new Replayer({
+    path: capture,
+    sender,
+    timing,
+    loop: passes,
+    filter: {
+      ...(o.sockets !== undefined ? { sockets: o.sockets } : {}),
+      ...(o.types !== undefined ? { types: o.types } : {}),
+      ...(o.frames !== undefined ? { frames: o.frames } : {})
+    },
+    rewrite: {
+      ...(o.mapNetwork !== undefined ? { networks: o.mapNetwork } : {}),
+      ...(o.mapNode !== undefined ? { nodes: o.mapNode } : {}),
+      ...(o.network !== undefined ? { allNetworks: o.network } : {})
+    },
+    frames: { udpPorts: o.udpPorts ?? [] },
+    ...(o.window !== undefined ? { window: o.window } : {}),
+    onProgress: st => { progress.update(st) },
+    ...(o.onSend !== undefined ? { onSend: o.onSend } : {})
+  })
+  let st: ReplayStats
+  try {
+    st = await replayer.run()
+  } finally {
+    progress.stop()
+  }
+  const out = (line: string): void => { io.stdout.write(line + '\n') }
+  const dest = `${to.host}:${to.port}`
+  if (o.mode === 'dosbox') {
+    out(`replayed ${capture} into ${dest} as a DOSBox client, node ${ipx.formatNode(sender.sourceNode ?? 0)}`)
+    out('  every source node was rewritten to that node: the DOSBox server drops frames whose source is not the sender\'s own (spoofed); destinations are kept unless mapped')
+  } else {
+    out(`replayed ${capture} into ${dest} as a native peer${o.key !== undefined ? ' (signed)' : ''}; source nodes kept unless mapped`)
+  }
+  out(`frames read: ${st.read}${passes > 1 ? ` over ${st.passes} passes` : ''}`)
+  out(`sent: ${st.sent}${st.rewritten > 0 ? ` (${st.rewritten} with rewritten addresses)` : ''}`)
+  out(`skipped: ${totalSkipped(st)}${skippedText(st)}`)
+  if (st.firstMalformed !== undefined) out(`  first malformed: frame ${st.firstMalformed.frame}, ${st.firstMalformed.code} at offset ${st.firstMalformed.offset}`)
+  const seconds = st.elapsedMs / 1000
+  out(`elapsed: ${seconds.toFixed(3)} s, rate: ${seconds > 0 ? Math.round(st.sent / seconds) : st.sent} frames/s`)
+  if (st.syncTimeouts > 0) out(`node: ${plural(st.syncTimeouts, 'flow-control marker')} not answered in time; frames may have been lost at the node (see its drop counters)`)
+  if (st.stopped !== undefined) out(`stopped early: ${st.stopped.message} (${st.stopped.code}); every whole record before it was replayed`)
+  return st.stopped !== undefined || st.skipped.malformed > 0 ? 1 : 0
+}
