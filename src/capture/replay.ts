@@ -449,6 +449,8 @@ export interface SenderOptions {
   to: { host: string, port: number }
   /** Local address to bind (default an ephemeral port on the wildcard of `to`'s family). */
   bind?: { host: string, port: number }
+  /** Every datagram the node sends this client, other than the ack and the flow-control markers. */
+  onDatagram?: (datagram: Buffer) => void
 }
 
 async function openSocket (o: SenderOptions, onMessage: (d: Buffer, r: RemoteInfo) => void): Promise<dgram.Socket> {
@@ -566,7 +568,9 @@ export class DosboxSender implements ReplaySender {
         d.subarray(IPX_HEADER_LENGTH, IPX_HEADER_LENGTH + SYNC_MAGIC.length).equals(SYNC_MAGIC)) {
       this.#markerSeen = Math.max(this.#markerSeen, d.readUInt32BE(IPX_HEADER_LENGTH + SYNC_MAGIC.length))
       this.#waiter.poke()
+      return
     }
+    this.#o.onDatagram?.(d)
   }
 
   send (datagram: Buffer): void {

@@ -12,6 +12,7 @@ import { runExplain, EXPLAIN_FORMATS } from './explain.js'
 import type { ExplainFormat } from './explain.js'
 import { runLint } from './lint.js'
 import { runNode } from './node.js'
+import { runLab } from './lab.js'
 import type { NodeFlags } from './node.js'
 import { runStats } from './stats.js'
 import { runReplay, parseNumberOption, parseFrameRange, parseNetworkMapping, parseNodeMapping, parseNetwork, parseNodeOption, parseSpeed, parseKey } from './replay.js'
@@ -148,11 +149,22 @@ export function buildProgram (io: Io, status: { code: number }): Command {
     })
 
   program.command('lab')
-    .description('the embedded default (npm start); until the two-node lab lands, decodes the bundled capture')
-    .action(async () => {
-      const sample = fileURLToPath(new URL('../../../fixtures/lab-sample.pcapng', import.meta.url))
-      io.stdout.write(`ipxlab: the two-node lab is not built yet; decoding the bundled capture ${sample}\n`)
-      status.code = await runDecode([sample], { json: false, udpPorts: [], verifyChecksum: true }, io)
+    .description('the embedded default (npm start): nodes A and B on loopback, a native tunnel with SNP QoS, the bundled capture replayed into A')
+    .option('--scenario <name>', 'default, or qos: FIFO versus SNP under a bulk copy on an emulated 1 Mbit/s, 30 ms link')
+    .option('--report <file.html>', 'qos scenario: where to write the HTML report')
+    .option('--json', 'qos scenario: print one JSON object')
+    .option('--loop <n>', 'passes over the bundled capture (default 10)', parseCount('--loop', 1))
+    .option('--speed <x>', 'speed factor over the capture\'s own spacing (default 1)', (v: string) => {
+      const n = Number(v)
+      if (!(n > 0)) throw new InvalidArgumentError('a speed factor is a positive number.')
+      return n
+    })
+    .option('--port <port>', 'the port of both nodes on 127.0.0.1 and 127.0.0.2 (default 2644)', parseCount('--port', 1))
+    .option('--snp-port <port>', 'the port of both nodes\' QoS plane and status API (default 2629)', parseCount('--snp-port', 1))
+    .option('--capture <file.pcapng>', 'write what node B routes to a capture file')
+    .option('--log-level <level>', 'error, warn (default), info or debug')
+    .action(async (opts: { scenario?: string, report?: string, json?: boolean, loop?: number, speed?: number, port?: number, snpPort?: number, capture?: string, logLevel?: string }) => {
+      status.code = await runLab({ ...opts, json: opts.json === true }, io)
     })
 
   return program

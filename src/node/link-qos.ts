@@ -28,6 +28,12 @@ import type { Logger } from '../log.js'
 export const LOOKAHEAD_MS = 1
 /** Queueing-delay samples kept per class for the percentiles (the most recent). */
 export const DELAY_SAMPLES = 20_000
+/**
+ * How far back a late timer may start the next transmission, ms. A timer that fires late (a busy
+ * event loop, a shared machine) would otherwise leave the emulated link idle for the lateness; the
+ * link is a model, so the next frame starts when the link really became free, up to this bound.
+ */
+export const CATCH_UP_MS = 50
 
 /** Options of {@link LinkQos}. */
 export interface LinkQosOptions {
@@ -176,8 +182,10 @@ export class LinkQos {
     while (wan.busyUntil - now <= LOOKAHEAD_MS) {
       const item = s.dequeue(now)
       if (item === undefined) break
-      const start = Math.max(now, wan.busyUntil)
-      const tx = wan.send(item, item.size, now)
+      // Start when the link became free (a late timer catches up, by at most CATCH_UP_MS), never
+      // before the frame arrived.
+      const start = Math.max(wan.busyUntil, now - CATCH_UP_MS, item.arrivedAt)
+      const tx = wan.send(item, item.size, start)
       this.#busyMs += tx.end - tx.start
       this.#sent(item.trafficClass, item.data, start - item.arrivedAt)
       if (tx.lost !== undefined) this.#drop(item.trafficClass, `wan_${tx.lost}`)
@@ -221,6 +229,14 @@ export class LinkQos {
       classes,
       utilisation: this.#wan === undefined ? null : elapsed > 0 ? Math.min(1, this.#busyMs / elapsed) : 0,
       backlogBytes: this.#scheduler?.backlogBytes ?? 0
+    }
+  }
+
+  /** Forgets the queueing-delay samples (counts stay): a measurement window starts here. */
+  resetDelays (): void {
+    for (const k of this.#classes.values()) {
+      k.delays.length = 0
+      k.next = 0
     }
   }
 

@@ -22,7 +22,6 @@
  *  received from clients), the router's (what crossed the router), each link's (frames received
  *  from and sent to the peer) and each QoS stage's (queue drops).
  */
-import { fileURLToPath } from 'node:url'
 import { ethernet, ipx as ipxCodec } from '../../protocol/index.js'
 import { UdpTunnel } from '../transport/udp-tunnel.js'
 import { DosboxServer } from '../transport/dosbox-server.js'
@@ -377,6 +376,3 @@ export async function startNode (config: NodeConfig, runtime: NodeRuntime = {}):
   }
   return node
 }
-
-/** The bundled sample capture (the lab replays it). */
-export const SAMPLE_CAPTURE = fileURLToPath(new URL('../../fixtures/lab-sample.pcapng', import.meta.url))

@@ -1,0 +1,744 @@
+/**
+ * Issue 6's QoS scenario on real sockets (`ipxlab lab --scenario qos`): two real nodes on loopback,
+ * A on 127.0.0.1 and B on 127.0.0.2, joined by the native tunnel, with the QoS stage of every link
+ * set to one discipline (FIFO, then SNP) on an emulated 1 Mbit/s link with 30 ms one-way delay.
+ * The traffic is the virtual-clock scenario of src/qos/simulate.ts (`qosScenario`), driven by real
+ * timers and real UDP sockets instead of an event heap:
+ *
+ *  1. Sources are DOSBox IPXNET clients registered with node A (sockets on A's address), sinks are
+ *     DOSBox clients registered with node B. Each source is one of the simulation's generators
+ *     ({@link windowSource}, {@link periodicSource}) fed with its packet builders, the addresses
+ *     rewritten to the real clients (A's DOSBox server checks that the source node is the sender's
+ *     own ip:port) and a {@link STAMP_LENGTH}-byte stamp at the end of the payload (flow, sequence,
+ *     send time) that no classification rule looks at.
+ *  2. bulk: a window of NCP read replies ({@link DEFAULT_BULK_WINDOW} frames of
+ *     {@link DOSBOX_MAX_DATAGRAM} bytes, the largest datagram a DOSBox client may send), each
+ *     released by the acknowledgement of an earlier one, losses retried about one round trip after
+ *     the drop. Not loss-responsive, on purpose: the simulation's notes (src/qos/simulate.ts, test/qos/scenario)
+ *     show a Reno-like bulk falling to ~95 % utilisation under SNP's CoDel even on a virtual clock,
+ *     so it could not saturate the link, which is the premise of the scenario; an unresponsive
+ *     sender is also the worst case for the queue (an AQM can only bound it, not shrink it), and
+ *     the drops it causes are reported. The acknowledgement is the sink telling the source
+ *     in-process, and the source waits one one-way delay before it counts it (the return path
+ *     carries nothing else, so a queue there would add nothing). A loss is noticed as a gap in the
+ *     sequence at the sink (one class, served in order; the emulated WAN neither reorders nor
+ *     jitters here) or after {@link BULK_LOSS_TIMEOUT_MS}.
+ *  3. interactive: an SPX-like exchange, a 64-byte request every 50 ± 10 ms; the sink on B answers
+ *     each one back through B and the tunnel, so the source also sees round-trip times.
+ *  4. game: an 80-byte broadcast on DOOM's socket at 35 Hz (DOOM's tic rate) ± 2 ms.
+ *  5. The bulk starts at once; interactive and game join after the warm-up, when the queue is in
+ *     its steady state, and stop at the end of the run; the bulk runs on through a drain period so
+ *     that the last interactive and game packets meet the same queue as the others.
+ *
+ * What is measured (issue 6), on A's link (the only direction that carries the mix): per class the
+ * queueing delay (arrival at A → start of transmission on the emulated link) from
+ * {@link LinkQos.stats}, whose percentiles cover every packet of the run (LinkQos keeps no window):
+ * for interactive and game that is exactly the measured window, for bulk it includes the warm-up;
+ * throughput at the sinks (IPX bytes received within the measured window); drops within the window
+ * by reason (LinkQos) plus every non-zero drop counter of both nodes over the run; link utilisation
+ * within the window (bytes whose transmission started × 8 / rate / window). Beside them, the
+ * one-way delay measured end to end at the sinks from the send stamps (queueing + serialization +
+ * link delay + this process's sockets and timers).
+ *
+ * Bounded: every source stops at a fixed time, every timer is tracked and cleared, sample arrays
+ * are capped at {@link MAX_SAMPLES}, and each run ends after `durationMs` + the drain.
+ */
+import { performance, monitorEventLoopDelay } from 'node:perf_hooks'
+import { startNode } from './node.js'
+import type { IpxNode, NodeStats } from './node.js'
+import { validateConfig } from './config.js'
+import { DELAY_SAMPLES } from './link-qos.js'
+import type { LinkQosStats } from './link-qos.js'
+import { UdpEndpoint } from '../transport/udp-endpoint.js'
+import { DOSBOX_MAX_DATAGRAM, DOSBOX_CONTROL_SOCKET, dosboxNode, ipv4ToNumber } from '../transport/dosbox-server.js'
+import type { CounterSnapshot } from '../transport/counters.js'
+import { ConfigError, TransportError } from '../errors.js'
+import { silentLogger } from '../log.js'
+import type { Logger } from '../log.js'
+import { Classifier } from '../qos/classifier.js'
+import { serializationMs } from '../qos/classes.js'
+import { Mulberry32 } from '../qos/random.js'
+import { percentile, windowSource, periodicSource, ncpReplyDatagram, spxDatagram, gameBroadcastDatagram } from '../qos/simulate.js'
+import type { SimPacket, SourceContext, TrafficSource } from '../qos/simulate.js'
+import { BROADCAST_NODE, IPX_HEADER_LENGTH, IPX_NO_CHECKSUM } from '../../protocol/constants.js'
+import { header as ipxHeader } from '../../protocol/ipx/index.js'
+
+/** A queue discipline the scenario compares. */
+export type QosDiscipline = 'fifo' | 'snp'
+
+/** The scenario's flows, in stamp order. */
+export const QOS_FLOWS = ['bulk', 'interactive', 'game'] as const
+/** One of {@link QOS_FLOWS}. */
+export type QosFlow = typeof QOS_FLOWS[number]
+
+/** Bulk window, frames: the simulation's default (48), more than the FIFO's 64 KiB holds at 1424 bytes. */
+export const DEFAULT_BULK_WINDOW = 48
+/** Interactive request and reply size, bytes (the simulation's choice: a keystroke-sized SPX packet). */
+export const INTERACTIVE_BYTES = 64
+/** Interactive period and jitter, ms (the simulation's: 20 requests a second). */
+export const INTERACTIVE_PERIOD_MS = 50
+const INTERACTIVE_JITTER_MS = 10
+/** Game broadcast size, bytes, and rate: one packet per DOOM tic (35 Hz). */
+export const GAME_BYTES = 80
+/** See {@link GAME_BYTES}. */
+export const GAME_PERIOD_MS = 1000 / 35
+const GAME_JITTER_MS = 2
+/** Bulk frames outstanding this long are counted lost (tail losses leave no gap to notice). */
+export const BULK_LOSS_TIMEOUT_MS = 3000
+/** Samples kept per flow and discipline (the default 20 s run makes about 2 000 for bulk). */
+export const MAX_SAMPLES = 100_000
+/** Stamp at the end of every scenario payload: magic u16, flow u8, kind u8, sequence u32, send time f64 (ms). */
+export const STAMP_LENGTH = 16
+/** Stamp magic, "QS". */
+const STAMP_MAGIC = 0x5153
+const KIND_DATA = 0
+const KIND_REPLY = 1
+/** The DOSBox client registration ([074] ipx.cpp:751-800; transport/dosbox-server.ts step 4). */
+const REGISTRATION = ipxHeader.encode({
+  checksum: IPX_NO_CHECKSUM,
+  length: IPX_HEADER_LENGTH,
+  transportControl: 0,
+  packetType: 0,
+  dst: { network: 0, node: 0, socket: DOSBOX_CONTROL_SOCKET },
+  src: { network: 0, node: 0, socket: DOSBOX_CONTROL_SOCKET }
+})
+
+/** Options of {@link runQosScenario}. */
+export interface QosScenarioRunOptions {
+  /** Run length per discipline, warm-up included, ms. Default 20 000. */
+  durationMs?: number
+  /** Warm-up, ms. Default 15 % of `durationMs`, within 500..3000. */
+  warmupMs?: number
+  /** Emulated link rate, bit/s. Default 1 000 000. */
+  rateBps?: number
+  /** Emulated one-way link delay, ms. Default 30. */
+  delayMs?: number
+  /** Seeds the sources' jitter and the WAN emulator. Default 1. */
+  seed?: number
+  /** Disciplines to run, in order. Default `['fifo', 'snp']`. */
+  disciplines?: readonly QosDiscipline[]
+  /** Bulk window in frames. Default {@link DEFAULT_BULK_WINDOW}. */
+  bulkWindow?: number
+  /** Bulk frame size (IPX length), 64..{@link DOSBOX_MAX_DATAGRAM}. Default {@link DOSBOX_MAX_DATAGRAM}. */
+  bulkFrameBytes?: number
+  /** Addresses of node A and node B. Default 127.0.0.1 and 127.0.0.2 (loopback, no privileges). */
+  hosts?: { a: string, b: string }
+  logger?: Logger
+  /** Told at each phase and about once a second. */
+  onProgress?: (p: QosScenarioProgress) => void
+}
+
+/** What {@link QosScenarioRunOptions.onProgress} is told. */
+export interface QosScenarioProgress {
+  discipline: QosDiscipline
+  phase: 'start' | 'warmup' | 'measure' | 'drain' | 'done'
+  /** Since the discipline's traffic started, ms. */
+  elapsedMs: number
+  /** Planned length of the discipline's run (traffic + drain), ms. */
+  totalMs: number
+}
+
+/** Delay percentiles, ms. */
+export interface DelaySummary {
+  p50Ms: number
+  p99Ms: number
+  maxMs: number
+  samples: number
+}
+
+/** Figures of one traffic class under one discipline. */
+export interface QosClassResult {
+  /** Queueing delay on A's link (arrival at A → start of transmission on the emulated link), ms. */
+  p50Ms: number
+  p99Ms: number
+  maxMs: number
+  /** Queueing-delay samples behind the percentiles. */
+  samples: number
+  /** IPX bits per second received at the sink within the measured window (sent on the link for classes without a sink). */
+  throughputBps: number
+  /** LinkQos drops within the measured window, all reasons. */
+  drops: number
+  /** The same by reason (`queue_full`, `codel`, ...). */
+  dropsByReason: Record<string, number>
+  /** Packets that arrived at A's link within the window. */
+  offered: number
+  /** One-way delay measured at the sink, stamp to receipt (queueing + serialization + link delay + process), or null without a sink. */
+  oneWay: DelaySummary | null
+  /** Sent by the source within the window and never received at the sink (null without a sink). */
+  lost: number | null
+}
+
+/** A per-packet latency series for the charts: x = send time since the window started, y = one-way delay (ms). */
+export interface LatencySeries {
+  t: number[]
+  ms: number[]
+}
+
+/** Figures of one discipline. */
+export interface QosDisciplineResult {
+  discipline: QosDiscipline
+  /** Fraction of the measured window the emulated link spent transmitting, 0..1. */
+  utilisation: number
+  /** Length of the measured window, ms (as the clock saw it). */
+  measuredMs: number
+  /** Per traffic class seen on A's link. */
+  classes: Record<string, QosClassResult>
+  /** Which class each flow's packets were classified into. */
+  flowClasses: Record<QosFlow, string>
+  /** One-way delay per packet, per class with a sink, for the charts. */
+  series: Record<string, LatencySeries>
+  /** Interactive round trips (request → reply at the source), ms. */
+  interactiveRtt: DelaySummary
+  /**
+   * How late this process's timers ran during the run (Node's `monitorEventLoopDelay`, 1 ms
+   * resolution), ms: the nodes, sources and sinks share one event loop, so a stall (other
+   * processes on the machine, garbage collection) delays transmissions and shows in the tails.
+   */
+  eventLoopDelay: { p50Ms: number, p99Ms: number, maxMs: number }
+  /** Non-zero drop counters of both nodes over the whole run (`A dosbox`, `B link rx`, ...). */
+  nodeDrops: Record<string, Record<string, number>>
+  /** A's link stage as it ended (cumulative over the run). */
+  linkQos: LinkQosStats
+}
+
+/** One aim of issue 6 and whether the run met it. */
+export interface QosAim {
+  name: string
+  description: string
+  value: number
+  limit: number
+  pass: boolean
+}
+
+/** What {@link runQosScenario} returns. */
+export interface QosScenarioReport {
+  /** ISO time the run started. */
+  startedAt: string
+  rateBps: number
+  delayMs: number
+  durationMs: number
+  warmupMs: number
+  seed: number
+  bulkWindow: number
+  /** The full-size frame of this link: the bulk frame, the largest datagram sent. */
+  frameBytes: number
+  /** Its serialization time at `rateBps`, ms. */
+  frameMs: number
+  disciplines: Partial<Record<QosDiscipline, QosDisciplineResult>>
+  aims: QosAim[]
+}
+
+function round (x: number, digits = 3): number {
+  const f = 10 ** digits
+  return Math.round(x * f) / f
+}
+
+function summary (values: number[]): DelaySummary {
+  const s = [...values].sort((a, b) => a - b)
+  return { p50Ms: percentile(s, 0.5), p99Ms: percentile(s, 0.99), maxMs: s.length > 0 ? s[s.length - 1]! : 0, samples: s.length }
+}
+
+/** Writes the stamp into the last {@link STAMP_LENGTH} bytes of `d`. */
+function writeStamp (d: Buffer, flow: number, kind: number, seq: number, sentAt: number): void {
+  const at = d.length - STAMP_LENGTH
+  d.writeUInt16BE(STAMP_MAGIC, at)
+  d[at + 2] = flow
+  d[at + 3] = kind
+  d.writeUInt32BE(seq >>> 0, at + 4)
+  d.writeDoubleBE(sentAt, at + 8)
+}
+
+/** Reads a stamp, or undefined when `d` carries none. */
+function readStamp (d: Buffer): { flow: number, kind: number, seq: number, sentAt: number } | undefined {
+  if (d.length < IPX_HEADER_LENGTH + STAMP_LENGTH) return undefined
+  const at = d.length - STAMP_LENGTH
+  if (d.readUInt16BE(at) !== STAMP_MAGIC) return undefined
+  return { flow: d[at + 2]!, kind: d[at + 3]!, seq: d.readUInt32BE(at + 4), sentAt: d.readDoubleBE(at + 8) }
+}
+
+/** A copy of `template` with networks 0 (this segment), the given nodes, and its stamp. */
+function address (template: Uint8Array, srcNode: number, dstNode: number): Buffer {
+  const d = Buffer.from(template)
+  d.writeUInt32BE(0, 6)
+  d.writeUIntBE(dstNode, 10, 6)
+  d.writeUInt32BE(0, 18)
+  d.writeUIntBE(srcNode, 22, 6)
+  return d
+}
+
+/** A port free for UDP and TCP on `host` (bound, checked, released): the node binds both. */
+async function freePort (host: string): Promise<number> {
+  const probe = new UdpEndpoint({ host, port: 0, onMessage: () => {}, recvBufferSize: 65536, sendBufferSize: 65536 })
+  const { port } = await probe.start()
+  await probe.stop()
+  return port
+}
+
+/** One DOSBox client socket of the scenario. */
+class ScenarioClient {
+  readonly endpoint: UdpEndpoint
+  node = 0
+  #acked = false
+  #onData: (d: Buffer) => void = () => {}
+  readonly #server: { host: string, port: number }
+
+  constructor (host: string, server: { host: string, port: number }) {
+    this.#server = server
+    this.endpoint = new UdpEndpoint({
+      host,
+      port: 0,
+      onMessage: (d) => {
+        if (!this.#acked) {
+          // The registration ack: 30 bytes from the server, dst socket 2 ([074] ackClient).
+          if (d.length === IPX_HEADER_LENGTH && d.readUInt16BE(16) === DOSBOX_CONTROL_SOCKET) this.#acked = true
+          return
+        }
+        this.#onData(d)
+      }
+    })
+  }
+
+  /** Binds, registers with the server and waits for the ack (bounded). */
+  async open (onData: (d: Buffer) => void): Promise<void> {
+    this.#onData = onData
+    const a = await this.endpoint.start()
+    this.node = dosboxNode(ipv4ToNumber(a.address), a.port)
+    for (let attempt = 0; attempt < 20 && !this.#acked; attempt++) {
+      this.send(REGISTRATION)
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+    if (!this.#acked) throw new TransportError('IPX_ERR_SOCKET', `no registration ack from ${this.#server.host}:${this.#server.port}`)
+  }
+
+  send (d: Uint8Array): void {
+    this.endpoint.send(d, this.#server.port, this.#server.host)
+  }
+
+  async close (): Promise<void> {
+    await this.endpoint.stop()
+  }
+}
+
+/** Per-flow records of one discipline's run. */
+interface FlowLog {
+  /** Sent within the measured window. */
+  sentInWindow: number
+  /** Of those, received at the sink. */
+  receivedOfWindow: number
+  /** IPX bytes received within the window (by receive time). */
+  bytesInWindow: number
+  oneWay: number[]
+  series: LatencySeries
+}
+
+function newFlowLog (): FlowLog {
+  return { sentInWindow: 0, receivedOfWindow: 0, bytesInWindow: 0, oneWay: [], series: { t: [], ms: [] } }
+}
+
+function nonZero (r: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const [k, v] of Object.entries(r)) if (v > 0) out[k] = v
+  return out
+}
+
+function nodeDrops (into: Record<string, Record<string, number>>, name: string, s: NodeStats): void {
+  const add = (what: string, c: CounterSnapshot | null): void => {
+    if (c === null) return
+    const d = nonZero(c.dropped)
+    if (Object.keys(d).length > 0) into[`${name} ${what}`] = d
+  }
+  add('dosbox', s.counters.dosbox)
+  add('router', s.counters.router)
+  add('tunnel', s.counters.tunnel)
+  add('tcp', s.counters.tcp)
+  s.peers.forEach((p, i) => {
+    add(`link ${i} rx`, p.counters)
+    add(`link ${i} tx`, p.sent)
+  })
+}
+
+interface Resolved {
+  durationMs: number
+  warmupMs: number
+  rateBps: number
+  delayMs: number
+  seed: number
+  bulkWindow: number
+  bulkFrameBytes: number
+  hosts: { a: string, b: string }
+  logger: Logger
+  onProgress: (p: QosScenarioProgress) => void
+}
+
+function resolve (o: QosScenarioRunOptions): Resolved {
+  const durationMs = o.durationMs ?? 20_000
+  if (!(Number.isFinite(durationMs) && durationMs >= 1000 && durationMs <= 3_600_000)) throw new ConfigError('scenario.durationMs', 'must be 1000..3600000 ms')
+  const warmupMs = o.warmupMs ?? Math.min(3000, Math.max(500, 0.15 * durationMs))
+  if (!(warmupMs >= 0 && warmupMs <= durationMs - 500)) throw new ConfigError('scenario.warmupMs', 'must leave at least 500 ms to measure')
+  const rateBps = o.rateBps ?? 1_000_000
+  if (!(Number.isFinite(rateBps) && rateBps >= 64_000 && rateBps <= 100_000_000)) throw new ConfigError('scenario.rateBps', 'must be 64 kbit/s..100 Mbit/s')
+  const delayMs = o.delayMs ?? 30
+  if (!(Number.isFinite(delayMs) && delayMs >= 0 && delayMs <= 1000)) throw new ConfigError('scenario.delayMs', 'must be 0..1000 ms')
+  const bulkWindow = o.bulkWindow ?? DEFAULT_BULK_WINDOW
+  if (!(Number.isInteger(bulkWindow) && bulkWindow >= 1 && bulkWindow <= 1000)) throw new ConfigError('scenario.bulkWindow', 'must be an integer 1..1000')
+  const bulkFrameBytes = o.bulkFrameBytes ?? DOSBOX_MAX_DATAGRAM
+  if (!(Number.isInteger(bulkFrameBytes) && bulkFrameBytes >= 64 && bulkFrameBytes <= DOSBOX_MAX_DATAGRAM)) throw new ConfigError('scenario.bulkFrameBytes', `must be an integer 64..${DOSBOX_MAX_DATAGRAM}`)
+  return {
+    durationMs, warmupMs, rateBps, delayMs, seed: o.seed ?? 1, bulkWindow, bulkFrameBytes,
+    hosts: o.hosts ?? { a: '127.0.0.1', b: '127.0.0.2' },
+    logger: o.logger ?? silentLogger(),
+    onProgress: o.onProgress ?? (() => {})
+  }
+}
+
+/** Starts the two nodes of one discipline; retries when a probed port was taken in between. */
+async function startPair (r: Resolved, discipline: QosDiscipline): Promise<{ a: IpxNode, b: IpxNode }> {
+  for (let attempt = 0; ; attempt++) {
+    // Data plane and QoS plane (SNP udp + status tcp) of each node on free ports.
+    const aPort = await freePort(r.hosts.a)
+    const bPort = await freePort(r.hosts.b)
+    const aSnp = await freePort(r.hosts.a)
+    const bSnp = await freePort(r.hosts.b)
+    const runtime = { logger: r.logger, qos: { discipline, rateBps: r.rateBps, wan: { delayMs: r.delayMs, seed: r.seed } } }
+    let a: IpxNode | undefined
+    try {
+      a = await startNode(validateConfig({
+        name: 'QOS-A', listen: `${r.hosts.a}:${aPort}`, snpListen: `${r.hosts.a}:${aSnp}`,
+        peers: [{ address: `${r.hosts.b}:${bPort}`, snp: `${r.hosts.b}:${bSnp}` }]
+      }), runtime)
+      const b = await startNode(validateConfig({
+        name: 'QOS-B', listen: `${r.hosts.b}:${bPort}`, snpListen: `${r.hosts.b}:${bSnp}`,
+        peers: [{ address: `${r.hosts.a}:${aPort}`, snp: `${r.hosts.a}:${aSnp}` }]
+      }), runtime)
+      return { a, b }
+    } catch (err) {
+      await a?.stop()
+      if (!(err instanceof TransportError && err.code === 'IPX_ERR_ADDR_IN_USE') || attempt >= 4) throw err
+    }
+  }
+}
+
+async function sleepUntil (t: number): Promise<void> {
+  const ms = t - performance.now()
+  if (ms > 0) await new Promise(resolve => setTimeout(resolve, ms))
+}
+
+/** Runs one discipline. */
+async function runOne (r: Resolved, discipline: QosDiscipline): Promise<QosDisciplineResult> {
+  const log = r.logger.child({ component: `scenario/qos/${discipline}` })
+  const drainMs = Math.min(5000, 65536 * 8000 / r.rateBps + 2 * r.delayMs + 300)
+  const totalMs = r.durationMs + drainMs
+  const { a, b } = await startPair(r, discipline)
+  const clients: ScenarioClient[] = []
+  const timers = new Set<NodeJS.Timeout>()
+  const intervals: NodeJS.Timeout[] = []
+  const loop = monitorEventLoopDelay({ resolution: 1 })
+  let stopped = false
+  try {
+    const up = await (async () => {
+      const end = performance.now() + 5000
+      while (!(a.peers().every(p => p.link.up) && b.peers().every(p => p.link.up))) {
+        if (performance.now() > end) return false
+        await new Promise(resolve => setTimeout(resolve, 10))
+      }
+      return true
+    })()
+    if (!up) throw new TransportError('IPX_ERR_SOCKET', 'the link between the scenario nodes did not come up')
+
+    const aServer = { host: r.hosts.a, port: a.address().port }
+    const bServer = { host: r.hosts.b, port: b.address().port }
+    const logs: Record<QosFlow, FlowLog> = { bulk: newFlowLog(), interactive: newFlowLog(), game: newFlowLog() }
+    const rtts: number[] = []
+    let epoch = 0
+    const now = (): number => performance.now() - epoch
+    const windowStart = r.warmupMs
+    const windowEnd = r.durationMs
+    const inWindow = (t: number): boolean => t >= windowStart && t < windowEnd
+
+    // Bulk bookkeeping: outstanding frames by sequence, and the sink's next expected sequence.
+    const outstanding = new Map<number, SimPacket>()
+    let expected = 0
+
+    const sources: Record<QosFlow, ScenarioClient> = {
+      bulk: new ScenarioClient(r.hosts.a, aServer),
+      interactive: new ScenarioClient(r.hosts.a, aServer),
+      game: new ScenarioClient(r.hosts.a, aServer)
+    }
+    const sinks: Record<QosFlow, ScenarioClient> = {
+      bulk: new ScenarioClient(r.hosts.b, bServer),
+      interactive: new ScenarioClient(r.hosts.b, bServer),
+      game: new ScenarioClient(r.hosts.b, bServer)
+    }
+    clients.push(...Object.values(sources), ...Object.values(sinks))
+
+    const generators: Record<QosFlow, TrafficSource> = {
+      bulk: windowSource({
+        name: 'bulk-ncp',
+        datagram: k => ncpReplyDatagram(r.bulkFrameBytes, k),
+        window: r.bulkWindow,
+        ackDelayMs: r.delayMs,
+        // The source hears of a loss when the sink sees the gap, already a one-way delay after the
+        // drop; the news takes one more one-way delay back: the simulation's "retry after one
+        // round trip", counted from the drop.
+        retransmitMs: r.delayMs
+      }),
+      interactive: periodicSource({ name: 'interactive-spx', datagram: k => spxDatagram(INTERACTIVE_BYTES, 0x50, k), periodMs: INTERACTIVE_PERIOD_MS, jitterMs: INTERACTIVE_JITTER_MS, startMs: windowStart + 3 }),
+      game: periodicSource({ name: 'game-broadcast', datagram: gameBroadcastDatagram(GAME_BYTES), periodMs: GAME_PERIOD_MS, jitterMs: GAME_JITTER_MS, startMs: windowStart + 7 })
+    }
+    const stopAt: Record<QosFlow, number> = { bulk: totalMs, interactive: windowEnd, game: windowEnd }
+    const classifier = new Classifier()
+    const flowClasses = {} as Record<QosFlow, string>
+    const templates: Record<QosFlow, Buffer> = { bulk: ncpReplyDatagram(r.bulkFrameBytes), interactive: spxDatagram(INTERACTIVE_BYTES), game: gameBroadcastDatagram(GAME_BYTES) }
+    for (const f of QOS_FLOWS) flowClasses[f] = classifier.classify(templates[f]).trafficClass
+
+    const lost = (p: SimPacket): void => {
+      if (!outstanding.delete(seqOf(p))) return
+      generators.bulk.onLost?.(p, contexts.bulk)
+    }
+    const seqOf = (p: SimPacket): number => p.datagram.length >= STAMP_LENGTH ? Buffer.from(p.datagram.buffer, p.datagram.byteOffset, p.datagram.length).readUInt32BE(p.datagram.length - STAMP_LENGTH + 4) : -1
+
+    const record = (flow: QosFlow, d: Buffer, sentAt: number): void => {
+      const recvAt = performance.now()
+      const sentRel = sentAt - epoch
+      const recvRel = recvAt - epoch
+      const l = logs[flow]
+      if (inWindow(recvRel)) l.bytesInWindow += d.length
+      if (inWindow(sentRel)) {
+        l.receivedOfWindow++
+        if (l.oneWay.length < MAX_SAMPLES) {
+          const ms = recvAt - sentAt
+          l.oneWay.push(ms)
+          l.series.t.push(round(sentRel - windowStart, 1))
+          l.series.ms.push(round(ms, 2))
+        }
+      }
+    }
+
+    const sinkHandler = (flow: QosFlow) => (d: Buffer): void => {
+      const s = readStamp(d)
+      if (s === undefined || s.kind !== KIND_DATA || QOS_FLOWS[s.flow] !== flow) return
+      record(flow, d, s.sentAt)
+      if (flow === 'bulk') {
+        if (s.seq < expected) return
+        for (let k = expected; k < s.seq; k++) {
+          const p = outstanding.get(k)
+          if (p !== undefined) lost(p)
+        }
+        expected = s.seq + 1
+        const p = outstanding.get(s.seq)
+        if (p !== undefined) {
+          outstanding.delete(s.seq)
+          generators.bulk.onDelivered?.(p, contexts.bulk)
+        }
+      } else if (flow === 'interactive' && !stopped) {
+        // The answer: the same stamp, swapped addresses and sockets, back through B and the tunnel.
+        const reply = address(spxDatagram(INTERACTIVE_BYTES, 0x50, s.seq), sinks.interactive.node, sources.interactive.node)
+        reply.writeUInt16BE(d.readUInt16BE(28), 16)
+        reply.writeUInt16BE(d.readUInt16BE(16), 28)
+        d.copy(reply, reply.length - STAMP_LENGTH, d.length - STAMP_LENGTH)
+        reply[reply.length - STAMP_LENGTH + 3] = KIND_REPLY
+        sinks.interactive.send(reply)
+      }
+    }
+    const sourceHandler = (flow: QosFlow) => (d: Buffer): void => {
+      if (flow !== 'interactive') return
+      const s = readStamp(d)
+      if (s === undefined || s.kind !== KIND_REPLY || s.flow !== QOS_FLOWS.indexOf('interactive')) return
+      if (inWindow(s.sentAt - epoch) && rtts.length < MAX_SAMPLES) rtts.push(performance.now() - s.sentAt)
+    }
+    for (const f of QOS_FLOWS) {
+      await sinks[f].open(sinkHandler(f))
+      await sources[f].open(sourceHandler(f))
+    }
+
+    // Real-time source contexts: the simulation's interface on performance.now() and setTimeout.
+    const rng = new Mulberry32(r.seed)
+    const random = (): number => rng.next()
+    let nextId = 0
+    const seqs: Record<QosFlow, number> = { bulk: 0, interactive: 0, game: 0 }
+    const makeContext = (flow: QosFlow): SourceContext => {
+      const fi = QOS_FLOWS.indexOf(flow)
+      const dstNode = flow === 'bulk' ? sinks.bulk.node : flow === 'interactive' ? sinks.interactive.node : BROADCAST_NODE
+      const at = (time: number, fn: () => void): void => {
+        if (stopped || time >= stopAt[flow]) return
+        const t = setTimeout(() => {
+          timers.delete(t)
+          if (!stopped) fn()
+        }, Math.max(0, time - now()))
+        timers.add(t)
+      }
+      return {
+        get now (): number { return now() },
+        random,
+        at,
+        send: (template: Uint8Array): SimPacket => {
+          const t = now()
+          const seq = seqs[flow]++
+          const d = address(template, sources[flow].node, dstNode)
+          const sentAt = performance.now()
+          writeStamp(d, fi, KIND_DATA, seq, sentAt)
+          const c = classifier.classify(d)
+          const p: SimPacket = { id: nextId++, source: flow, datagram: d, arrival: t, size: d.length, trafficClass: c.enforcedClass, classifiedClass: c.trafficClass }
+          if (stopped || t >= stopAt[flow]) return p
+          if (inWindow(t)) logs[flow].sentInWindow++
+          if (flow === 'bulk') outstanding.set(seq, p)
+          sources[flow].send(d)
+          return p
+        }
+      }
+    }
+    const contexts: Record<QosFlow, SourceContext> = { bulk: makeContext('bulk'), interactive: makeContext('interactive'), game: makeContext('game') }
+
+    // Bulk frames outstanding too long are lost (every frame after them was dropped too).
+    intervals.push(setInterval(() => {
+      const limit = now() - BULK_LOSS_TIMEOUT_MS
+      for (const p of outstanding.values()) {
+        if (p.arrival > limit) break
+        lost(p)
+      }
+    }, 250))
+
+    const qos = a.peers()[0]!.qos
+    loop.enable()
+    epoch = performance.now()
+    r.onProgress({ discipline, phase: 'start', elapsedMs: 0, totalMs })
+    log.info('scenario traffic started', { rateBps: r.rateBps, delayMs: r.delayMs, durationMs: r.durationMs, warmupMs: r.warmupMs })
+    for (const f of QOS_FLOWS) generators[f].start(contexts[f])
+    r.onProgress({ discipline, phase: 'warmup', elapsedMs: 0, totalMs })
+    intervals.push(setInterval(() => {
+      const e = now()
+      r.onProgress({ discipline, phase: e < windowStart ? 'warmup' : e < windowEnd ? 'measure' : 'drain', elapsedMs: e, totalMs })
+    }, 1000))
+    await sleepUntil(epoch + windowStart)
+    const s0 = qos.stats()
+    // The percentiles cover the measurement window (and the drain), not the warm-up.
+    qos.resetDelays()
+    const t0 = now()
+    r.onProgress({ discipline, phase: 'measure', elapsedMs: t0, totalMs })
+    await sleepUntil(epoch + windowEnd)
+    const s1 = qos.stats()
+    const t1 = now()
+    r.onProgress({ discipline, phase: 'drain', elapsedMs: t1, totalMs })
+    await sleepUntil(epoch + totalMs)
+    for (const i of intervals) clearInterval(i)
+    loop.disable()
+    stopped = true
+    for (const t of timers) clearTimeout(t)
+    timers.clear()
+    const s2 = qos.stats()
+    r.onProgress({ discipline, phase: 'done', elapsedMs: now(), totalMs })
+
+    const measuredMs = t1 - t0
+    let sentBytes = 0
+    const classes: Record<string, QosClassResult> = {}
+    const flowOf = (c: string): QosFlow | undefined => QOS_FLOWS.find(f => flowClasses[f] === c)
+    for (const [c, end] of Object.entries(s2.classes)) {
+      const before = s0.classes[c]!
+      const after = s1.classes[c]!
+      sentBytes += after.sentBytes - before.sentBytes
+      if (end.packets === 0) continue
+      const dropsByReason: Record<string, number> = {}
+      for (const [k, v] of Object.entries(after.drops)) {
+        const d = v - (before.drops[k] ?? 0)
+        if (d > 0) dropsByReason[k] = d
+      }
+      const flow = flowOf(c)
+      const l = flow !== undefined ? logs[flow] : undefined
+      const bits = l !== undefined ? l.bytesInWindow * 8 : (after.sentBytes - before.sentBytes) * 8
+      classes[c] = {
+        p50Ms: round(end.p50Ms),
+        p99Ms: round(end.p99Ms),
+        maxMs: round(end.maxMs),
+        samples: Math.min(end.sentPackets, DELAY_SAMPLES),
+        throughputBps: measuredMs > 0 ? Math.round(bits * 1000 / measuredMs) : 0,
+        drops: Object.values(dropsByReason).reduce((x, y) => x + y, 0),
+        dropsByReason,
+        offered: after.packets - before.packets,
+        oneWay: l !== undefined ? (({ p50Ms, p99Ms, maxMs, samples }) => ({ p50Ms: round(p50Ms), p99Ms: round(p99Ms), maxMs: round(maxMs), samples }))(summary(l.oneWay)) : null,
+        lost: l !== undefined ? l.sentInWindow - l.receivedOfWindow : null
+      }
+    }
+    const drops: Record<string, Record<string, number>> = {}
+    nodeDrops(drops, 'A', a.stats())
+    nodeDrops(drops, 'B', b.stats())
+    const series: Record<string, LatencySeries> = {}
+    for (const f of QOS_FLOWS) series[flowClasses[f]] = logs[f].series
+    const rtt = summary(rtts)
+    return {
+      discipline,
+      utilisation: measuredMs > 0 ? Math.min(1, round(sentBytes * 8 * 1000 / r.rateBps / measuredMs, 4)) : 0,
+      measuredMs: round(measuredMs, 1),
+      classes,
+      flowClasses,
+      series,
+      interactiveRtt: { p50Ms: round(rtt.p50Ms), p99Ms: round(rtt.p99Ms), maxMs: round(rtt.maxMs), samples: rtt.samples },
+      eventLoopDelay: { p50Ms: round(loop.percentile(50) / 1e6), p99Ms: round(loop.percentile(99) / 1e6), maxMs: round(loop.max / 1e6) },
+      nodeDrops: drops,
+      linkQos: s2
+    }
+  } finally {
+    stopped = true
+    for (const i of intervals) clearInterval(i)
+    loop.disable()
+    for (const t of timers) clearTimeout(t)
+    for (const c of clients) await c.close()
+    await a.stop()
+    await b.stop()
+  }
+}
+
+/** Issue 6's aims, judged on a report's figures. */
+export function evaluateAims (report: Omit<QosScenarioReport, 'aims'>): QosAim[] {
+  const snp = report.disciplines.snp
+  const fifo = report.disciplines.fifo
+  const aims: QosAim[] = []
+  const snpP99 = snp?.classes.interactive?.p99Ms
+  if (snpP99 !== undefined) {
+    aims.push({
+      name: 'snp-interactive-p99',
+      description: `SNP interactive p99 queueing delay ≤ 2 × one full-size frame (${report.frameBytes} B) at the link rate`,
+      value: snpP99,
+      limit: round(2 * report.frameMs),
+      pass: snpP99 <= 2 * report.frameMs
+    })
+  }
+  const fifoP99 = fifo?.classes.interactive?.p99Ms
+  if (snpP99 !== undefined && fifoP99 !== undefined) {
+    const ratio = snpP99 > 0 ? fifoP99 / snpP99 : Infinity
+    aims.push({
+      name: 'fifo-over-snp-interactive-p99',
+      description: 'FIFO interactive p99 ≥ 10 × SNP interactive p99',
+      value: Number.isFinite(ratio) ? round(ratio, 2) : Number.MAX_VALUE,
+      limit: 10,
+      pass: ratio >= 10
+    })
+  }
+  if (snp !== undefined) {
+    aims.push({ name: 'snp-utilisation', description: 'link utilisation under SNP ≥ 95 %', value: snp.utilisation, limit: 0.95, pass: snp.utilisation >= 0.95 })
+  }
+  return aims
+}
+
+/**
+ * Runs the scenario once per discipline, one after the other, each on fresh nodes, and reports.
+ * Takes about (`durationMs` + a drain of about 1 s) per discipline. Rejects with
+ * {@link ConfigError} for bad options and {@link TransportError} when a socket cannot be opened.
+ */
+export async function runQosScenario (options: QosScenarioRunOptions = {}): Promise<QosScenarioReport> {
+  const r = resolve(options)
+  const disciplines = options.disciplines ?? ['fifo', 'snp']
+  const report: Omit<QosScenarioReport, 'aims'> = {
+    startedAt: new Date().toISOString(),
+    rateBps: r.rateBps,
+    delayMs: r.delayMs,
+    durationMs: r.durationMs,
+    warmupMs: r.warmupMs,
+    seed: r.seed,
+    bulkWindow: r.bulkWindow,
+    frameBytes: r.bulkFrameBytes,
+    frameMs: serializationMs(r.bulkFrameBytes, r.rateBps),
+    disciplines: {}
+  }
+  for (const d of disciplines) report.disciplines[d] = await runOne(r, d)
+  return { ...report, aims: evaluateAims(report) }
+}
