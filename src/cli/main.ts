@@ -13,6 +13,7 @@ import type { ExplainFormat } from './explain.js'
 import { runLint } from './lint.js'
 import { runNode } from './node.js'
 import { runLab } from './lab.js'
+import { qosExplainSection } from '../node/explain-qos.js'
 import type { NodeFlags } from './node.js'
 import { runStats } from './stats.js'
 import { runReplay, parseNumberOption, parseFrameRange, parseNetworkMapping, parseNodeMapping, parseNetwork, parseNodeOption, parseSpeed, parseKey } from './replay.js'
@@ -120,7 +121,7 @@ export function buildProgram (io: Io, status: { code: number }): Command {
     .addOption(new Option('--format <format>', 'text (coloured on a terminal) or markdown (a table per layer)').choices(EXPLAIN_FORMATS).default('text'))
     .option('--udp-port <port>', 'also look for IPX inside UDP on this port (repeatable; 213, 2644 and 10000 always)', parsePort, [])
     .action(async (capture: string, opts: { frame: number, format: ExplainFormat, udpPort: number[] }) => {
-      status.code = await runExplain(capture, { frame: opts.frame, format: opts.format, udpPorts: opts.udpPort }, io)
+      status.code = await runExplain(capture, { frame: opts.frame, format: opts.format, udpPorts: opts.udpPort, sections: [qosExplainSection()] }, io)
     })
 
   program.command('replay')
