@@ -14,6 +14,7 @@ import { runLint } from './lint.js'
 import { runNode } from './node.js'
 import { runLab } from './lab.js'
 import { qosExplainSection } from '../node/explain-qos.js'
+import { runPing } from './ping.js'
 import type { NodeFlags } from './node.js'
 import { runStats } from './stats.js'
 import { runReplay, parseNumberOption, parseFrameRange, parseNetworkMapping, parseNodeMapping, parseNetwork, parseNodeOption, parseSpeed, parseKey } from './replay.js'
@@ -147,6 +148,30 @@ export function buildProgram (io: Io, status: { code: number }): Command {
     .action(async (capture: string, opts: Omit<ReplayCommandOptions, 'sockets' | 'types' | 'udpPorts'> & { socket?: number[], type?: number[], udpPort: number[] }) => {
       const { socket, type, udpPort, ...rest } = opts
       status.code = await runReplay(capture, { ...rest, udpPorts: udpPort, ...(socket !== undefined ? { sockets: socket } : {}), ...(type !== undefined ? { types: type } : {}) }, io)
+    })
+
+  program.command('ping')
+    .description('Novell ping (socket 0x9086) to NET:NODE through a node, joined as a DOSBox client')
+    .argument('<net:node>', 'the target, e.g. 00000001:02AABBCCDDEE (every ipxlab node answers for its own address)')
+    .option('--via <addr:port>', 'the node to go through (default 127.0.0.1:2644)')
+    .option('--count <n>', 'pings to send (default 4)', parseCount('--count', 1))
+    .option('--interval <ms>', 'between pings (default 1000)', parseCount('--interval', 1))
+    .option('--timeout <ms>', 'wait for each reply (default 2000)', parseCount('--timeout', 1))
+    .action(async (target: string, opts: { via?: string, count?: number, interval?: number, timeout?: number }) => {
+      const abort = new AbortController()
+      const stop = (): void => { abort.abort() }
+      process.once('SIGINT', stop)
+      try {
+        status.code = await runPing(target, {
+          ...(opts.via !== undefined ? { via: opts.via } : {}),
+          ...(opts.count !== undefined ? { count: opts.count } : {}),
+          ...(opts.interval !== undefined ? { intervalMs: opts.interval } : {}),
+          ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout } : {}),
+          signal: abort.signal
+        }, io)
+      } finally {
+        process.off('SIGINT', stop)
+      }
     })
 
   program.command('lab')

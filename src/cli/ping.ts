@@ -1,0 +1,88 @@
+/**
+ * `ipxlab ping NET:NODE [--via ADDR:PORT]`: Novell ping (socket 0x9086) through a node, printed like
+ * `ping`. ipxlab joins the node at `--via` as a DOSBox IPXNET client (the node then knows where to
+ * send the replies), sends one ping request a second to NET:NODE:9086, and times each reply. Every
+ * ipxlab node answers pings to its own address; so does any Novell-ping responder the target is.
+ */
+import { ipx, ping, Socket, PacketType } from '../../protocol/index.js'
+import { DosboxSender } from '../capture/replay.js'
+import { parseAddress, DEFAULT_TUNNEL_PORT } from '../node/config.js'
+import { ConfigError } from '../errors.js'
+import type { Io } from './main.js'
+
+/** Options of {@link runPing}. */
+export interface PingOptions {
+  via?: string
+  count?: number
+  intervalMs?: number
+  timeoutMs?: number
+  /** Stops early (tests; the CLI stops on SIGINT). */
+  signal?: AbortSignal
+}
+
+/** The client socket the pings come from (a dynamic socket, Linux `IPX_MIN_EPHEMERAL_SOCKET`). */
+const PING_CLIENT_SOCKET = 0x4000
+
+/** Runs the command; returns 0 when any reply came, 1 when none did. */
+export async function runPing (target: string, o: PingOptions, io: Io): Promise<number> {
+  const dst = ipx.parseIpxAddress(target.includes(':') || target.includes('.') ? target : '')
+  if (dst === undefined) throw new ConfigError('target', `${JSON.stringify(target)} is not NET:NODE (e.g. 00000001:02AABBCCDDEE)`)
+  const via = parseAddress(o.via ?? '127.0.0.1:2644', 'via', { allowNames: true, defaultPort: DEFAULT_TUNNEL_PORT })
+  const count = o.count ?? 4
+  const interval = o.intervalMs ?? 1000
+  const timeout = o.timeoutMs ?? 2000
+  const sentAt = new Map<number, number>()
+  const rtts: number[] = []
+  let waiting: (() => void) | undefined
+  const client = new DosboxSender({
+    to: via,
+    onDatagram: (d) => {
+      if (d.length < 30 + ping.PING_HEADER_LENGTH || d.readUInt16BE(28) !== Socket.NovellPing) return
+      let reply: ping.NovellPing
+      try {
+        reply = ping.decode(d, 30)
+      } catch {
+        return
+      }
+      const at = sentAt.get(reply.pingId)
+      if (reply.type !== ping.PingType.Reply || at === undefined) return
+      sentAt.delete(reply.pingId)
+      const ms = performance.now() - at
+      rtts.push(ms)
+      const from = ipx.formatIpxAddress({ network: d.readUInt32BE(18), node: ipx.readNode(d, 22), socket: d.readUInt16BE(28) })
+      io.stdout.write(`reply from ${from}: ping id=${reply.pingId} bytes=${d.length} time=${ms.toFixed(2)} ms\n`)
+      waiting?.()
+    }
+  })
+  await client.open()
+  const me = client.sourceNode!
+  io.stdout.write(`PING ${ipx.formatIpxAddress({ ...dst, socket: Socket.NovellPing })} via ${via.host}:${via.port} as DOSBox client ${ipx.formatNode(me)}\n`)
+  let sent = 0
+  try {
+    for (let i = 1; i <= count && o.signal?.aborted !== true; i++) {
+      const request = ipx.packet.encode(ipx.packet.makePacket({
+        packetType: PacketType.Pep,
+        dst: { ...dst, socket: Socket.NovellPing },
+        src: { network: 0, node: me, socket: PING_CLIENT_SOCKET }
+      }, ping.encode({ version: ping.PING_VERSION, type: ping.PingType.Request, pingId: i, result: 0, reserved: 0, data: Buffer.alloc(0) })))
+      sentAt.set(i, performance.now())
+      client.send(request)
+      sent++
+      const answered = new Promise<void>(resolve => { waiting = resolve })
+      await Promise.race([answered, new Promise(resolve => setTimeout(resolve, timeout))])
+      if (sentAt.has(i)) io.stdout.write(`no reply to ping id=${i} within ${timeout} ms\n`)
+      if (i < count) await new Promise(resolve => setTimeout(resolve, interval))
+    }
+  } finally {
+    await client.close()
+  }
+  const loss = sent === 0 ? 0 : Math.round(100 * (sent - rtts.length) / sent)
+  io.stdout.write(`--- ${ipx.formatIpxAddress({ ...dst, socket: Socket.NovellPing })} ping statistics ---\n`)
+  io.stdout.write(`${sent} sent, ${rtts.length} received, ${loss}% loss`)
+  if (rtts.length > 0) {
+    const avg = rtts.reduce((x, y) => x + y, 0) / rtts.length
+    io.stdout.write(`, rtt min/avg/max ${Math.min(...rtts).toFixed(2)}/${avg.toFixed(2)}/${Math.max(...rtts).toFixed(2)} ms`)
+  }
+  io.stdout.write('\n')
+  return rtts.length > 0 ? 0 : 1
+}
