@@ -98,6 +98,7 @@ export function buildProgram (io: Io, status: { code: number }): Command {
     .option('--capture <file.pcapng>', 'write every IPX frame the node routes to a pcapng file')
     .option('--max-clients <n>', 'bound on registered DOSBox clients (DOSBox has 16)', parseCount('--max-clients', 1))
     .option('--idle-timeout <seconds>', 'forget a client silent this long (default 600)', parseCount('--idle-timeout', 1))
+    .option('--keepalive <seconds>', 'ping each DOSBox client this often so NAT mappings stay open (default off)', parseCount('--keepalive', 1))
     .option('--log-level <level>', 'error, warn, info or debug (debug names every drop)', 'info')
     .action(async (opts: NodeFlags) => {
       status.code = await runNode(opts, io)

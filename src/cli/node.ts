@@ -28,6 +28,7 @@ export interface NodeFlags {
   capture?: string
   maxClients?: number
   idleTimeout?: number
+  keepalive?: number
   logLevel: string
 }
 
@@ -67,6 +68,7 @@ function flagsToConfig (f: NodeFlags): Record<string, unknown> {
   const limits: Record<string, unknown> = {}
   if (f.maxClients !== undefined) limits.maxClients = f.maxClients
   if (f.idleTimeout !== undefined) limits.idleTimeoutMs = f.idleTimeout * 1000
+  if (f.keepalive !== undefined) limits.keepaliveMs = f.keepalive * 1000
   if (Object.keys(limits).length > 0) out.limits = limits
   return out
 }

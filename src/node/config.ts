@@ -85,6 +85,8 @@ export interface LimitsConfig {
   idleTimeoutMs: number
   /** Per-client rate limit; absent = none. */
   rateLimit?: RateLimitConfig
+  /** Ping every DOSBox client this often (ms) so NAT mappings stay open; off when absent. */
+  keepaliveMs?: number
 }
 
 /** A validated node configuration. */
@@ -279,6 +281,7 @@ const schema = z.strictObject({
   limits: z.strictObject({
     maxClients: integer(1, 65_535).default(256),
     idleTimeoutMs: integer(0, 86_400_000).default(600_000),
+    keepaliveMs: integer(100, 86_400_000).optional(),
     rateLimit: z.strictObject({
       packetsPerSecond: positiveNumber.optional(),
       packetBurst: positiveNumber.optional(),
@@ -398,7 +401,8 @@ export function validateConfig (input: unknown, sources: ReadonlyMap<string, str
     services: c.services ?? [{ type: FILE_SERVER_TYPE, name: c.name.toUpperCase(), socket: Socket.Ncp }],
     limits: {
       maxClients: c.limits.maxClients,
-      idleTimeoutMs: c.limits.idleTimeoutMs
+      idleTimeoutMs: c.limits.idleTimeoutMs,
+      ...(c.limits.keepaliveMs !== undefined ? { keepaliveMs: c.limits.keepaliveMs } : {})
     }
   }
   if (c.limits.rateLimit !== undefined) {
@@ -440,7 +444,8 @@ export const ENV_VARIABLES = {
   IPXLAB_SAP_INTERVAL_MS: 'timers.sapIntervalMs',
   IPXLAB_SAP_EXPIRE_MS: 'timers.sapExpireMs',
   IPXLAB_MAX_CLIENTS: 'limits.maxClients',
-  IPXLAB_IDLE_TIMEOUT_MS: 'limits.idleTimeoutMs'
+  IPXLAB_IDLE_TIMEOUT_MS: 'limits.idleTimeoutMs',
+  IPXLAB_KEEPALIVE_MS: 'limits.keepaliveMs'
 } as const
 
 type Raw = Record<string, unknown>

@@ -111,6 +111,7 @@ export class IpxNode {
   #capture: CaptureWriter | undefined
   #localCapture: number | undefined
   #timer: NodeJS.Timeout | undefined
+  #lastKeepalive = 0
   #started = false
   #stopped = false
 
@@ -168,6 +169,21 @@ export class IpxNode {
       host: c.listen.host,
       port: this.tunnel.address().port,
       linkFor: (node, remote) => this.#passiveLink(node, remote.address),
+      // DOSBox traffic over TCP, framed by the IPX length (the js-dos relay's framing): each such
+      // connection is one more local segment of this node, a router port of its own.
+      onIpx: (packet, conn) => {
+        const id = `tcp:${conn.remoteAddress}:${conn.remotePort}`
+        if (this.router.port(id) === undefined) {
+          this.router.addPort({ id, kind: 'local', network: c.network, send: (d) => { conn.send(d) } }, this.#now())
+          this.#log.info('DOSBox relay attached over TCP', { remote: `${conn.remoteAddress}:${conn.remotePort}` })
+        }
+        this.#captureFrame(packet, this.#localCapture)
+        this.router.forward(packet, id, this.#now())
+      },
+      onIpxClose: (conn, reason) => {
+        const id = `tcp:${conn.remoteAddress}:${conn.remotePort}`
+        if (this.router.removePort(id, this.#now())) this.#log.info('DOSBox relay detached', { remote: `${conn.remoteAddress}:${conn.remotePort}`, reason })
+      },
       logger: this.#log
     })
     await this.tcp.start()
@@ -217,6 +233,11 @@ export class IpxNode {
     this.sap.tick(now)
     this.router.sweep(now)
     this.dosbox.sweep()
+    const keepalive = this.config.limits.keepaliveMs
+    if (keepalive !== undefined && now - this.#lastKeepalive >= keepalive) {
+      this.#lastKeepalive = now
+      this.dosbox.keepalive()
+    }
   }
 
   /** Which side of a TCP peering dials: the lower of the two `host:port` texts; the other accepts. */

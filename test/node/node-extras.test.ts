@@ -1,0 +1,97 @@
+import test from 'ava'
+import type { ExecutionContext } from 'ava'
+import net from 'node:net'
+import { spawn, execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { once } from 'node:events'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { TestClient, BROADCAST, until, ipxPacket } from '../transport/_dosbox-client.js'
+import { twoNodes, freePort } from './_two-nodes.js'
+import { startNode } from '../../src/node/node.js'
+import { validateConfig } from '../../src/node/config.js'
+import { readCapture } from '../../src/capture/reader.js'
+import { ROOT, realMissing, requireReal } from '../_env.js'
+
+function data (c: TestClient): Buffer[] {
+  return c.received.filter(d => { const s = d.readUInt16BE(16); return s !== 0x0452 && s !== 0x0453 })
+}
+
+async function client (t: ExecutionContext, port: number, host: string): Promise<TestClient> {
+  const c = await TestClient.open(port, host)
+  t.teardown(async () => { await c.close() })
+  if (await c.register() === undefined) throw new Error('no registration ack')
+  c.clear()
+  return c
+}
+
+test('a DOSBox relay over TCP (IPX framed by its length, as js-dos relays) is a segment of the node', async t => {
+  const { a, aPort, bPort } = await twoNodes(t, { extra: { timers: {} } })
+  const y = await client(t, bPort, '127.0.0.2')
+  const relayNode = 0x020000000042
+  const sock = net.connect(aPort, '127.0.0.1')
+  t.teardown(() => { sock.destroy() })
+  await once(sock, 'connect')
+  sock.setNoDelay(true)
+  let inbound = Buffer.alloc(0)
+  sock.on('data', (c: Buffer) => { inbound = Buffer.concat([inbound, c]) })
+  // A broadcast from the relay's station crosses to B's client ...
+  const hello = ipxPacket({ dstNode: BROADCAST, srcNode: relayNode, payload: Buffer.from('from the browser') })
+  // ... split over two writes, as a stream may deliver it.
+  sock.write(hello.subarray(0, 7))
+  sock.write(hello.subarray(7))
+  t.true(await until(() => data(y).length >= 1, 3000), 'broadcast reached B')
+  t.deepEqual(data(y)[0], hello)
+  // ... and B's client answers it by unicast, back over the tunnel and down the TCP connection.
+  const answer = await y.sendTo(relayNode, Buffer.from('hello browser'))
+  t.true(await until(() => inbound.length >= answer.length, 3000), 'the answer came back over TCP')
+  t.deepEqual(inbound.subarray(0, answer.length), answer)
+  t.truthy(a.router.port('tcp:127.0.0.1:' + String(sock.localPort)))
+  sock.destroy()
+  t.true(await until(() => a.router.ports().every(p => !p.id.startsWith('tcp:')), 3000), 'the port goes with the connection')
+})
+
+test('--keepalive: every DOSBox client gets a ping so its NAT mapping stays open', async t => {
+  const port = await freePort('127.0.0.1')
+  const a = await startNode(validateConfig({ listen: `127.0.0.1:${port}`, snpListen: '127.0.0.1:0', timers: { ripIntervalMs: 300, sapIntervalMs: 300 }, limits: { keepaliveMs: 200 } }))
+  t.teardown(async () => { await a.stop() })
+  const x = await client(t, port, '127.0.0.1')
+  t.true(await until(() => x.received.some(d => d.readUInt16BE(16) === 2 && d.readUInt16BE(28) === 2), 3000), 'a ping to socket 2 arrived')
+})
+
+const need = { tools: ['tshark'] }
+const why = realMissing(need)
+;(why === undefined ? test : test.skip)(`ipxlab node --capture: SIGTERM while traffic flows leaves a capture tshark reads cleanly${why !== undefined ? ` (skipped: ${why})` : ''}`, async t => {
+  if (!requireReal(t, need)) return
+  const dir = mkdtempSync(path.join(tmpdir(), 'ipxlab-sigterm-'))
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+  const file = path.join(dir, 'node.pcapng')
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'node', '--listen', '127.0.0.1:0', '--snp', '127.0.0.1:0', '--capture', file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+  t.teardown(() => { clearTimeout(killer); child.kill('SIGKILL') })
+  let out = ''
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (c: Buffer) => { out += c.toString(); const m = /udp\+tcp 127\.0\.0\.1:(\d+)/.exec(out); if (m !== null) resolve(Number(m[1])) })
+    child.once('exit', () => { reject(new Error('exited early')) })
+  })
+  const x = await client(t, port, '127.0.0.1')
+  let flowing = true
+  const flood = (async () => {
+    // Broadcasts cross the router (and so the capture); bounded: at most 5000 of them.
+    for (let i = 0; i < 5000 && flowing; i++) {
+      await x.sendTo(BROADCAST, Buffer.from(`broadcast ${i}`))
+      if (i % 50 === 0) await new Promise(resolve => setImmediate(resolve))
+    }
+  })()
+  await new Promise(resolve => setTimeout(resolve, 400))
+  child.kill('SIGTERM')
+  const [code] = await once(child, 'exit') as [number | null]
+  flowing = false
+  await flood
+  t.is(code, 0)
+  const records = []
+  for await (const r of readCapture(file)) records.push(r)
+  t.true(records.length > 10, `${records.length} records`)
+  const bad = execFileSync('tshark', ['-r', file, '-Y', '_ws.malformed || _ws.expert.severity >= 0x00600000', '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+  t.is(bad.trim(), '')
+})
