@@ -2,13 +2,17 @@ import test from 'ava'
 import { readFileSync, statSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
-import { PassThrough } from 'node:stream'
 import path from 'node:path'
 import { labSample, labSampleFrames, encodeFixture, FIXTURES, BULK_FILE_SIZE } from '../scripts/make-fixtures.js'
 import type { Fixture, FixtureFrame } from '../scripts/make-fixtures.js'
 import { ncp, spx, sap, rip, upper, PacketType } from '../protocol/index.js'
-import { main } from '../src/cli/main.js'
 import { ROOT, realMissing, requireReal } from './_env.js'
+import { runCli } from './_cli.js'
+import type { Run } from './_cli.js'
+
+async function run (...argv: string[]): Promise<Run> {
+  return await runCli(argv)
+}
 
 const dir = path.join(ROOT, 'fixtures')
 const SAMPLE = path.join(dir, 'lab-sample.pcapng')
@@ -88,18 +92,6 @@ for (const e of EXPECTED) {
   })
 }
 
-interface Run { code: number, stdout: string, stderr: string }
-
-async function run (...argv: string[]): Promise<Run> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: Buffer[] = []
-  const err: Buffer[] = []
-  stdout.on('data', (c: Buffer) => out.push(c))
-  stderr.on('data', (c: Buffer) => err.push(c))
-  const code = await main(argv, { stdout, stderr })
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }
-}
 
 // ---- TShark: an independent decoder -----------------------------------------------------------
 

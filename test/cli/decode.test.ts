@@ -1,23 +1,15 @@
 import test from 'ava'
-import { PassThrough } from 'node:stream'
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { main } from '../../src/cli/main.js'
 import { ROOT, REAL, realMissing, requireReal } from '../_env.js'
-
-interface Run { code: number, stdout: string, stderr: string }
+import { runCli } from '../_cli.js'
+import type { Run } from '../_cli.js'
 
 async function run (...argv: string[]): Promise<Run> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: Buffer[] = []
-  const err: Buffer[] = []
-  stdout.on('data', (c: Buffer) => out.push(c))
-  stderr.on('data', (c: Buffer) => err.push(c))
-  const code = await main(argv, { stdout, stderr })
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }
+  return await runCli(argv)
 }
+
 
 const SAMPLE = path.join(ROOT, 'fixtures', 'lab-sample.pcapng')
 

@@ -1,6 +1,6 @@
 import test from 'ava'
 import type { ExecutionContext } from 'ava'
-import { PassThrough } from 'node:stream'
+import { captureIo as streams } from '../_cli.js'
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -13,15 +13,6 @@ import { ROOT, REAL, realMissing, requireReal } from '../_env.js'
 
 interface Run { code: number, stdout: string, stderr: string }
 
-function streams (): { io: { stdout: PassThrough, stderr: PassThrough }, text: () => { stdout: string, stderr: string } } {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: Buffer[] = []
-  const err: Buffer[] = []
-  stdout.on('data', (c: Buffer) => out.push(c))
-  stderr.on('data', (c: Buffer) => err.push(c))
-  return { io: { stdout, stderr }, text: () => ({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }) }
-}
 
 async function lint (files: string[], json = false): Promise<Run> {
   const s = streams()

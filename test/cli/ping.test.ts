@@ -1,19 +1,8 @@
 import test from 'ava'
-import { PassThrough } from 'node:stream'
-import { main } from '../../src/cli/main.js'
+import { runCli as run } from '../_cli.js'
 import { ipx } from '../../protocol/index.js'
 import { twoNodes } from '../node/_two-nodes.js'
 
-async function run (argv: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: Buffer[] = []
-  const err: Buffer[] = []
-  stdout.on('data', (c: Buffer) => out.push(c))
-  stderr.on('data', (c: Buffer) => err.push(c))
-  const code = await main(argv, { stdout, stderr })
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }
-}
 
 test('ipxlab ping: a client joined to node A pings node B across the tunnel, and B answers', async t => {
   const { b, aPort } = await twoNodes(t, { extra: { timers: {} } })

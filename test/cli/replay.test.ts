@@ -1,31 +1,18 @@
 import test from 'ava'
 import type { ExecutionContext } from 'ava'
-import { PassThrough } from 'node:stream'
 import dgram from 'node:dgram'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { main } from '../../src/cli/main.js'
+import { runCli } from '../_cli.js'
+import type { Run } from '../_cli.js'
 import { startDosboxNode } from '../../src/transport/serve.js'
 import type { DosboxNode } from '../../src/transport/serve.js'
 import { TestClient } from '../transport/_dosbox-client.js'
 import { ROOT, REAL, realMissing, requireReal } from '../_env.js'
 
-interface Run { code: number, stdout: string, stderr: string }
-
 async function run (argv: string[], tty = false): Promise<Run> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough() as PassThrough & { isTTY?: boolean, columns?: number }
-  if (tty) {
-    stderr.isTTY = true
-    stderr.columns = 120
-  }
-  const out: Buffer[] = []
-  const err: Buffer[] = []
-  stdout.on('data', (c: Buffer) => out.push(c))
-  stderr.on('data', (c: Buffer) => err.push(c))
-  const code = await main(argv, { stdout, stderr })
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }
+  return await runCli(argv, { tty })
 }
 
 const SAMPLE = path.join(ROOT, 'fixtures', 'lab-sample.pcapng')

@@ -1,24 +1,16 @@
 import test from 'ava'
-import { PassThrough } from 'node:stream'
 import net from 'node:net'
-import { main } from '../../src/cli/main.js'
 import { parseNodeAddress } from '../../src/cli/stats.js'
 import type { StatusDocument } from '../../src/node/status-api.js'
 import { TestClient, until } from '../transport/_dosbox-client.js'
 import { twoNodes } from '../node/_two-nodes.js'
-
-interface Run { code: number, stdout: string, stderr: string }
+import { runCli } from '../_cli.js'
+import type { Run } from '../_cli.js'
 
 async function run (...argv: string[]): Promise<Run> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: Buffer[] = []
-  const err: Buffer[] = []
-  stdout.on('data', (c: Buffer) => out.push(c))
-  stderr.on('data', (c: Buffer) => err.push(c))
-  const code = await main(argv, { stdout, stderr })
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }
+  return await runCli(argv)
 }
+
 
 /** A TCP port with nothing listening (bound, then released). */
 async function closedPort (): Promise<number> {

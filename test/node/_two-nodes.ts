@@ -8,7 +8,7 @@ import type { ExecutionContext } from 'ava'
 import { startNode } from '../../src/node/node.js'
 import type { IpxNode, NodeRuntime } from '../../src/node/node.js'
 import { validateConfig } from '../../src/node/config.js'
-import { until } from '../transport/_dosbox-client.js'
+import { TestClient, until } from '../transport/_dosbox-client.js'
 
 /** A port free for both UDP and TCP on `host` (checked, then released). */
 export async function freePort (host: string): Promise<number> {
@@ -71,4 +71,23 @@ export async function twoNodes (t: ExecutionContext, o: TwoNodeOptions = {}): Pr
   const up = await until(() => a.peers().every(p => p.link.up) && b.peers().every(p => p.link.up), 5000)
   if (!up) throw new Error('the link between the nodes did not come up')
   return { a, b, aPort, bPort, aSnp, bSnp }
+}
+
+/** What a client got, less the nodes' own RIP and SAP broadcasts (a NetWare LAN carries those too). */
+export function data (c: TestClient): Buffer[] {
+  return c.received.filter(d => { const s = d.readUInt16BE(16); return s !== 0x0452 && s !== 0x0453 })
+}
+
+/** Waits (bounded) until {@link data} holds `n` datagrams. */
+export async function dataFor (c: TestClient, n: number, ms = 5000): Promise<boolean> {
+  return await until(() => data(c).length >= n, ms)
+}
+
+/** A DOSBox-protocol client registered with the node at `host:port`, closed in teardown. */
+export async function client (t: ExecutionContext, port: number, host: string): Promise<TestClient> {
+  const c = await TestClient.open(port, host)
+  t.teardown(async () => { await c.close() })
+  if (await c.register() === undefined) throw new Error('no registration ack')
+  c.clear()
+  return c
 }

@@ -1,18 +1,12 @@
 import test from 'ava'
-import { PassThrough } from 'node:stream'
 import path from 'node:path'
-import { main } from '../../src/cli/main.js'
+import { runCli } from '../_cli.js'
 import { ROOT } from '../_env.js'
 
 async function explain (frame: number): Promise<string> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: Buffer[] = []
-  stdout.on('data', (c: Buffer) => out.push(c))
-  stderr.resume()
-  const code = await main(['explain', path.join(ROOT, 'fixtures', 'lab-sample.pcapng'), '--frame', String(frame)], { stdout, stderr })
-  if (code !== 0) throw new Error(`explain exited ${code}`)
-  return Buffer.concat(out).toString()
+  const r = await runCli(['explain', path.join(ROOT, 'fixtures', 'lab-sample.pcapng'), '--frame', String(frame)])
+  if (r.code !== 0) throw new Error(`explain exited ${r.code}`)
+  return r.stdout
 }
 
 test('ipxlab explain shows which QoS rule puts the frame in which class, and why earlier rules did not', async t => {

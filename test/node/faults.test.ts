@@ -4,24 +4,10 @@
  * arrive is in a counter.
  */
 import test from 'ava'
-import type { ExecutionContext } from 'ava'
-import { TestClient, until } from '../transport/_dosbox-client.js'
-import { twoNodes, freePort } from './_two-nodes.js'
+import { until } from '../transport/_dosbox-client.js'
+import { twoNodes, freePort, data, client } from './_two-nodes.js'
 import { startNode } from '../../src/node/node.js'
 import { validateConfig } from '../../src/node/config.js'
-
-/** What a client got, less the node's own RIP and SAP broadcasts. */
-function data (c: TestClient): Buffer[] {
-  return c.received.filter(d => { const s = d.readUInt16BE(16); return s !== 0x0452 && s !== 0x0453 })
-}
-
-async function client (t: ExecutionContext, port: number, host: string): Promise<TestClient> {
-  const c = await TestClient.open(port, host)
-  t.teardown(async () => { await c.close() })
-  if (await c.register() === undefined) throw new Error('no registration ack')
-  c.clear()
-  return c
-}
 
 test('peer restart: B stops and starts again on the same address; A\'s link is back within five seconds', async t => {
   const { a, b, aPort, bPort } = await twoNodes(t, { extra: { timers: {} } })

@@ -1,29 +1,16 @@
 import test from 'ava'
-import type { ExecutionContext } from 'ava'
 import net from 'node:net'
 import { spawn, execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { once } from 'node:events'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { TestClient, BROADCAST, until, ipxPacket } from '../transport/_dosbox-client.js'
-import { twoNodes, freePort } from './_two-nodes.js'
+import { BROADCAST, until, ipxPacket } from '../transport/_dosbox-client.js'
+import { twoNodes, freePort, data, client } from './_two-nodes.js'
 import { startNode } from '../../src/node/node.js'
 import { validateConfig } from '../../src/node/config.js'
 import { readCapture } from '../../src/capture/reader.js'
 import { ROOT, realMissing, requireReal } from '../_env.js'
-
-function data (c: TestClient): Buffer[] {
-  return c.received.filter(d => { const s = d.readUInt16BE(16); return s !== 0x0452 && s !== 0x0453 })
-}
-
-async function client (t: ExecutionContext, port: number, host: string): Promise<TestClient> {
-  const c = await TestClient.open(port, host)
-  t.teardown(async () => { await c.close() })
-  if (await c.register() === undefined) throw new Error('no registration ack')
-  c.clear()
-  return c
-}
 
 test('a DOSBox relay over TCP (IPX framed by its length, as js-dos relays) is a segment of the node', async t => {
   const { a, aPort, bPort } = await twoNodes(t, { extra: { timers: {} } })

@@ -1,32 +1,13 @@
 import test from 'ava'
-import type { ExecutionContext } from 'ava'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { TestClient, BROADCAST, until } from '../transport/_dosbox-client.js'
-import { twoNodes } from './_two-nodes.js'
+import { BROADCAST, until } from '../transport/_dosbox-client.js'
+import { twoNodes, data, dataFor, client } from './_two-nodes.js'
 import type { TwoNodeOptions } from './_two-nodes.js'
 import { readCapture } from '../../src/capture/reader.js'
 import { realMissing, requireReal } from '../_env.js'
-
-/** What a client got, less the node's own RIP and SAP broadcasts (a NetWare LAN carries those too). */
-function data (c: TestClient): Buffer[] {
-  return c.received.filter(d => { const s = d.readUInt16BE(16); return s !== 0x0452 && s !== 0x0453 })
-}
-
-async function dataFor (c: TestClient, n: number, ms = 5000): Promise<boolean> {
-  return await until(() => data(c).length >= n, ms)
-}
-
-async function client (t: ExecutionContext, port: number, host: string): Promise<TestClient> {
-  const c = await TestClient.open(port, host)
-  t.teardown(async () => { await c.close() })
-  const ack = await c.register()
-  if (ack === undefined) throw new Error('no registration ack')
-  c.clear()
-  return c
-}
 
 const acrossTheTunnel = test.macro({
   async exec (t, o: TwoNodeOptions) {

@@ -1,11 +1,10 @@
 import test from 'ava'
-import type { ExecutionContext } from 'ava'
 import dgram from 'node:dgram'
 import { once } from 'node:events'
 import fc from 'fast-check'
 import { snp } from '../../protocol/index.js'
-import { TestClient, until } from '../transport/_dosbox-client.js'
-import { twoNodes } from './_two-nodes.js'
+import { until } from '../transport/_dosbox-client.js'
+import { twoNodes, client } from './_two-nodes.js'
 import { SnpAgent, classTableInput, linkSettingsFromQos } from '../../src/node/snp-agent.js'
 import type { SnpPeerStats } from '../../src/node/snp-agent.js'
 import type { NativeLink, PacketMeta } from '../../src/transport/native-link.js'
@@ -36,13 +35,6 @@ function recordingLogger (): { logger: Logger, warnings: Array<{ message: string
 
 function peer (n: { snp: { stats: () => { peers: SnpPeerStats[] } } }): SnpPeerStats {
   return n.snp.stats().peers[0]!
-}
-
-async function client (t: ExecutionContext, port: number, host: string): Promise<TestClient> {
-  const c = await TestClient.open(port, host)
-  t.teardown(async () => { await c.close() })
-  if (await c.register() === undefined) throw new Error('no registration ack')
-  return c
 }
 
 test('config: a peer\'s SNP address defaults to its host and port 2629; `snp` sets it; a bad one names peers[0].snp', t => {
