@@ -19,12 +19,15 @@
  * the 60-byte minimum, tshark `eth.padding`) and `trailer` (the rest, tshark `eth.trailer`). None of
  * them ever reaches `ipx.payload`.
  */
-import { defineLayout } from './layout.js'
+import { defineLayout, composeLayouts } from './layout.js'
+import type { Layout } from './layout.js'
 import { DecodeError, EncodeError } from './errors.js'
 import { IPX_HEADER_LENGTH, hex } from './constants.js'
 import * as ipxPacket from './ipx/packet.js'
 import type { IpxPacket } from './ipx/packet.js'
-import { describeHeader } from './ipx/header.js'
+import * as ipxHeader from './ipx/header.js'
+import { describeHeader, IPX_HEADER } from './ipx/header.js'
+import type { IpxHeader } from './ipx/header.js'
 import type { DecodeOptions as IpxDecodeOptions } from './ipx/header.js'
 import { formatNode } from './ipx/address.js'
 
@@ -132,6 +135,18 @@ export const SNAP_HEADER = defineLayout<SnapWire>('ethernet', 'SNAP header', [
   { name: 'ouiHigh', type: 'u8', wireshark: 'llc.oui', doc: 'OUI, first byte (00 for an EtherType, RFC 1042)' },
   { name: 'ouiLow', type: 'u16', wireshark: 'llc.oui', doc: 'OUI, last two bytes' },
   { name: 'type', type: 'u16', wireshark: 'llc.type', doc: 'protocol id; with OUI 000000 an EtherType, 0x8137 = IPX (Linux `ipx_snap_id`)' }
+])
+
+/**
+ * The headers an Ethernet II and an 802.2 IPX frame always carry, composed from the descriptions
+ * above and the IPX header's, for the decoder's common paths: one parse per frame, not one per
+ * header. Module-private: the book prints the parts.
+ */
+const ETHERNET_II_IPX = composeLayouts<{ eth: EthernetHeader, ipx: IpxHeader }>('ethernet', 'Ethernet II + IPX headers', [
+  { prefix: 'eth', layout: ETHERNET_HEADER as Layout<unknown> }, { prefix: 'ipx', layout: IPX_HEADER as Layout<unknown> }
+])
+const LLC_IPX = composeLayouts<{ eth: EthernetHeader, llc: LlcHeader, ipx: IpxHeader }>('ethernet', '802.3 + 802.2 LLC + IPX headers', [
+  { prefix: 'eth', layout: ETHERNET_HEADER as Layout<unknown> }, { prefix: 'llc', layout: LLC_HEADER as Layout<unknown> }, { prefix: 'ipx', layout: IPX_HEADER as Layout<unknown> }
 ])
 
 /** A decoded IPX-carrying Ethernet frame. Field names follow Wireshark's `eth.*` and `llc.*`. */
@@ -285,6 +300,44 @@ function splitTrailer (buf: Buffer, frameStart: number, payloadEnd: number): { p
 }
 
 /**
+ * The two framings real captures carry most (Ethernet II, 802.2), read with one composed parse
+ * when the frame is plainly well formed; anything else (short, another framing, a length out of
+ * range) returns undefined and takes the general path below, which gives the precise errors.
+ * The rules are the general path's: the IPX length is checked against the end of the frame
+ * (Ethernet II) or of the 802.3 payload (802.2).
+ */
+function decodeCommon (buf: Buffer, offset: number, options?: DecodeOptions): EthernetFrame | undefined {
+  if (offset < 0) return undefined
+  const tl = (buf[offset + 12]! << 8) | buf[offset + 13]!
+  if (tl === ETHERTYPE_IPX) {
+    if (buf.length - offset < ETHERNET_HEADER_LENGTH + IPX_HEADER_LENGTH) return undefined
+    const r = ETHERNET_II_IPX.read(buf, offset)
+    const ipxOffset = offset + ETHERNET_HEADER_LENGTH
+    const header = r.ipx
+    ipxHeader.checkLength(header.length, buf.length - ipxOffset, ipxOffset)
+    if (options?.verifyChecksum === true) ipxHeader.verifyChecksum(buf, ipxOffset, header.length)
+    const end = ipxOffset + header.length
+    const { padding, trailer } = splitTrailer(buf, offset, end)
+    return { framing: 'ethernet_ii', dst: r.eth.dst, src: r.eth.src, etherType: tl, ipx: { header, payload: buf.subarray(ipxOffset + IPX_HEADER_LENGTH, end) }, slack: EMPTY, padding, trailer }
+  }
+  const ipxOffset = offset + ETHERNET_HEADER_LENGTH + LLC_HEADER.length
+  const end = offset + ETHERNET_HEADER_LENGTH + tl
+  if (tl > IEEE_802_3_MAX_LENGTH || end > buf.length || end - ipxOffset < IPX_HEADER_LENGTH ||
+    buf[offset + 14] !== LLC_SAP_IPX || buf[offset + 15] !== LLC_SAP_IPX || buf[offset + 16] !== LLC_CONTROL_UI) return undefined
+  const r = LLC_IPX.read(buf, offset)
+  const header = r.ipx
+  ipxHeader.checkLength(header.length, end - ipxOffset, ipxOffset)
+  if (options?.verifyChecksum === true) ipxHeader.verifyChecksum(buf, ipxOffset, header.length)
+  const slackStart = ipxOffset + header.length
+  const { padding, trailer } = splitTrailer(buf, offset, end)
+  return {
+    framing: 'llc', dst: r.eth.dst, src: r.eth.src, length: tl,
+    ipx: { header, payload: buf.subarray(ipxOffset + IPX_HEADER_LENGTH, slackStart) },
+    slack: slackStart === end ? EMPTY : buf.subarray(slackStart, end), padding, trailer, llc: r.llc
+  }
+}
+
+/**
  * Decodes an IPX-carrying Ethernet frame starting at `offset` and running to the end of `buf`,
  * detecting its framing. Throws {@link DecodeError}:
  * - IPX_ERR_TRUNCATED: fewer than 14 bytes;
@@ -298,6 +351,8 @@ export function decode (buf: Buffer, offset = 0, options?: DecodeOptions): Ether
     throw new DecodeError('ethernet', 'IPX_ERR_TRUNCATED', Math.max(0, Math.min(offset, buf.length)),
       `Ethernet header needs ${ETHERNET_HEADER_LENGTH} bytes, ${Math.max(0, buf.length - offset)} remain`)
   }
+  const fast = decodeCommon(buf, offset, options)
+  if (fast !== undefined) return fast
   const h = ETHERNET_HEADER.read(buf, offset)
   const tl = h.typeOrLength
   const payloadStart = offset + ETHERNET_HEADER_LENGTH

@@ -176,6 +176,16 @@ export function defineLayout<T> (protocol: ProtocolName, title: string, specs: r
   }
 }
 
+/**
+ * One layout made of several, back to back, each one's fields under a prefix (`eth.dst`,
+ * `llc.dsap`, `ipx.dst.node`): the same descriptions, so the offsets are still theirs. A decoder
+ * that reads headers which always travel together (Ethernet II + IPX) then makes one parse
+ * instead of one per header.
+ */
+export function composeLayouts<T> (protocol: ProtocolName, title: string, parts: ReadonlyArray<{ prefix: string, layout: Layout<unknown> }>): Layout<T> {
+  return defineLayout<T>(protocol, title, parts.flatMap(p => p.layout.fields.map(({ offset: _o, size: _s, ...spec }) => ({ ...spec, name: `${p.prefix}.${spec.name}` }))))
+}
+
 /** Markdown table of a layout for the protocol book: offset, size, field, Wireshark name, meaning. */
 export function layoutTable<T> (layout: Layout<T>, base = 0): string {
   const rows = layout.fields.map(f =>
