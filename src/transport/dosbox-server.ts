@@ -308,6 +308,9 @@ export class DosboxServer {
     if (size > this.#maxDatagram) return this.#drop(DropReason.Oversize, rinfo)
     const ip = ipv4ToNumber(rinfo.address)
     if (ip < 0) return this.#drop(DropReason.Unsupported, rinfo)
+    // UDP source port 0 is legal on the wire but nothing can be sent back to it, so it can be no
+    // client's node (dgram refuses port 0 as a destination).
+    if (rinfo.port === 0) return this.#drop(DropReason.Malformed, rinfo)
     const senderNode = dosboxNode(ip, rinfo.port)
     const now = this.#now()
 

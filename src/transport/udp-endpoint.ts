@@ -133,8 +133,15 @@ export class UdpEndpoint {
   send (datagram: Uint8Array, port: number, address: string): boolean {
     const socket = this.#socket
     if (socket === undefined || this.#stopping !== undefined) return false
+    try {
+      // dgram throws synchronously for a bad port or address (ERR_SOCKET_BAD_PORT); inside a
+      // 'message' handler that would end the process, so it is a counted failure instead.
+      socket.socket.send(datagram, port, address)
+    } catch {
+      this.stats.errors++
+      return false
+    }
     this.stats.sent++
-    socket.socket.send(datagram, port, address)
     return true
   }
 
@@ -166,6 +173,9 @@ export class UdpEndpoint {
     if (socket === undefined) return
     this.#stopping = (async () => {
       socket.socket.removeListener('message', this.#options.onMessage)
+      // A send to an address string is resolved on the next tick (node lib/dgram.js); closing in
+      // this tick would drop the last datagrams (a link's bye) without a word. Let them go first.
+      await new Promise(resolve => setImmediate(resolve))
       await socket.close()
       socket.destroy()
     })()

@@ -480,3 +480,12 @@ test('deliverLocal: a datagram from another node reaches the local client it nam
   t.false(await y.waitFor(1, 300), 'the source never gets its own broadcast back')
   t.is(h.node.server.deliverLocal(toX, 0x7f0000030001, remote), 'unknown_destination')
 })
+
+test('a datagram from UDP source port 0 is counted malformed, never answered (nothing can be sent to port 0)', t => {
+  const sent: number[] = []
+  const server = new DosboxServer({ serverPort: 2644, send: (_d, port) => { sent.push(port) } })
+  server.handle(REGISTRATION, { address: '127.0.0.1', family: 'IPv4', port: 0, size: 30 })
+  t.deepEqual(sent, [])
+  t.is(server.counters.dropped.malformed, 1)
+  t.is(server.size, 0)
+})

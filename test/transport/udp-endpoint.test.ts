@@ -109,3 +109,12 @@ test('send counts sent datagrams; every() can be cancelled on its own', async t 
   await sleep(30)
   t.is(ticks, n)
 })
+
+test('send to a port no datagram can go to is a counted error, never a throw (it would crash a message handler)', async t => {
+  const e = new UdpEndpoint({ host: '127.0.0.1', port: 0, onMessage: () => {} })
+  await e.start()
+  t.teardown(async () => { await e.stop() })
+  t.false(e.send(Buffer.from('x'), 0, '127.0.0.1'))
+  t.is(e.stats.errors, 1)
+  t.is(e.stats.sent, 0)
+})
