@@ -22,6 +22,8 @@
  *  received from clients), the router's (what crossed the router), each link's (frames received
  *  from and sent to the peer) and each QoS stage's (queue drops).
  */
+import { isIP } from 'node:net'
+import { lookup } from 'node:dns/promises'
 import { ethernet, ipx as ipxCodec } from '../../protocol/index.js'
 import { UdpTunnel } from '../transport/udp-tunnel.js'
 import { DosboxServer } from '../transport/dosbox-server.js'
@@ -45,6 +47,9 @@ import type { NodeConfig, PeerConfig } from './config.js'
 import type { Logger } from '../log.js'
 import { silentLogger } from '../log.js'
 import { Socket } from '../../protocol/constants.js'
+
+/** How often a peer name that does not resolve is looked up again (ms). */
+export const RESOLVE_RETRY_MS = 2000
 
 /** How often the services and the tables are ticked, at most (ms). */
 const MAX_TICK_MS = 1000
@@ -111,6 +116,7 @@ export class IpxNode {
   #capture: CaptureWriter | undefined
   #localCapture: number | undefined
   #timer: NodeJS.Timeout | undefined
+  readonly #resolveTimers = new Set<NodeJS.Timeout>()
   #lastKeepalive = 0
   #started = false
   #stopped = false
@@ -208,7 +214,7 @@ export class IpxNode {
       send: (d) => { this.#deliverLocal(d) },
       hasNode: (n) => this.dosbox.client(n) !== undefined
     }, now)
-    for (const p of c.peers) this.#addPeer(p)
+    for (const p of c.peers) this.#resolvePeer(p)
     this.rip.start(now)
     this.sap.start(now)
     const tickMs = Math.max(10, Math.min(MAX_TICK_MS, Math.floor(Math.min(c.timers.ripIntervalMs, c.timers.sapIntervalMs) / 10)))
@@ -243,6 +249,35 @@ export class IpxNode {
   /** Which side of a TCP peering dials: the lower of the two `host:port` texts; the other accepts. */
   #dials (p: PeerConfig): boolean {
     return `${this.config.listen.host}:${this.config.listen.port}` < `${p.host}:${p.port}`
+  }
+
+  /**
+   * Adds a peer once its host is an address. A name (a container service such as `node-b`) is
+   * looked up first: links and SNP match datagrams by the sender's IP, so a link keyed by a name
+   * would never hear its peer. A name that does not resolve yet (containers start in any order) is
+   * retried every {@link RESOLVE_RETRY_MS} until it does or the node stops; each failure is logged.
+   */
+  #resolvePeer (p: PeerConfig): void {
+    if (isIP(p.host) !== 0 && isIP(p.snp.host) !== 0) {
+      this.#addPeer(p)
+      return
+    }
+    const family = isIP(this.config.listen.host) === 6 ? 6 : 4
+    const attempt = (): void => {
+      if (this.#stopped) return
+      const name = async (host: string): Promise<string> => isIP(host) !== 0 ? host : (await lookup(host, { family })).address
+      Promise.all([name(p.host), name(p.snp.host)]).then(([host, snpHost]) => {
+        if (this.#stopped) return
+        this.#log.info('peer name resolved', { peer: p.address, address: host })
+        this.#addPeer({ ...p, host, snp: { ...p.snp, host: snpHost } })
+      }, (err: NodeJS.ErrnoException) => {
+        this.#log.warn('cannot resolve peer name yet; retrying', { peer: p.address, error: err.code ?? err.message, retryMs: RESOLVE_RETRY_MS })
+        const timer = setTimeout(() => { this.#resolveTimers.delete(timer); attempt() }, RESOLVE_RETRY_MS)
+        timer.unref()
+        this.#resolveTimers.add(timer)
+      })
+    }
+    attempt()
   }
 
   #addPeer (p: PeerConfig): void {
@@ -368,6 +403,7 @@ export class IpxNode {
     if (this.#stopped) return
     this.#stopped = true
     if (this.#timer !== undefined) clearInterval(this.#timer)
+    for (const t of this.#resolveTimers) clearTimeout(t)
     if (this.#started) {
       this.sap.shutdown()
       this.rip.shutdown()

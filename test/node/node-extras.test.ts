@@ -82,3 +82,23 @@ const why = realMissing(need)
   const bad = execFileSync('tshark', ['-r', file, '-Y', '_ws.malformed || _ws.expert.severity >= 0x00600000', '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
   t.is(bad.trim(), '')
 })
+
+test('a peer given by host name (a container service name) is resolved, and the link comes up', async t => {
+  const pA = await freePort('127.0.0.1')
+  const pB = await freePort('127.0.0.1')
+  const a = await startNode(validateConfig({ name: 'NODE-A', listen: `127.0.0.1:${pA}`, snpListen: '127.0.0.1:0', peers: [{ address: `localhost:${pB}`, snp: '127.0.0.1:9' }] }))
+  t.teardown(async () => { await a.stop() })
+  const b = await startNode(validateConfig({ name: 'NODE-B', listen: `127.0.0.1:${pB}`, snpListen: '127.0.0.1:0', peers: [{ address: `127.0.0.1:${pA}`, snp: '127.0.0.1:9' }] }))
+  t.teardown(async () => { await b.stop() })
+  t.true(await until(() => a.peers()[0]?.link.up === true && b.peers()[0]?.link.up === true, 5000), 'both ends up')
+  t.is(a.tunnel.counters.dropped.unregistered, 0)
+})
+
+test('a peer name that does not resolve yet: the node runs, retries, and stops cleanly', async t => {
+  const p = await freePort('127.0.0.1')
+  const a = await startNode(validateConfig({ listen: `127.0.0.1:${p}`, snpListen: '127.0.0.1:0', peers: ['no-such-host.invalid:2644'] }))
+  t.is(a.peers().length, 0, 'not added until it resolves')
+  const x = await client(t, p, '127.0.0.1')
+  t.truthy(x.node, 'local clients are served meanwhile')
+  await a.stop()
+})
