@@ -246,9 +246,16 @@ export class IpxNode {
     }
   }
 
-  /** Which side of a TCP peering dials: the lower of the two `host:port` texts; the other accepts. */
+  /**
+   * Which side of a TCP peering dials. With concrete addresses on both sides, the lower of the two
+   * `host:port` texts dials and the other only accepts. A node on a wildcard address (0.0.0.0, ::)
+   * cannot know which of its addresses the peer sees, so it always dials, and also accepts: its
+   * dialer stands aside while an inbound connection carries the link.
+   */
   #dials (p: PeerConfig): boolean {
-    return `${this.config.listen.host}:${this.config.listen.port}` < `${p.host}:${p.port}`
+    const h = this.config.listen.host
+    if (h === '0.0.0.0' || h === '::') return true
+    return `${h}:${this.config.listen.port}` < `${p.host}:${p.port}`
   }
 
   /**
@@ -318,10 +325,15 @@ export class IpxNode {
     }
   }
 
-  /** A TCP connection whose first frame names `node`: the configured TCP peer at that address that does not dial. */
-  #passiveLink (_node: number, address: string): NativeLink | undefined {
+  /**
+   * The link an inbound TCP connection carries: a configured TCP peer at the connection's address
+   * whose link is not up yet (so two peers on one host each get one connection); among those, the
+   * one that last knew this node id first. A link carried by its own dialer takes no inbound one.
+   */
+  #passiveLink (node: number, address: string): NativeLink | undefined {
     const plain = address.startsWith('::ffff:') ? address.slice(7) : address
-    return this.#peers.find(s => s.config.transport === 'tcp' && s.dialer === undefined && s.config.host === plain)?.link
+    const candidates = this.#peers.filter(s => s.config.transport === 'tcp' && s.config.host === plain && !s.link.up && s.dialer?.connected !== true)
+    return (candidates.find(s => s.link.peerNode === node) ?? candidates[0])?.link
   }
 
   #linkState (s: PeerState, up: boolean, reason: string): void {

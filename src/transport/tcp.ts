@@ -485,6 +485,12 @@ export class TcpLinkDialer {
   #connect (): void {
     this.#timer = undefined
     if (!this.#running) return
+    // The link may already be carried by a connection the peer made to us (both sides may dial,
+    // e.g. when a node listens on a wildcard address): then there is nothing to dial for now.
+    if (this.#o.link.up && this.#conn === undefined) {
+      this.#retry()
+      return
+    }
     this.stats.attempts++
     const socket = net.connect({ host: this.#host, port: this.#port })
     this.#socket = socket

@@ -102,3 +102,29 @@ test('a peer name that does not resolve yet: the node runs, retries, and stops c
   t.truthy(x.node, 'local clients are served meanwhile')
   await a.stop()
 })
+
+test('TCP peering with both nodes on a wildcard address: both dial, one connection carries the link, it comes up', async t => {
+  const p1 = await freePort('0.0.0.0')
+  const p2 = await freePort('0.0.0.0')
+  const a = await startNode(validateConfig({ name: 'NODE-A', listen: `0.0.0.0:${p1}`, snpListen: '127.0.0.1:0', peers: [{ address: `127.0.0.1:${p2}`, transport: 'tcp', snp: '127.0.0.1:9' }] }))
+  t.teardown(async () => { await a.stop() })
+  const b = await startNode(validateConfig({ name: 'NODE-B', listen: `0.0.0.0:${p2}`, snpListen: '127.0.0.1:0', peers: [{ address: `127.0.0.1:${p1}`, transport: 'tcp', snp: '127.0.0.1:9' }] }))
+  t.teardown(async () => { await b.stop() })
+  t.true(await until(() => a.peers()[0]?.link.up === true && b.peers()[0]?.link.up === true, 8000), 'both ends up')
+})
+
+test('two TCP peers on one host each get their own inbound connection (none is stolen)', async t => {
+  const pA = await freePort('127.0.0.2')
+  const pB = await freePort('127.0.0.1')
+  const pC = await freePort('127.0.0.1')
+  const snp = (h: string): string => `${h}:9`
+  const a = await startNode(validateConfig({ name: 'NODE-A', listen: `127.0.0.2:${pA}`, snpListen: '127.0.0.2:0', peers: [{ address: `127.0.0.1:${pB}`, transport: 'tcp', snp: snp('127.0.0.1') }, { address: `127.0.0.1:${pC}`, transport: 'tcp', snp: snp('127.0.0.1') }] }))
+  t.teardown(async () => { await a.stop() })
+  for (const [name, port] of [['NODE-B', pB], ['NODE-C', pC]] as const) {
+    const n = await startNode(validateConfig({ name, listen: `127.0.0.1:${port}`, snpListen: '127.0.0.1:0', peers: [{ address: `127.0.0.2:${pA}`, transport: 'tcp', snp: snp('127.0.0.2') }] }))
+    t.teardown(async () => { await n.stop() })
+  }
+  t.true(await until(() => a.peers().every(p => p.link.up), 5000), 'both of A\'s links up')
+  await new Promise(resolve => setTimeout(resolve, 500))
+  t.is(a.tcp?.closeReasons.get('replaced') ?? 0, 0, 'no connection replaced another')
+})
