@@ -164,6 +164,6 @@ test('stop says bye: the peer records the reason', async t => {
   const { a, b } = await twoNodes(t, { runtime: { snp: FAST } })
   t.true(await until(() => peer(b).hello.complete, 3000))
   await a.stop()
-  t.true(await until(() => peer(b).bye !== null, 2000))
+  t.true(await until(() => peer(b).bye !== null, 5000))
   t.is(peer(b).bye, snp.ByeReason.Shutdown)
 })
