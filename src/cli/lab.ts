@@ -67,6 +67,8 @@ export async function runLab (o: LabOptions, io: Io): Promise<number> {
     if (o.scenario !== 'qos') throw new ConfigError('scenario', `unknown scenario ${JSON.stringify(o.scenario)}; known: default, qos`)
     return await runQosLab({ json: o.json, ...(o.report !== undefined ? { report: o.report } : {}) }, io)
   }
+  const levels = ['error', 'warn', 'info', 'debug']
+  if (o.logLevel !== undefined && !levels.includes(o.logLevel)) throw new ConfigError('log-level', `must be one of ${levels.join(', ')}`)
   const port = o.port ?? 2644
   const snpPort = o.snpPort ?? 2629
   const logger = createLogger({ level: o.logLevel ?? 'warn', stream: io.stderr })

@@ -23,6 +23,20 @@ export interface PingOptions {
 /** The client socket the pings come from (a dynamic socket, Linux `IPX_MIN_EPHEMERAL_SOCKET`). */
 const PING_CLIENT_SOCKET = 0x4000
 
+/** Waits `ms`, or less when `signal` aborts or `early` is called; clears its timer either way. */
+async function pause (ms: number, signal: AbortSignal | undefined, early?: (resolve: () => void) => void): Promise<void> {
+  await new Promise<void>(resolve => {
+    const done = (): void => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done)
+    early?.(done)
+  })
+}
+
 /** Runs the command; returns 0 when any reply came, 1 when none did. */
 export async function runPing (target: string, o: PingOptions, io: Io): Promise<number> {
   const dst = ipx.parseIpxAddress(target.includes(':') || target.includes('.') ? target : '')
@@ -34,6 +48,7 @@ export async function runPing (target: string, o: PingOptions, io: Io): Promise<
   const sentAt = new Map<number, number>()
   const rtts: number[] = []
   let waiting: (() => void) | undefined
+  let current = 0
   const client = new DosboxSender({
     to: via,
     onDatagram: (d) => {
@@ -48,8 +63,13 @@ export async function runPing (target: string, o: PingOptions, io: Io): Promise<
       if (reply.type !== ping.PingType.Reply || at === undefined) return
       sentAt.delete(reply.pingId)
       const ms = performance.now() - at
-      rtts.push(ms)
       const from = ipx.formatIpxAddress({ network: d.readUInt32BE(18), node: ipx.readNode(d, 22), socket: d.readUInt16BE(28) })
+      if (reply.pingId !== current) {
+        // A reply to an earlier ping, after its wait ended: shown, but that ping stays lost.
+        io.stdout.write(`late reply from ${from}: ping id=${reply.pingId} time=${ms.toFixed(2)} ms (not counted)\n`)
+        return
+      }
+      rtts.push(ms)
       io.stdout.write(`reply from ${from}: ping id=${reply.pingId} bytes=${d.length} time=${ms.toFixed(2)} ms\n`)
       waiting?.()
     }
@@ -58,20 +78,23 @@ export async function runPing (target: string, o: PingOptions, io: Io): Promise<
   const me = client.sourceNode!
   io.stdout.write(`PING ${ipx.formatIpxAddress({ ...dst, socket: Socket.NovellPing })} via ${via.host}:${via.port} as DOSBox client ${ipx.formatNode(me)}\n`)
   let sent = 0
+  const aborted = (): boolean => o.signal?.aborted === true
   try {
-    for (let i = 1; i <= count && o.signal?.aborted !== true; i++) {
+    for (let i = 1; i <= count && !aborted(); i++) {
       const request = ipx.packet.encode(ipx.packet.makePacket({
         packetType: PacketType.Pep,
         dst: { ...dst, socket: Socket.NovellPing },
         src: { network: 0, node: me, socket: PING_CLIENT_SOCKET }
       }, ping.encode({ version: ping.PING_VERSION, type: ping.PingType.Request, pingId: i, result: 0, reserved: 0, data: Buffer.alloc(0) })))
+      current = i
       sentAt.set(i, performance.now())
       client.send(request)
       sent++
-      const answered = new Promise<void>(resolve => { waiting = resolve })
-      await Promise.race([answered, new Promise(resolve => setTimeout(resolve, timeout))])
+      // Wait for this ping's reply, the timeout or Ctrl-C, whichever comes first; no timer outlives it.
+      await pause(timeout, o.signal, resolve => { waiting = resolve })
+      waiting = undefined
       if (sentAt.has(i)) io.stdout.write(`no reply to ping id=${i} within ${timeout} ms\n`)
-      if (i < count) await new Promise(resolve => setTimeout(resolve, interval))
+      if (i < count && !aborted()) await pause(interval, o.signal)
     }
   } finally {
     await client.close()

@@ -165,7 +165,11 @@ export async function runStats (o: StatsOptions, io: Io): Promise<number> {
   let doc: StatusDocument
   try {
     doc = JSON.parse(body) as StatusDocument
-    if (typeof doc !== 'object' || doc === null || !Array.isArray(doc.peers)) throw new Error('not a status document')
+    // Every member formatStats reads: a partial or foreign document is one line, not a TypeError.
+    if (typeof doc !== 'object' || doc === null || !Array.isArray(doc.peers) || !Array.isArray(doc.clients) ||
+      !Array.isArray(doc.routes) || !Array.isArray(doc.services) || typeof doc.counters !== 'object' || doc.counters === null) {
+      throw new Error('not a status document')
+    }
   } catch (err) {
     io.stderr.write(`ipxlab stats: ${shown} did not answer with ipxlab stats JSON (${(err as Error).message})\n`)
     return USAGE

@@ -84,7 +84,10 @@ export interface LinkQosStats {
 
 interface Item {
   size: number
+  /** The class the scheduler queues it in (everything in one class in monitor-only mode). */
   trafficClass: TrafficClass
+  /** The class the classifier named: every per-class figure is kept under this one. */
+  measuredClass: TrafficClass
   data: Buffer
   arrivedAt: number
 }
@@ -112,7 +115,8 @@ export class LinkQos {
   readonly #wan: WanEmulator | undefined
   readonly #classes = new Map<TrafficClass, PerClass>()
   #timer: NodeJS.Timeout | undefined
-  readonly #pending = new Set<NodeJS.Timeout>()
+  /** Deliveries waiting out the emulated link's delay, with their class (for the count on stop). */
+  readonly #pending = new Map<NodeJS.Timeout, TrafficClass>()
   #firstAt: number | undefined
   #busyMs = 0
   #stopped = false
@@ -130,7 +134,7 @@ export class LinkQos {
         ...(o.classes !== undefined ? { classes: o.classes } : {}),
         ...(o.fifoLimitBytes !== undefined ? { limitBytes: o.fifoLimitBytes } : {}),
         now: o.now(),
-        onDrop: (item, reason) => { this.#drop(item.trafficClass, reason) }
+        onDrop: (item, reason) => { this.#drop(item.measuredClass, reason) }
       })
       this.#wan = new WanEmulator({ ...(o.wan ?? {}), rate })
     }
@@ -143,12 +147,15 @@ export class LinkQos {
 
   /** One IPX datagram from the router for this link. Never throws. */
   enqueue (d: Buffer): void {
-    if (this.#stopped) return
     const cls = this.classifier.classify(d)
     const c = cls.enforcedClass
     const k = this.#classes.get(cls.trafficClass)!
     k.packets++
     k.bytes += d.length
+    if (this.#stopped) {
+      this.#drop(cls.trafficClass, 'stopped')
+      return
+    }
     if (this.#scheduler === undefined) {
       this.#sent(cls.trafficClass, d, 0)
       return
@@ -156,7 +163,7 @@ export class LinkQos {
     const now = this.#o.now()
     this.#firstAt ??= now
     // A refused packet is counted by the scheduler's onDrop, with its reason.
-    this.#scheduler.enqueue({ size: d.length, trafficClass: c, data: d, arrivedAt: now }, now)
+    this.#scheduler.enqueue({ size: d.length, trafficClass: c, measuredClass: cls.trafficClass, data: d, arrivedAt: now }, now)
     this.#pump()
   }
 
@@ -187,14 +194,14 @@ export class LinkQos {
       const start = Math.max(wan.busyUntil, now - CATCH_UP_MS, item.arrivedAt)
       const tx = wan.send(item, item.size, start)
       this.#busyMs += tx.end - tx.start
-      this.#sent(item.trafficClass, item.data, start - item.arrivedAt)
-      if (tx.lost !== undefined) this.#drop(item.trafficClass, `wan_${tx.lost}`)
+      this.#sent(item.measuredClass, item.data, start - item.arrivedAt)
+      if (tx.lost !== undefined) this.#drop(item.measuredClass, `wan_${tx.lost}`)
       for (const dl of tx.deliveries) {
         const t = setTimeout(() => {
           this.#pending.delete(t)
-          this.#deliver(item.trafficClass, dl.frame.data)
+          this.#deliver(item.measuredClass, dl.frame.data)
         }, Math.max(0, dl.at - now))
-        this.#pending.add(t)
+        this.#pending.set(t, item.measuredClass)
       }
     }
     if (this.#timer === undefined && s.backlogPackets > 0) {
@@ -232,6 +239,11 @@ export class LinkQos {
     }
   }
 
+  /** True when nothing is queued or on the emulated link: a stop now loses nothing. */
+  get idle (): boolean {
+    return (this.#scheduler?.backlogPackets ?? 0) === 0 && this.#pending.size === 0
+  }
+
   /** Forgets the queueing-delay samples (counts stay): a measurement window starts here. */
   resetDelays (): void {
     for (const k of this.#classes.values()) {
@@ -240,15 +252,18 @@ export class LinkQos {
     }
   }
 
-  /** Stops the timers; queued and in-flight packets are dropped and counted as `stopped`. */
+  /** Stops the timers; queued and in-flight packets, and any enqueued later, are counted as `stopped`. */
   stop (): void {
     if (this.#stopped) return
     this.#stopped = true
     if (this.#timer !== undefined) clearTimeout(this.#timer)
-    for (const t of this.#pending) clearTimeout(t)
+    for (const [t, c] of this.#pending) {
+      clearTimeout(t)
+      this.#drop(c, 'stopped')
+    }
     const s = this.#scheduler
     if (s !== undefined) {
-      for (let item = s.dequeue(this.#o.now()); item !== undefined; item = s.dequeue(this.#o.now())) this.#drop(item.trafficClass, 'stopped')
+      for (let item = s.dequeue(this.#o.now()); item !== undefined; item = s.dequeue(this.#o.now())) this.#drop(item.measuredClass, 'stopped')
     }
     this.#pending.clear()
   }

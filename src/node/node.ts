@@ -24,13 +24,14 @@
  */
 import { isIP } from 'node:net'
 import { lookup } from 'node:dns/promises'
-import { ethernet, ipx as ipxCodec } from '../../protocol/index.js'
+import { ethernet, ipx as ipxCodec, DecodeError } from '../../protocol/index.js'
 import { UdpTunnel } from '../transport/udp-tunnel.js'
 import { DosboxServer } from '../transport/dosbox-server.js'
 import { NativeLink } from '../transport/native-link.js'
 import { TcpLinkDialer, TcpTunnelServer } from '../transport/tcp.js'
-import { DropReason } from '../transport/counters.js'
-import type { Counters, CounterSnapshot } from '../transport/counters.js'
+import type { DropReason } from '../transport/counters.js'
+import { Counters } from '../transport/counters.js'
+import type { CounterSnapshot } from '../transport/counters.js'
 import { CaptureWriter } from '../capture/writer.js'
 import { Router } from './router.js'
 import { RipService } from './services/rip.js'
@@ -47,6 +48,9 @@ import type { NodeConfig, PeerConfig } from './config.js'
 import type { Logger } from '../log.js'
 import { silentLogger } from '../log.js'
 import { Socket } from '../../protocol/constants.js'
+
+/** How long a stop waits for the QoS stages to pass on the shutdown announcements (ms). */
+export const STOP_DRAIN_MS = 500
 
 /** How often a peer name that does not resolve is looked up again (ms). */
 export const RESOLVE_RETRY_MS = 2000
@@ -88,8 +92,9 @@ export interface NodeStats {
   peers: Array<{ address: string, transport: string, up: boolean, counters: CounterSnapshot, sent: CounterSnapshot, link: Record<string, unknown>, qos: LinkQosStats }>
   routes: Array<{ network: string, port: string | null, hops: number, ticks: number }>
   services: Array<{ type: number, name: string, address: string, hops: number, port: string | null }>
-  counters: { dosbox: CounterSnapshot, router: CounterSnapshot, tunnel: CounterSnapshot, tcp: CounterSnapshot | null }
+  counters: { dosbox: CounterSnapshot, router: CounterSnapshot, attachments: CounterSnapshot, tunnel: CounterSnapshot, tcp: CounterSnapshot | null }
   captured: number
+  captureErrors: number
 }
 
 function hex (n: number, digits: number): string {
@@ -100,12 +105,17 @@ function hex (n: number, digits: number): string {
 export class IpxNode {
   readonly config: NodeConfig
   readonly router: Router
-  readonly dosbox: DosboxServer
+  /** The DOSBox server role (replaced once at start when the listen port was 0). */
+  dosbox: DosboxServer
   readonly tunnel: UdpTunnel
   /** TCP on the same port as UDP; made in {@link start}, once the UDP port is known (port 0 picks one). */
   tcp: TcpTunnelServer | undefined
   readonly rip: RipService
   readonly sap: SapService
+  /** Datagrams the router handed to a local attachment: delivered, or why not (see #attached). */
+  readonly attachments = new Counters()
+  /** Capture writes that failed (the capture then stops; routing goes on). */
+  captureErrors = 0
   /** The QoS plane's SNP conversation with the peers (udp `snpListen`, issue 6). */
   readonly snp: SnpAgent
   #api: StatusApi | undefined
@@ -133,18 +143,7 @@ export class IpxNode {
       onIpx: (d, rinfo) => { this.dosbox.handle(d, rinfo) },
       logger: this.#log
     })
-    this.dosbox = new DosboxServer({
-      send: (d, port, address) => { this.tunnel.endpoint.send(d, port, address) },
-      serverPort: config.listen.port,
-      maxClients: config.limits.maxClients,
-      idleTimeoutMs: config.limits.idleTimeoutMs,
-      ...(config.limits.rateLimit !== undefined ? { rateLimit: config.limits.rateLimit } : {}),
-      logger: this.#log.child({ component: `node/${config.name}/dosbox` }),
-      onForward: (d) => {
-        this.#captureFrame(d, this.#localCapture)
-        return this.router.forward(d, 'local', this.#now()) === undefined
-      }
-    })
+    this.dosbox = this.#makeDosbox(config.listen.port)
     this.rip = new RipService(this.router, { intervalMs: config.timers.ripIntervalMs, expireMs: config.timers.ripExpireMs, garbageMs: config.timers.ripGarbageMs })
     this.sap = new SapService(this.router, config.services, { intervalMs: config.timers.sapIntervalMs, expireMs: config.timers.sapExpireMs })
     this.router.bind(Socket.Rip, this.rip)
@@ -165,12 +164,30 @@ export class IpxNode {
     })
   }
 
+  /** The DOSBox server role, answering from `serverPort` (the bound port). */
+  #makeDosbox (serverPort: number): DosboxServer {
+    return new DosboxServer({
+      send: (d, port, address) => { this.tunnel.endpoint.send(d, port, address) },
+      serverPort,
+      maxClients: this.config.limits.maxClients,
+      idleTimeoutMs: this.config.limits.idleTimeoutMs,
+      ...(this.config.limits.rateLimit !== undefined ? { rateLimit: this.config.limits.rateLimit } : {}),
+      logger: this.#log.child({ component: `node/${this.config.name}/dosbox` }),
+      onForward: (d) => {
+        this.#captureFrame(d, this.#localCapture)
+        return this.router.forward(d, 'local', this.#now()) === undefined
+      }
+    })
+  }
+
   /** Opens the sockets (UDP and TCP on the listen address), the capture file, the links and the timers. */
   async start (): Promise<void> {
     if (this.#started) return
     this.#started = true
     const c = this.config
     await this.tunnel.start()
+    // With port 0 the system picked the port: the DOSBox acks and keepalives must carry that one.
+    if (c.listen.port === 0) this.dosbox = this.#makeDosbox(this.tunnel.address().port)
     this.tcp = new TcpTunnelServer({
       host: c.listen.host,
       port: this.tunnel.address().port,
@@ -180,7 +197,7 @@ export class IpxNode {
       onIpx: (packet, conn) => {
         const id = `tcp:${conn.remoteAddress}:${conn.remotePort}`
         if (this.router.port(id) === undefined) {
-          this.router.addPort({ id, kind: 'local', network: c.network, send: (d) => { conn.send(d) } }, this.#now())
+          this.router.addPort({ id, kind: 'local', network: c.network, send: (d) => { this.#attached(d, conn.send(d)) } }, this.#now())
           this.#log.info('DOSBox relay attached over TCP', { remote: `${conn.remoteAddress}:${conn.remotePort}` })
         }
         this.#captureFrame(packet, this.#localCapture)
@@ -356,7 +373,17 @@ export class IpxNode {
     this.#captureFrame(d, this.#localCapture)
     const dst = ipxCodec.readNode(d, 10)
     const src = ipxCodec.readNode(d, 22)
-    if (this.dosbox.deliverLocal(d, dst, src) !== undefined) this.router.counters.drop(DropReason.UnknownDestination)
+    this.#attached(d, this.dosbox.deliverLocal(d, dst, src))
+  }
+
+  /**
+   * The outcome at an attachment, after the router handed a datagram to a local port: the router
+   * counted its own decision; what the attachment then could not deliver (no such client, a full
+   * TCP relay queue, a closing connection) is counted here, once.
+   */
+  #attached (d: Buffer, verdict: DropReason | undefined): void {
+    if (verdict === undefined) this.attachments.deliver(d.length)
+    else this.attachments.drop(verdict)
   }
 
   /**
@@ -368,13 +395,24 @@ export class IpxNode {
    */
   #captureFrame (d: Buffer, iface: number | undefined): void {
     if (this.#capture === undefined || iface === undefined) return
+    let p: ipxCodec.IpxPacket
     try {
-      const p = ipxCodec.packet.decode(d)
-      const srcGroupBit = Math.floor(p.header.src.node / 0x10000000000) & 1
-      const src = srcGroupBit === 0 ? p.header.src.node : this.config.node
+      p = ipxCodec.packet.decode(d)
+    } catch (err) {
+      // A datagram the router counts as malformed; the capture shows IPX frames only.
+      if (err instanceof DecodeError) return
+      throw err
+    }
+    const srcGroupBit = Math.floor(p.header.src.node / 0x10000000000) & 1
+    const src = srcGroupBit === 0 ? p.header.src.node : this.config.node
+    try {
       this.#capture.write({ data: ethernet.encodeIpx(p, ethernet.Framing.EthernetII, { src, dst: p.header.dst.node }), interfaceId: iface })
-    } catch {
-      // A datagram the router will count as malformed; the capture shows IPX frames only.
+    } catch (err) {
+      // A full disk or an I/O error: say so once, keep what was written, stop capturing, keep routing.
+      this.#log.warn('capture stopped: cannot write', { file: this.#capture.path, error: err instanceof Error ? err.message : String(err), records: this.#capture.recordCount })
+      this.captureErrors++
+      try { this.#capture.close() } catch {}
+      this.#capture = undefined
     }
   }
 
@@ -405,8 +443,9 @@ export class IpxNode {
       })),
       routes: [...this.router.routes.values()].map(r => ({ network: hex(r.network, 8).toUpperCase(), port: r.port, hops: r.hops, ticks: r.ticks })),
       services: [...this.sap.table.values()].map(({ server: s, port }) => ({ type: s.type, name: s.name, address: ipxCodec.formatIpxAddress(s), hops: s.hops, port })),
-      counters: { dosbox: snap(this.dosbox.counters), router: snap(this.router.counters), tunnel: snap(this.tunnel.counters), tcp: this.tcp !== undefined ? snap(this.tcp.counters) : null },
-      captured: this.#capture?.recordCount ?? 0
+      counters: { dosbox: snap(this.dosbox.counters), router: snap(this.router.counters), attachments: snap(this.attachments), tunnel: snap(this.tunnel.counters), tcp: this.tcp !== undefined ? snap(this.tcp.counters) : null },
+      captured: this.#capture?.recordCount ?? 0,
+      captureErrors: this.captureErrors
     }
   }
 
@@ -419,6 +458,10 @@ export class IpxNode {
     if (this.#started) {
       this.sap.shutdown()
       this.rip.shutdown()
+      // The "going down" announcements pass the QoS stage and the emulated WAN like any packet:
+      // let them through (bounded) before the stage stops, so peers forget our routes at once.
+      const until = Date.now() + STOP_DRAIN_MS
+      while (this.#peers.some(s => !s.qos.idle) && Date.now() < until) await new Promise(resolve => setTimeout(resolve, 5))
     }
     for (const s of this.#peers) {
       s.qos.stop()
