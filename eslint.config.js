@@ -60,7 +60,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: [{ name: 'winston', message: 'Only src/log.ts imports winston.' }, { name: 'commander', message: 'Only src/cli/ reads argv.' }],
-        patterns: [{ group: ['**/qos/**', '**/node/**', '**/cli/**'], message: 'transport/ imports only protocol/ and the src leaves.' }]
+        patterns: [{ group: ['**/qos/**', '**/node/**', '**/cli/**', '**/capture/**'], message: 'transport/ imports only protocol/ and the src leaves.' }]
       }]
     }
   },
@@ -69,7 +69,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: [{ name: 'winston', message: 'Only src/log.ts imports winston.' }, { name: 'commander', message: 'Only src/cli/ reads argv.' }],
-        patterns: [{ group: ['**/node/**', '**/cli/**'], message: 'capture/ sits below node/ and cli/.' }]
+        patterns: [{ group: ['**/node/**', '**/cli/**', '**/transport/**', '**/qos/**'], message: 'capture/ sits below node/ and cli/, beside transport/ and qos/ (node/ wires them).' }]
       }]
     }
   },

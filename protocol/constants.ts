@@ -11,6 +11,10 @@ export const IPX_NO_CHECKSUM = 0xffff
 export const IPX_MAX_LENGTH = 0xffff
 /** Linux drops a packet whose transport control would exceed this (`ipxcfg_max_hops = 16`, af_ipx.c). */
 export const IPX_MAX_HOPS = 16
+/** DOSBox's `IPXBUFFERSIZE`: the largest datagram it relays, header included (DOSBox 0.74 ipx.h:107). */
+export const DOSBOX_MAX_DATAGRAM = 1424
+/** The socket DOSBox uses for registration and `IPXNET PING` (DOSBox 0.74 ipxserver.cpp:175). */
+export const DOSBOX_CONTROL_SOCKET = 0x0002
 /** The broadcast node FF:FF:FF:FF:FF:FF as a 48-bit number. */
 export const BROADCAST_NODE = 0xffffffffffff
 

@@ -42,7 +42,7 @@ import { randomInt } from 'node:crypto'
 import type { RemoteInfo } from 'node:dgram'
 import { ipx, tunnel, DecodeError, IPX_HEADER_LENGTH, IPX_NO_CHECKSUM } from '../../protocol/index.js'
 import { ConfigError, CaptureError, TransportError } from '../errors.js'
-import { DOSBOX_CONTROL_SOCKET, DOSBOX_MAX_DATAGRAM } from '../transport/dosbox-server.js'
+import { DOSBOX_CONTROL_SOCKET, DOSBOX_MAX_DATAGRAM } from '../../protocol/constants.js'
 import { readFrames } from './frames.js'
 import type { FrameResult, FrameOptions } from './frames.js'
 

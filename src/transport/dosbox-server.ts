@@ -30,7 +30,7 @@
 import type { RemoteInfo } from 'node:dgram'
 import { header as ipxHeader, createPeek, peekHeader, PeekResult, formatNode } from '../../protocol/ipx/index.js'
 import type { IpxPeek } from '../../protocol/ipx/index.js'
-import { IPX_HEADER_LENGTH, IPX_NO_CHECKSUM } from '../../protocol/constants.js'
+import { IPX_HEADER_LENGTH, IPX_NO_CHECKSUM, DOSBOX_MAX_DATAGRAM, DOSBOX_CONTROL_SOCKET } from '../../protocol/constants.js'
 import { Counters, DropReason } from './counters.js'
 import type { Logger } from '../log.js'
 
@@ -41,10 +41,8 @@ const PEEK_OK = PeekResult.Ok
 const PEEK_BAD_LENGTH = PeekResult.BadLength
 const peekFn = peekHeader
 
-/** DOSBox's `IPXBUFFERSIZE`: the largest datagram it relays, header included ([074] ipx.h:107). */
-export const DOSBOX_MAX_DATAGRAM = 1424
-/** The socket DOSBox uses for registration and `IPXNET PING` ([074] ipxserver.cpp:175). */
-export const DOSBOX_CONTROL_SOCKET = 0x0002
+/** Wire facts of the DOSBox protocol (protocol/constants.ts), re-exported for the transport's users. */
+export { DOSBOX_MAX_DATAGRAM, DOSBOX_CONTROL_SOCKET }
 /** DOSBox-X's "M" registration: transport control 0x4D, wanted MAC at offsets 30-35 ([dbx] ipx.cpp:871-879). */
 export const DOSBOX_X_MAC_MARKER = 0x4d
 /** Length of a DOSBox-X "M" registration datagram. */
