@@ -4,7 +4,7 @@
  */
 export * from './errors.js'
 export * from './constants.js'
-export { defineLayout, layoutTable } from './layout.js'
+export { defineLayout, composeLayouts, layoutTable } from './layout.js'
 export type { Layout, Field, FieldSpec, FieldType } from './layout.js'
 export * as ipx from './ipx/index.js'
 export * as tunnel from './tunnel/index.js'

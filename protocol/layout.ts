@@ -48,6 +48,11 @@ export interface Layout<T> {
   readonly parser: Parser
   /** Reads `length` bytes at `offset`. Throws IPX_ERR_TRUNCATED when fewer remain. */
   read: (buf: Buffer, offset: number) => T
+  /**
+   * Reads `count` entries at `offset`, `stride` bytes apart (default: back to back), in one parse
+   * (SAP and RIP lists). Throws IPX_ERR_TRUNCATED.
+   */
+  readMany: (buf: Buffer, offset: number, count: number, stride?: number) => T[]
   /** Writes `value` at `offset`. Throws EncodeError on an out-of-range field or a short buffer. */
   write: (value: T, buf: Buffer, offset: number) => void
 }
@@ -66,21 +71,42 @@ function flatName (name: string): string {
  * `$parent` last so their deletion is V8's cheap "remove last property" path, then reshaping,
  * runs at about 0.8 of it. A 48-bit node is read as two fields (u16 + u32) and joined in `shape`.
  */
-function buildParser (fields: readonly Field[]): { parser: Parser, shape: (flat: unknown) => unknown } {
-  const props: string[] = []
-  let p = new Parser()
+/** The field reads of a layout appended to `p` (binary-parser builds by chaining). */
+function chain (p: Parser, fields: readonly Field[], props?: string[]): Parser {
   for (const f of fields) {
     const n = flatName(f.name)
-    if (f.type === 'u8') { p = p.uint8(n); props.push(n) }
-    else if (f.type === 'u16') { p = p.uint16be(n); props.push(n) }
-    else if (f.type === 'u32') { p = p.uint32be(n); props.push(n) }
-    else { p = p.uint16be(n + '$hi').uint32be(n + '$lo'); props.push(n + '$hi', n + '$lo') }
+    if (f.type === 'u8') { p = p.uint8(n); props?.push(n) }
+    else if (f.type === 'u16') { p = p.uint16be(n); props?.push(n) }
+    else if (f.type === 'u32') { p = p.uint32be(n); props?.push(n) }
+    else { p = p.uint16be(n + '$hi').uint32be(n + '$lo'); props?.push(n + '$hi', n + '$lo') }
   }
+  return p
+}
+
+function buildParser (fields: readonly Field[]): { parser: Parser, items: (stride: number) => Parser, flat: boolean, shape: (flat: unknown) => unknown } {
+  const props: string[] = []
+  // binary-parser chains by mutating the parser, so the two parsers are built separately.
+  const fieldsParser = chain(new Parser(), fields, props)
   const classBody = [...props, '$root', '$parent'].map(x => `this.${x} = 0;`).join(' ')
   const Flat = new Function(`return function Flat () { ${classBody} }`)() as new () => object
-  p = p.create(Flat)
+  const parser = fieldsParser.create(Flat)
+  // For lists: one array parse over every entry (one DataView for the whole list), skipping
+  // `stride - length` bytes after each entry; made once per stride.
+  const length = fields.reduce((n, f) => n + f.size, 0)
+  const byStride = new Map<number, Parser>()
+  const items = (stride: number): Parser => {
+    let p = byStride.get(stride)
+    if (p === undefined) {
+      const one = chain(new Parser(), fields)
+      p = new Parser().array('items', { type: stride > length ? one.seek(stride - length) : one, readUntil: 'eof' })
+      byStride.set(stride, p)
+    }
+    return p
+  }
   const shape = new Function('v', `return ${literal(group(fields))};`) as (flat: unknown) => unknown
-  return { parser: p, shape }
+  // A layout whose names have no dots and no u48 reads straight into its final shape.
+  const flat = fields.every(f => !f.name.includes('.') && f.type !== 'u48')
+  return { parser, items, flat, shape }
 }
 
 interface Group { name: string, children: Array<Group | Field> }
@@ -147,7 +173,7 @@ export function defineLayout<T> (protocol: ProtocolName, title: string, specs: r
     return f
   })
   const length = offset
-  const { parser, shape } = buildParser(fields)
+  const { parser, items, flat, shape } = buildParser(fields)
   const write = buildWriter<T>(protocol, fields, length)
   // binary-parser always starts at byte 0 of what it is given, and for integer fields its compiled
   // code touches only `buffer.buffer`, `byteOffset` and `length` (it reads through a DataView). So
@@ -171,6 +197,19 @@ export function defineLayout<T> (protocol: ProtocolName, title: string, specs: r
       view.byteOffset = buf.byteOffset + at
       view.length = buf.length - at
       return shape(parser.parse(view as unknown as Buffer)) as T
+    },
+    readMany (buf: Buffer, at: number, count: number, stride: number = length): T[] {
+      if (count === 0) return []
+      const bytes = (count - 1) * stride + length
+      if (!(at >= 0 && Number.isInteger(count) && count >= 0 && stride >= length && buf.length - at >= bytes)) {
+        throw new DecodeError(protocol, 'IPX_ERR_TRUNCATED', Math.max(0, buf.length),
+          `${count} × ${title} need ${bytes} bytes, ${Math.max(0, buf.length - at)} remain`)
+      }
+      view.buffer = buf.buffer
+      view.byteOffset = buf.byteOffset + at
+      view.length = bytes
+      const list = (items(stride).parse(view as unknown as Buffer) as { items: unknown[] }).items
+      return (flat ? list : list.map(shape)) as T[]
     },
     write
   }

@@ -113,8 +113,7 @@ function decodeAny (buf: Buffer, offset: number, strict: boolean): RipDecodeResu
     throw new DecodeError('rip', 'IPX_ERR_BAD_ENTRY_SIZE', offset + RIP_HEADER_LENGTH + count * RIP_ENTRY_LENGTH,
       `${body}-byte RIP body is not a whole number of ${RIP_ENTRY_LENGTH}-byte entries (${trailing} bytes left over)`)
   }
-  const entries: RipEntry[] = []
-  for (let i = 0, at = offset + RIP_HEADER_LENGTH; i < count; i++, at += RIP_ENTRY_LENGTH) entries.push(RIP_ENTRY.read(buf, at))
+  const entries = RIP_ENTRY.readMany(buf, offset + RIP_HEADER_LENGTH, count)
   return { message: { operation, entries }, trailing }
 }
 

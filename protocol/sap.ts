@@ -237,13 +237,6 @@ function decodeName (buf: Buffer, at: number): { name: string, namePadding: Name
   return { name: buf.toString('latin1', at, nul), namePadding: padding }
 }
 
-function decodeServer (buf: Buffer, at: number): SapServer {
-  const { type } = SAP_SERVER_TYPE.read(buf, at)
-  const { name, namePadding } = decodeName(buf, at + SAP_NAME_OFFSET)
-  const a = SAP_SERVER_ADDRESS.read(buf, at + SAP_ADDRESS_OFFSET)
-  return { type, name, network: a.network, node: a.node, socket: a.socket, hops: a.hops, namePadding }
-}
-
 function decodeAny (buf: Buffer, offset: number, strict: boolean): SapDecodeResult {
   const available = buf.length - offset
   if (!(offset >= 0 && available >= SAP_HEADER_LENGTH)) {
@@ -268,8 +261,16 @@ function decodeAny (buf: Buffer, offset: number, strict: boolean): SapDecodeResu
       throw new DecodeError('sap', 'IPX_ERR_BAD_ENTRY_SIZE', offset + SAP_HEADER_LENGTH + count * SAP_ENTRY_LENGTH,
         `${body}-byte SAP response body is not a whole number of ${SAP_ENTRY_LENGTH}-byte entries (${trailing} bytes left over)`)
     }
+    // Each entry's type and address parts, read for the whole list in one parse each.
+    const first = offset + SAP_HEADER_LENGTH
+    const types = SAP_SERVER_TYPE.readMany(buf, first, count, SAP_ENTRY_LENGTH)
+    const addresses = SAP_SERVER_ADDRESS.readMany(buf, first + SAP_ADDRESS_OFFSET, count, SAP_ENTRY_LENGTH)
     const servers: SapServer[] = []
-    for (let i = 0, at = offset + SAP_HEADER_LENGTH; i < count; i++, at += SAP_ENTRY_LENGTH) servers.push(decodeServer(buf, at))
+    for (let i = 0; i < count; i++) {
+      const { name, namePadding } = decodeName(buf, first + i * SAP_ENTRY_LENGTH + SAP_NAME_OFFSET)
+      const a = addresses[i]!
+      servers.push({ type: types[i]!.type, name, network: a.network, node: a.node, socket: a.socket, hops: a.hops, namePadding })
+    }
     return { message: { operation, servers }, trailing }
   }
   return { message: { operation, data: buf.subarray(offset + SAP_HEADER_LENGTH) }, trailing: 0 }

@@ -8,7 +8,7 @@
  */
 import { Bench } from 'tinybench'
 import { PerformanceObserver } from 'node:perf_hooks'
-import { ipx, ethernet } from '../protocol/index.js'
+import { ipx, ethernet, sap, rip } from '../protocol/index.js'
 import type { IpxHeader } from '../protocol/ipx/header.js'
 
 const SAMPLE = ipx.packet.encode(ipx.packet.makePacket({
@@ -88,6 +88,44 @@ function handFrameEncode (f: ethernet.EthernetFrame, b: Buffer): number {
   const end = 44 + f.ipx.payload.copy(b, 44)
   if (end < 60) b.fill(0, end, 60)
   return Math.max(end, 60)
+}
+
+const SAP7 = sap.encode({
+  operation: sap.SapOperation.GeneralResponse,
+  servers: Array.from({ length: 7 }, (_, i) => ({ type: 0x0004, name: `SERVER-${i}`, network: 0x100 + i, node: 1, socket: 0x0451, hops: 1 }))
+})
+const RIP50 = rip.encode({ operation: rip.RipOperation.Response, entries: Array.from({ length: 50 }, (_, i) => ({ network: 0x1000 + i, hops: 1 + (i % 15), ticks: 2 + i })) })
+
+/** Hand-written SAP response reader: the same fields, NUL-ended latin1 names. */
+function handSap (b: Buffer): { operation: number, servers: Array<{ type: number, name: string, network: number, node: number, socket: number, hops: number }> } {
+  const servers = []
+  for (let at = 2; at + 64 <= b.length; at += 64) {
+    const end = b.indexOf(0, at + 2)
+    servers.push({
+      type: b.readUInt16BE(at),
+      name: b.toString('latin1', at + 2, end < 0 || end > at + 50 ? at + 50 : end),
+      network: b.readUInt32BE(at + 50),
+      node: b.readUInt16BE(at + 54) * 0x100000000 + b.readUInt32BE(at + 56),
+      socket: b.readUInt16BE(at + 60),
+      hops: b.readUInt16BE(at + 62)
+    })
+  }
+  return { operation: b.readUInt16BE(0), servers }
+}
+
+/** Hand-written RIP reader. */
+function handRip (b: Buffer): { operation: number, entries: Array<{ network: number, hops: number, ticks: number }> } {
+  const entries = []
+  for (let at = 2; at + 8 <= b.length; at += 8) entries.push({ network: b.readUInt32BE(at), hops: b.readUInt16BE(at + 4), ticks: b.readUInt16BE(at + 6) })
+  return { operation: b.readUInt16BE(0), entries }
+}
+
+/** The protocols above IPX at their largest legal packets (issue 3): SAP with 7 entries, RIP with 50. */
+export function upperPairs (): Pair[] {
+  return [
+    { name: 'sap response, 7 entries', ours: () => { sink += (sap.decode(SAP7) as sap.SapResponse).servers.length }, baseline: () => { sink += handSap(SAP7).servers.length } },
+    { name: 'rip response, 50 entries', ours: () => { sink += rip.decode(RIP50).entries.length }, baseline: () => { sink += handRip(RIP50).entries.length } }
+  ]
 }
 
 /** Whole frames: Ethernet II and 802.2 decode, Ethernet II encode. */

@@ -6,10 +6,10 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { headerPairs, framePairs, runPairs, peekAllocationLine, sinkValue } from './bench-codec.js'
+import { headerPairs, framePairs, upperPairs, runPairs, peekAllocationLine, sinkValue } from './bench-codec.js'
 
 console.log('# codec (ratio = ipxlab / hand-written, same process)')
-for (const line of await runPairs([...headerPairs(), ...framePairs()])) console.log(line)
+for (const line of await runPairs([...headerPairs(), ...framePairs(), ...upperPairs()])) console.log(line)
 console.log(await peekAllocationLine())
 if (sinkValue() === 42) console.log('')
 
