@@ -6,7 +6,8 @@
  */
 import { ipx, ping, Socket, PacketType } from '../../protocol/index.js'
 import { DosboxSender } from '../capture/replay.js'
-import { parseAddress, DEFAULT_TUNNEL_PORT } from '../node/config.js'
+import { parseAddress } from '../address.js'
+import { DEFAULT_TUNNEL_PORT } from '../node/config.js'
 import { ConfigError } from '../errors.js'
 import type { Io } from './main.js'
 

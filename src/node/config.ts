@@ -9,9 +9,10 @@
  * validated once, at the end, and an error names the source that set the bad value.
  */
 import { readFileSync } from 'node:fs'
-import { isIP } from 'node:net'
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
+import { parseHostPort } from '../address.js'
+import type { HostPort } from '../address.js'
 import { parseNode } from '../../protocol/ipx/address.js'
 import { BROADCAST_NODE, Socket } from '../../protocol/constants.js'
 import { SAP_MAX_NAME_CHARS } from '../../protocol/sap.js'
@@ -29,11 +30,7 @@ export const MIN_KEY_BYTES = 16
 /** Server type of a NetWare file server, advertised by default (Wireshark `novell_server_vals`). */
 export const FILE_SERVER_TYPE = 0x0004
 
-/** An IP address and port. */
-export interface HostPort {
-  host: string
-  port: number
-}
+export type { HostPort }
 
 /** One native link to another node. */
 export interface PeerConfig {
@@ -147,47 +144,9 @@ const nodeField = z.union([z.number(), z.string()]).transform((v, ctx) => {
   return n
 })
 
-/** Parses `ADDR:PORT`, `[V6]:PORT`; `allowNames` accepts host names too (peers, for containers). */
-function parseHostPort (text: string, allowNames: boolean, defaultPort: number): HostPort | string {
-  const t = text.trim()
-  let host: string
-  let portText: string | undefined
-  const v6 = /^\[([^\]]+)\](?::(\d*))?$/.exec(t)
-  if (v6 !== null) {
-    host = v6[1]!
-    portText = v6[2]
-    if (isIP(host) !== 6) return `${JSON.stringify(host)} is not an IPv6 address`
-  } else {
-    const i = t.lastIndexOf(':')
-    if (i >= 0 && t.indexOf(':') !== i) return 'write an IPv6 address in brackets: [ADDR]:PORT'
-    host = i < 0 ? t : t.slice(0, i)
-    portText = i < 0 ? undefined : t.slice(i + 1)
-    if (isIP(host) === 0) {
-      const name = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(host)
-      if (!allowNames || !name) return `${JSON.stringify(host)} is not an IP address${allowNames ? ' or host name' : ''}`
-    }
-  }
-  if (portText === undefined) return { host, port: defaultPort }
-  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN
-  // A listen address may take port 0 (the system picks one: tests, one-off runs); a peer may not.
-  const min = allowNames ? 1 : 0
-  if (!(port >= min && port <= 0xffff)) return `bad port ${JSON.stringify(portText)} (${min}..65535)`
-  return { host, port }
-}
-
-/**
- * `ADDR:PORT` for a command-line flag, the same rules as the config file's: IPv4, `[IPv6]`, and,
- * with `allowNames`, host names (a container service name such as `node-a`). Throws ConfigError.
- */
-export function parseAddress (text: string, field: string, options: { allowNames: boolean, defaultPort: number }): HostPort {
-  const r = parseHostPort(text, options.allowNames, options.defaultPort)
-  if (typeof r === 'string') throw new ConfigError(field, `must be ADDR:PORT: ${r}`)
-  return r
-}
-
 function hostPort (allowNames: boolean, defaultPort: number): z.ZodType<HostPort, string> {
   return z.string().transform((v, ctx) => {
-    const r = parseHostPort(v, allowNames, defaultPort)
+    const r = parseHostPort(v, { allowNames, defaultPort })
     if (typeof r === 'string') {
       ctx.issues.push({ code: 'custom', input: v, message: `must be ADDR:PORT: ${r}` })
       return z.NEVER
@@ -237,7 +196,7 @@ interface ParsedPeer {
 
 /** A peer: an object, or `ADDR:PORT` text with an optional `udp://` / `tcp://` prefix. */
 const peerField = z.preprocess(v => typeof v === 'string' ? peerFromText(v) : v, peerObject).transform((o: ParsedPeer, ctx) => {
-  const r = parseHostPort(o.address, true, DEFAULT_TUNNEL_PORT)
+  const r = parseHostPort(o.address, { allowNames: true, defaultPort: DEFAULT_TUNNEL_PORT })
   if (typeof r === 'string') {
     ctx.issues.push({ code: 'custom', input: o.address, path: ['address'], message: `must be ADDR:PORT: ${r}` })
     return z.NEVER

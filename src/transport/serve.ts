@@ -4,8 +4,8 @@
  * registrations and expiries through the given logger and prints nothing itself.
  */
 import type { AddressInfo } from 'node:net'
-import { isIP } from 'node:net'
-import { ConfigError } from '../errors.js'
+import { parseAddress } from '../address.js'
+import type { HostPort } from '../address.js'
 import type { Logger } from '../log.js'
 import { UdpEndpoint } from './udp-endpoint.js'
 import { DosboxServer } from './dosbox-server.js'
@@ -15,39 +15,12 @@ import type { Counters } from './counters.js'
 /** IANA `travsoft-ipx-t`, the data-plane port (architecture.md). */
 export const TUNNEL_PORT = 2644
 
-/** A host and UDP port to bind. */
-export interface ListenAddress {
-  host: string
-  port: number
-}
+/** Where a server listens. */
+export type ListenAddress = HostPort
 
-/**
- * Parses `ADDR:PORT`, `[V6ADDR]:PORT`, `ADDR` (port 2644) or `PORT` (0.0.0.0). Throws
- * {@link ConfigError} with field `listen`.
- */
+/** `ADDR:PORT`, `[V6]:PORT`, an IP or a `PORT` for a listening socket (src/address.ts); ConfigError naming `field`. */
 export function parseListenAddress (text: string, field = 'listen'): ListenAddress {
-  const t = text.trim()
-  let host: string
-  let portText: string | undefined
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(t)
-  if (v6 !== null) {
-    host = v6[1]!
-    portText = v6[2]
-  } else if (/^\d+$/.test(t)) {
-    host = '0.0.0.0'
-    portText = t
-  } else if (isIP(t) === 6) {
-    host = t
-  } else {
-    const i = t.lastIndexOf(':')
-    host = i < 0 ? t : t.slice(0, i)
-    portText = i < 0 ? undefined : t.slice(i + 1)
-  }
-  if (host === 'localhost') host = '127.0.0.1'
-  if (isIP(host) === 0) throw new ConfigError(field, `not an IP address: ${JSON.stringify(host)}`)
-  const port = portText === undefined ? TUNNEL_PORT : Number(portText)
-  if (!/^\d+$/.test(portText ?? '0') || !Number.isInteger(port) || port < 0 || port > 0xffff) throw new ConfigError(field, `bad UDP port ${JSON.stringify(portText)}`)
-  return { host, port }
+  return parseAddress(text, field, { allowNames: false, defaultPort: TUNNEL_PORT })
 }
 
 /** Options of {@link startDosboxNode}. */

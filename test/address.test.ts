@@ -1,0 +1,30 @@
+import test from 'ava'
+import { parseHostPort, parseAddress } from '../src/address.js'
+import { ConfigError } from '../src/errors.js'
+
+const listen = { allowNames: false, defaultPort: 2644 }
+const peer = { allowNames: true, defaultPort: 2644 }
+
+test('a listening address: IPs, [v6], bare IP or port, localhost, port 0; never a name', t => {
+  t.deepEqual(parseHostPort('127.0.0.2:2650', listen), { host: '127.0.0.2', port: 2650 })
+  t.deepEqual(parseHostPort('[::1]:0', listen), { host: '::1', port: 0 })
+  t.deepEqual(parseHostPort('::1', listen), { host: '::1', port: 2644 })
+  t.deepEqual(parseHostPort('2645', listen), { host: '0.0.0.0', port: 2645 })
+  t.deepEqual(parseHostPort('localhost:9', listen), { host: '127.0.0.1', port: 9 })
+  t.regex(parseHostPort('node-a:2644', listen) as string, /is not an IP address$/)
+})
+
+test('a peer: names allowed, port 0 and bare ports not', t => {
+  t.deepEqual(parseHostPort('node-b:2644', peer), { host: 'node-b', port: 2644 })
+  t.deepEqual(parseHostPort('node-b', peer), { host: 'node-b', port: 2644 })
+  t.regex(parseHostPort('10.0.0.1:0', peer) as string, /bad port "0" \(1\.\.65535\)/)
+  t.deepEqual(parseHostPort('fe80::1:2644', peer), { host: 'fe80::1:2644', port: 2644 }, 'a whole IPv6 address, default port')
+  t.regex(parseHostPort('node:b:2644', peer) as string, /brackets/)
+  t.regex(parseHostPort('no_such host', peer) as string, /is not an IP address or host name/)
+})
+
+test('parseAddress reports in one ConfigError naming the field', t => {
+  const err = t.throws(() => parseAddress('1.2.3.4:99999', 'to', peer), { instanceOf: ConfigError })
+  t.is(err?.field, 'to')
+  t.regex(err?.message ?? '', /^to: must be ADDR:PORT: bad port "99999"/)
+})
