@@ -3,11 +3,13 @@ import type { ExecutionContext } from 'ava'
 import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { execFileSync } from 'node:child_process'
+import { pathToFileURL } from 'node:url'
 import { capture, DecodeError } from '../../protocol/index.js'
 import { readCapture } from '../../src/capture/reader.js'
 import type { CaptureRecord } from '../../src/capture/reader.js'
 import { CaptureError } from '../../src/errors.js'
-import { REAL, realMissing, requireReal } from '../_env.js'
+import { ROOT, REAL, realMissing, requireReal } from '../_env.js'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ipxlab-capture-'))
 test.after.always(() => rmSync(dir, { recursive: true, force: true }))
@@ -99,13 +101,29 @@ test('bad pcapng block', fails, () => {
 test('a directory', fails, () => dir, 'IPX_ERR_CAPTURE_OPEN')
 test('a missing file', fails, () => path.join(dir, 'no-such.pcap'), 'IPX_ERR_CAPTURE_OPEN')
 
-// root reads any file whatever its mode, so EACCES can only be produced as another user.
+// root reads any file whatever its mode, so EACCES needs another user: as root (CI), the read runs
+// in a child process that drops to `nobody`; otherwise the test itself is that other user.
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
-;(isRoot ? test.skip : test)(`an unreadable file${isRoot ? ' (skipped: running as root, which reads any file)' : ''}`, fails, () => {
-  const p = file('secret.pcap', capture.encodePcapFile(FRAMES, 1))
-  chmodSync(p, 0o000)
-  return p
-}, 'IPX_ERR_CAPTURE_OPEN')
+if (!isRoot) {
+  test('an unreadable file', fails, () => {
+    const p = file('secret.pcap', capture.encodePcapFile(FRAMES, 1))
+    chmodSync(p, 0o000)
+    return p
+  }, 'IPX_ERR_CAPTURE_OPEN')
+} else {
+  test('an unreadable file (read as nobody, since root reads any file) → IPX_ERR_CAPTURE_OPEN', t => {
+    const p = file('secret.pcap', capture.encodePcapFile(FRAMES, 1))
+    chmodSync(dir, 0o755)
+    chmodSync(p, 0o000)
+    const reader = pathToFileURL(path.join(ROOT, 'src', 'capture', 'reader.ts')).href
+    const script = `const { readCapture } = await import(${JSON.stringify(reader)});
+      try { for await (const _ of readCapture(${JSON.stringify(p)})) {} ; console.log('read it') }
+      catch (e) { console.log(e.name, e.code, e.message.includes('permission denied')) }`
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script],
+      { cwd: ROOT, uid: 65534, gid: 65534, encoding: 'utf8', env: { ...process.env, HOME: tmpdir() } })
+    t.is(out.trim(), 'CaptureError IPX_ERR_CAPTURE_OPEN true')
+  })
+}
 
 test('stopping early closes the file without error', async t => {
   const p = file('early.pcap', capture.encodePcapFile(FRAMES, 1))
