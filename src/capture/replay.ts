@@ -133,16 +133,7 @@ export interface SkippedFrame {
 
 /** Registration test of the DOSBox server: dst socket 2 and dst node bytes 10-13 zero ([074] ipxserver.cpp:175-177). */
 function looksLikeRegistration (d: Buffer): boolean {
-  return d.readUInt16BE(16) === DOSBOX_CONTROL_SOCKET && d.readUInt32BE(10) === 0
-}
-
-function readNode (b: Buffer, at: number): number {
-  return b.readUInt16BE(at) * 0x100000000 + b.readUInt32BE(at + 2)
-}
-
-function writeNode (b: Buffer, at: number, v: number): void {
-  b.writeUInt16BE(Math.floor(v / 0x100000000), at)
-  b.writeUInt32BE(v % 0x100000000, at + 2)
+  return ipx.isDosboxRegistration(d)
 }
 
 function mapNetwork (n: number, r: ReplayRewrite | undefined): number {
@@ -168,29 +159,29 @@ function mapNode (n: number, r: ReplayRewrite | undefined): number {
  */
 export function rewritePacket (packet: ipx.IpxPacket, rewrite: ReplayRewrite | undefined, sourceNode?: number, noChecksum = false): { datagram: Buffer, rewritten: boolean } {
   const d = ipx.packet.encode(packet)
-  if (noChecksum && d.readUInt16BE(0) !== IPX_NO_CHECKSUM) {
-    d.writeUInt16BE(IPX_NO_CHECKSUM, 0)
+  if (noChecksum && ipx.readChecksum(d) !== IPX_NO_CHECKSUM) {
+    ipx.writeChecksum(d, IPX_NO_CHECKSUM)
     rewriteAddresses(d, rewrite, sourceNode)
     return { datagram: d, rewritten: true }
   }
-  const checksumWasRight = d.readUInt16BE(0) !== IPX_NO_CHECKSUM && ipx.computeChecksum(d, 0, d.length) === d.readUInt16BE(0)
+  const checksumWasRight = ipx.readChecksum(d) !== IPX_NO_CHECKSUM && ipx.computeChecksum(d, 0, d.length) === ipx.readChecksum(d)
   const rewritten = rewriteAddresses(d, rewrite, sourceNode)
-  if (rewritten && checksumWasRight) d.writeUInt16BE(ipx.computeChecksum(d, 0, d.length), 0)
+  if (rewritten && checksumWasRight) ipx.writeChecksum(d, ipx.computeChecksum(d, 0, d.length))
   return { datagram: d, rewritten }
 }
 
 /** Rewrites the four address fields of `d` in place; true when a byte changed. */
 function rewriteAddresses (d: Buffer, rewrite: ReplayRewrite | undefined, sourceNode: number | undefined): boolean {
   let rewritten = false
-  for (const at of [6, 18]) {
-    const from = d.readUInt32BE(at)
+  for (const [read, write] of [[ipx.readDstNetwork, ipx.writeDstNetwork], [ipx.readSrcNetwork, ipx.writeSrcNetwork]] as const) {
+    const from = read(d)
     const to = mapNetwork(from, rewrite)
-    if (to !== from) { d.writeUInt32BE(to, at); rewritten = true }
+    if (to !== from) { write(d, to); rewritten = true }
   }
-  for (const at of [10, 22]) {
-    const from = readNode(d, at)
-    const to = at === 22 && sourceNode !== undefined ? sourceNode : mapNode(from, rewrite)
-    if (to !== from) { writeNode(d, at, to); rewritten = true }
+  for (const [read, write, isSrc] of [[ipx.readDstNode, ipx.writeDstNode, false], [ipx.readSrcNode, ipx.writeSrcNode, true]] as const) {
+    const from = read(d)
+    const to = isSrc && sourceNode !== undefined ? sourceNode : mapNode(from, rewrite)
+    if (to !== from) { write(d, to); rewritten = true }
   }
   return rewritten
 }
@@ -218,7 +209,7 @@ export function planFrame (f: FrameResult, o: PlanOptions): PlannedFrame | Skipp
   const { datagram, rewritten } = rewritePacket(f.located.ipx, o.rewrite, o.mode === 'dosbox' ? o.sourceNode : undefined, o.mode === 'dosbox')
   if (o.mode === 'dosbox') {
     if (looksLikeRegistration(datagram)) return { kind: 'skip', frame, reason: SkipReason.Registration }
-    if (o.sourceNode !== undefined && readNode(datagram, 10) === o.sourceNode) return { kind: 'skip', frame, reason: SkipReason.ToSelf }
+    if (o.sourceNode !== undefined && ipx.readDstNode(datagram) === o.sourceNode) return { kind: 'skip', frame, reason: SkipReason.ToSelf }
   }
   return { kind: 'send', frame, timestampNs: f.record.timestampNs, datagram, rewritten }
 }
@@ -554,17 +545,17 @@ export class DosboxSender implements ReplaySender {
   }
 
   #receive (d: Buffer): void {
-    if (d.length < IPX_HEADER_LENGTH || d[0] !== 0xff || d[1] !== 0xff) return
+    if (d.length < IPX_HEADER_LENGTH || ipx.readChecksum(d) !== IPX_NO_CHECKSUM) return
     if (this.#node === undefined) {
       // The ack ([074] ackClient): dst socket 2, src socket 2; its dst node is ours. The client
       // takes the first datagram it gets ([074] ipx.cpp:813); we at least check the sockets.
-      if (d.readUInt16BE(16) === DOSBOX_CONTROL_SOCKET && d.readUInt16BE(28) === DOSBOX_CONTROL_SOCKET) {
-        this.#node = readNode(d, 10)
+      if (ipx.isDosboxControl(d)) {
+        this.#node = ipx.readDstNode(d)
         this.#waiter.poke()
       }
       return
     }
-    if (d.length === IPX_HEADER_LENGTH + SYNC_MAGIC.length + 4 && readNode(d, 22) === this.#node &&
+    if (d.length === IPX_HEADER_LENGTH + SYNC_MAGIC.length + 4 && ipx.readSrcNode(d) === this.#node &&
         d.subarray(IPX_HEADER_LENGTH, IPX_HEADER_LENGTH + SYNC_MAGIC.length).equals(SYNC_MAGIC)) {
       this.#markerSeen = Math.max(this.#markerSeen, d.readUInt32BE(IPX_HEADER_LENGTH + SYNC_MAGIC.length))
       this.#waiter.poke()

@@ -14,7 +14,7 @@ import { validateConfig } from '../node/config.js'
 import { DosboxSender, Replayer } from '../capture/replay.js'
 import type { ReplayStats } from '../capture/replay.js'
 import { readFrames } from '../capture/frames.js'
-import { readNode } from '../../protocol/ipx/peek.js'
+import { readSrcNode } from '../../protocol/ipx/peek.js'
 import { profile } from '../qos/profiles.js'
 import { ConfigError } from '../errors.js'
 import { createLogger } from '../log.js'
@@ -96,7 +96,7 @@ export async function runLab (o: LabOptions, io: Io): Promise<number> {
     // The nodes' own RIP and SAP broadcasts reach the listener too (as on a NetWare LAN); count
     // only what the replayer sent, which never comes from a node's own address.
     const own = new Set([a.config.node, b.config.node])
-    const listener = new DosboxSender({ to: { host: '127.0.0.2', port }, onDatagram: (d) => { if (!own.has(readNode(d, 22))) received++ } })
+    const listener = new DosboxSender({ to: { host: '127.0.0.2', port }, onDatagram: (d) => { if (!own.has(readSrcNode(d))) received++ } })
     await listener.open()
     // The replayer opens (registers) its sender itself.
     const sender = new DosboxSender({ to: { host: '127.0.0.1', port } })

@@ -4,7 +4,7 @@
  * send the replies), sends one ping request a second to NET:NODE:9086, and times each reply. Every
  * ipxlab node answers pings to its own address; so does any Novell-ping responder the target is.
  */
-import { ipx, ping, Socket, PacketType } from '../../protocol/index.js'
+import { ipx, ping, Socket, PacketType, IPX_HEADER_LENGTH } from '../../protocol/index.js'
 import { DosboxSender } from '../capture/replay.js'
 import { parseAddress } from '../address.js'
 import { DEFAULT_TUNNEL_PORT } from '../node/config.js'
@@ -53,10 +53,10 @@ export async function runPing (target: string, o: PingOptions, io: Io): Promise<
   const client = new DosboxSender({
     to: via,
     onDatagram: (d) => {
-      if (d.length < 30 + ping.PING_HEADER_LENGTH || d.readUInt16BE(28) !== Socket.NovellPing) return
+      if (d.length < IPX_HEADER_LENGTH + ping.PING_HEADER_LENGTH || ipx.readSrcSocket(d) !== Socket.NovellPing) return
       let reply: ping.NovellPing
       try {
-        reply = ping.decode(d, 30)
+        reply = ping.decode(d, IPX_HEADER_LENGTH)
       } catch {
         return
       }
@@ -64,7 +64,7 @@ export async function runPing (target: string, o: PingOptions, io: Io): Promise<
       if (reply.type !== ping.PingType.Reply || at === undefined) return
       sentAt.delete(reply.pingId)
       const ms = performance.now() - at
-      const from = ipx.formatIpxAddress({ network: d.readUInt32BE(18), node: ipx.readNode(d, 22), socket: d.readUInt16BE(28) })
+      const from = ipx.formatIpxAddress({ network: ipx.readSrcNetwork(d), node: ipx.readSrcNode(d), socket: ipx.readSrcSocket(d) })
       if (reply.pingId !== current) {
         // A reply to an earlier ping, after its wait ended: shown, but that ping stays lost.
         io.stdout.write(`late reply from ${from}: ping id=${reply.pingId} time=${ms.toFixed(2)} ms (not counted)\n`)

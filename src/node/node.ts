@@ -371,9 +371,7 @@ export class IpxNode {
   /** The local port's `send`: a datagram from elsewhere to this node's DOSBox clients. */
   #deliverLocal (d: Buffer): void {
     this.#captureFrame(d, this.#localCapture)
-    const dst = ipxCodec.readNode(d, 10)
-    const src = ipxCodec.readNode(d, 22)
-    this.#attached(d, this.dosbox.deliverLocal(d, dst, src))
+    this.#attached(d, this.dosbox.deliverLocal(d, ipxCodec.readDstNode(d), ipxCodec.readSrcNode(d)))
   }
 
   /**

@@ -52,7 +52,7 @@
  * Re-entrancy: a port's `send` must not synchronously call `forward` on the same router (queue it),
  * because the router reuses one peek object. Local sockets are always served last in a path.
  */
-import { createPeek, peekHeader, PeekResult, packet as ipxPacket } from '../../protocol/ipx/index.js'
+import { createPeek, peekHeader, PeekResult, packet as ipxPacket, writeHops, writeDstNetwork, writeSrcNetwork } from '../../protocol/ipx/index.js'
 import type { IpxPeek, IpxPacket } from '../../protocol/ipx/index.js'
 import { BROADCAST_NODE, IPX_HEADER_LENGTH, IPX_MAX_HOPS, PacketType } from '../../protocol/constants.js'
 import { NETBIOS_PROPAGATION_LENGTH, NETBIOS_PROPAGATION_SLOTS } from '../../protocol/netbios.js'
@@ -160,9 +160,6 @@ export const DEFAULT_BRIDGE_AGE_MS = 300_000
 /** Default size limit of the bridge learning table. */
 export const DEFAULT_MAX_LEARNED_NODES = 4096
 
-const OFF_TC = 4
-const OFF_DST_NET = 6
-const OFF_SRC_NET = 18
 const PEEK_OK = PeekResult.Ok
 const BROADCAST = BROADCAST_NODE
 const TYPE20 = PacketType.NetbiosBroadcast
@@ -483,8 +480,8 @@ export class Router {
     if (tc !== p.transportControl || srcNet !== p.srcNetwork) {
       outgoing = Buffer.allocUnsafe(d.length)
       d.copy(outgoing)
-      outgoing[OFF_TC] = tc
-      outgoing.writeUInt32BE(srcNet, OFF_SRC_NET)
+      writeHops(outgoing, tc)
+      writeSrcNetwork(outgoing, srcNet)
     }
     out.send(outgoing)
     this.stats.forwarded++
@@ -506,9 +503,9 @@ export class Router {
         const copy = Buffer.allocUnsafe(d.length)
         d.copy(copy)
         copy.writeUInt32BE(recvNet, IPX_HEADER_LENGTH + 4 * tc)
-        copy[OFF_TC] = tc + 1
-        copy.writeUInt32BE(out.network, OFF_DST_NET)
-        if (p.srcNetwork === 0) copy.writeUInt32BE(recvNet, OFF_SRC_NET)
+        writeHops(copy, tc + 1)
+        writeDstNetwork(copy, out.network)
+        if (p.srcNetwork === 0) writeSrcNetwork(copy, recvNet)
         out.send(copy)
         this.stats.propagated++
       }

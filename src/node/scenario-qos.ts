@@ -62,6 +62,7 @@ import { percentile, windowSource, periodicSource, ncpReplyDatagram, spxDatagram
 import type { SimPacket, SourceContext, TrafficSource } from '../qos/simulate.js'
 import { BROADCAST_NODE, IPX_HEADER_LENGTH, IPX_NO_CHECKSUM } from '../../protocol/constants.js'
 import { header as ipxHeader } from '../../protocol/ipx/index.js'
+import * as ipxFields from '../../protocol/ipx/peek.js'
 
 /** A queue discipline the scenario compares. */
 export type QosDiscipline = 'fifo' | 'snp'
@@ -259,10 +260,10 @@ function readStamp (d: Buffer): { flow: number, kind: number, seq: number, sentA
 /** A copy of `template` with networks 0 (this segment), the given nodes, and its stamp. */
 function address (template: Uint8Array, srcNode: number, dstNode: number): Buffer {
   const d = Buffer.from(template)
-  d.writeUInt32BE(0, 6)
-  d.writeUIntBE(dstNode, 10, 6)
-  d.writeUInt32BE(0, 18)
-  d.writeUIntBE(srcNode, 22, 6)
+  ipxFields.writeDstNetwork(d, 0)
+  ipxFields.writeDstNode(d, dstNode)
+  ipxFields.writeSrcNetwork(d, 0)
+  ipxFields.writeSrcNode(d, srcNode)
   return d
 }
 
@@ -290,7 +291,7 @@ class ScenarioClient {
       onMessage: (d) => {
         if (!this.#acked) {
           // The registration ack: 30 bytes from the server, dst socket 2 ([074] ackClient).
-          if (d.length === IPX_HEADER_LENGTH && d.readUInt16BE(16) === DOSBOX_CONTROL_SOCKET) this.#acked = true
+          if (d.length === IPX_HEADER_LENGTH && ipxFields.readDstSocket(d) === DOSBOX_CONTROL_SOCKET) this.#acked = true
           return
         }
         this.#onData(d)
@@ -533,8 +534,8 @@ async function runOne (r: Resolved, discipline: QosDiscipline): Promise<QosDisci
       } else if (flow === 'interactive' && !stopped) {
         // The answer: the same stamp, swapped addresses and sockets, back through B and the tunnel.
         const reply = address(spxDatagram(INTERACTIVE_BYTES, 0x50, s.seq), sinks.interactive.node, sources.interactive.node)
-        reply.writeUInt16BE(d.readUInt16BE(28), 16)
-        reply.writeUInt16BE(d.readUInt16BE(16), 28)
+        ipxFields.writeDstSocket(reply, ipxFields.readSrcSocket(d))
+        ipxFields.writeSrcSocket(reply, ipxFields.readDstSocket(d))
         d.copy(reply, reply.length - STAMP_LENGTH, d.length - STAMP_LENGTH)
         reply[reply.length - STAMP_LENGTH + 3] = KIND_REPLY
         sinks.interactive.send(reply)

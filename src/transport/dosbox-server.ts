@@ -28,7 +28,7 @@
  *     `onForward`; nobody takes it → `unknown_destination`.
  */
 import type { RemoteInfo } from 'node:dgram'
-import { header as ipxHeader, createPeek, peekHeader, PeekResult, formatNode } from '../../protocol/ipx/index.js'
+import { header as ipxHeader, createPeek, peekHeader, PeekResult, formatNode, isDosboxRegistration, isDosboxBroadcast, readHops, readChecksum, readNode } from '../../protocol/ipx/index.js'
 import type { IpxPeek } from '../../protocol/ipx/index.js'
 import { IPX_HEADER_LENGTH, IPX_NO_CHECKSUM, DOSBOX_MAX_DATAGRAM, DOSBOX_CONTROL_SOCKET } from '../../protocol/constants.js'
 import { Counters, DropReason } from './counters.js'
@@ -292,7 +292,7 @@ export class DosboxServer {
     const size = d.length
     this.counters.receive(size)
     if (size < 2) return this.#drop(DropReason.Malformed, rinfo)
-    if (d[0] !== 0xff || d[1] !== 0xff) {
+    if (readChecksum(d) !== IPX_NO_CHECKSUM) {
       // RFC 1234 reserves datagrams whose first two octets are not FF FF; DOSBox always writes
       // FF FF (sendPacket, [074] ipx.cpp:656). That is our discriminator for the native tunnel.
       const other = this.#o.onOther
@@ -316,7 +316,7 @@ export class DosboxServer {
     // ([074] ipxserver.cpp:175-177; [stgHEAD] ipxserver.cpp:168-170). Its length field is not
     // checked either: a DOSBox-X "M" registration is 36 bytes on the wire behind a header whose
     // length field we cannot rely on (sources show only the 30-byte header being filled in).
-    if (d[16] === 0 && d[17] === DOSBOX_CONTROL_SOCKET && d[10] === 0 && d[11] === 0 && d[12] === 0 && d[13] === 0) {
+    if (isDosboxRegistration(d)) {
       return this.#register(d, rinfo, ip, senderNode, now)
     }
 
@@ -338,7 +338,7 @@ export class DosboxServer {
       return
     }
 
-    if (d[10] === 0xff && d[11] === 0xff && d[12] === 0xff && d[13] === 0xff) {
+    if (isDosboxBroadcast(d)) {
       // Broadcast: bytes 10-13 only; the port bytes are ignored (probe T8). Never echoed to the
       // sender ([074] ipxserver.cpp:67-118 skips the src node; we use the verified sender).
       const list = this.#list
@@ -373,7 +373,7 @@ export class DosboxServer {
    * are for datagrams its own socket received.
    */
   deliverLocal (d: Buffer, dstNode: number, srcNode: number): DropReason | undefined {
-    if (d[10] === 0xff && d[11] === 0xff && d[12] === 0xff && d[13] === 0xff) {
+    if (isDosboxBroadcast(d)) {
       const list = this.#list
       for (let i = 0; i < list.length; i++) {
         const c = list[i]!
@@ -392,8 +392,8 @@ export class DosboxServer {
     // We record it but do not honour it: we route and verify by ip:port, so the ack carries the
     // ip:port node with transport control 0, exactly as a non-X server answers; the DOSBox-X
     // client then uses that node (README "DOSBox-X M extension").
-    const requestedMac = d[4] === DOSBOX_X_MAC_MARKER && d.length >= DOSBOX_X_REGISTRATION_LENGTH
-      ? ((d[30]! << 8) | d[31]!) * 0x100000000 + (((d[32]! << 24) | (d[33]! << 16) | (d[34]! << 8) | d[35]!) >>> 0)
+    const requestedMac = readHops(d) === DOSBOX_X_MAC_MARKER && d.length >= DOSBOX_X_REGISTRATION_LENGTH
+      ? readNode(d, IPX_HEADER_LENGTH)
       : undefined
     let e = this.#byNode.get(node)
     let event: DosboxClientEvent
