@@ -26,8 +26,10 @@ import { isIP } from 'node:net'
 import { lookup } from 'node:dns/promises'
 import { ethernet, ipx as ipxCodec, DecodeError } from '../../protocol/index.js'
 import { UdpTunnel } from '../transport/udp-tunnel.js'
-import { DosboxServer } from '../transport/dosbox-server.js'
-import { NativeLink } from '../transport/native-link.js'
+import type { DosboxServer, DosboxServerOptions } from '../transport/dosbox-server.js'
+import type { NativeLink, NativeLinkOptions } from '../transport/native-link.js'
+import { DosboxAttachment, NativeLinkAttachment, TcpSegmentAttachment } from '../transport/attachment.js'
+import type { Attachment } from '../transport/attachment.js'
 import { TcpLinkDialer, TcpTunnelServer } from '../transport/tcp.js'
 import type { DropReason } from '../transport/counters.js'
 import { Counters } from '../transport/counters.js'
@@ -58,8 +60,26 @@ export const RESOLVE_RETRY_MS = 2000
 /** How often the services and the tables are ticked, at most (ms). */
 const MAX_TICK_MS = 1000
 
+/**
+ * Makes the node's attachments (the roles on its sockets). The default, {@link socketAttachments},
+ * makes the real ones: the DOSBox server on the UDP listen socket and native links carried by the
+ * UDP tunnel or a TCP connection. A test may pass its own to observe or replace them.
+ */
+export interface AttachmentFactory {
+  dosbox: (options: Omit<DosboxServerOptions, 'onForward'>) => DosboxAttachment
+  nativeLink: (options: Omit<NativeLinkOptions, 'onPacket'>) => NativeLinkAttachment
+}
+
+/** The real attachments: what {@link IpxNode} uses unless told otherwise. */
+export const socketAttachments: AttachmentFactory = {
+  dosbox: (o) => new DosboxAttachment(o),
+  nativeLink: (o) => new NativeLinkAttachment(o)
+}
+
 /** Runtime choices that are not part of the node's configuration file. */
 export interface NodeRuntime {
+  /** Where the attachments come from; default {@link socketAttachments}. */
+  attachments?: AttachmentFactory
   logger?: Logger
   /** The QoS stage on every peer link; omitted: classify only, send at once. */
   qos?: Omit<LinkQosOptions, 'send' | 'now' | 'logger'>
@@ -71,14 +91,15 @@ export interface NodeRuntime {
 
 /** One peer link as the node keeps it. */
 interface PeerState {
-  config: PeerConfig
-  id: string
-  link: NativeLink
-  qos: LinkQos
-  dialer: TcpLinkDialer | undefined
-  captureInterface: number | undefined
+  readonly config: PeerConfig
+  readonly id: string
+  readonly attachment: NativeLinkAttachment
+  readonly link: NativeLink
+  readonly qos: LinkQos
+  readonly dialer: TcpLinkDialer | undefined
+  readonly captureInterface: number | undefined
   /** The SNP agent's receive hook: per-class counts for the reports (issue 6). */
-  rx: SnpReceiveRecorder
+  readonly rx: SnpReceiveRecorder
 }
 
 /** What {@link IpxNode.stats} returns: everything `ipxlab stats` and the status API show. */
@@ -105,8 +126,8 @@ function hex (n: number, digits: number): string {
 export class IpxNode {
   readonly config: NodeConfig
   readonly router: Router
-  /** The DOSBox server role (replaced once at start when the listen port was 0). */
-  dosbox: DosboxServer
+  /** The DOSBox server's client segment (replaced once at start when the listen port was 0). */
+  #local: DosboxAttachment
   readonly tunnel: UdpTunnel
   /** TCP on the same port as UDP; made in {@link start}, once the UDP port is known (port 0 picks one). */
   tcp: TcpTunnelServer | undefined
@@ -122,7 +143,10 @@ export class IpxNode {
   readonly #log: Logger
   readonly #now: () => number
   readonly #peers: PeerState[] = []
+  /** DOSBox-over-TCP segments, by router port id. */
+  readonly #segments = new Map<string, TcpSegmentAttachment>()
   readonly #runtime: NodeRuntime
+  readonly #make: AttachmentFactory
   #capture: CaptureWriter | undefined
   #localCapture: number | undefined
   #timer: NodeJS.Timeout | undefined
@@ -136,14 +160,15 @@ export class IpxNode {
     this.#runtime = runtime
     this.#log = (runtime.logger ?? silentLogger()).child({ component: `node/${config.name}` })
     this.#now = runtime.now ?? (() => performance.now())
+    this.#make = runtime.attachments ?? socketAttachments
     this.router = new Router({ mode: config.mode, network: config.network, node: config.node, bridgeAgeMs: config.timers.bridgeAgeMs })
     this.tunnel = new UdpTunnel({
       host: config.listen.host,
       port: config.listen.port,
-      onIpx: (d, rinfo) => { this.dosbox.handle(d, rinfo) },
+      onIpx: (d, rinfo) => { this.#local.handle(d, rinfo) },
       logger: this.#log
     })
-    this.dosbox = this.#makeDosbox(config.listen.port)
+    this.#local = this.#makeDosbox(config.listen.port)
     this.rip = new RipService(this.router, { intervalMs: config.timers.ripIntervalMs, expireMs: config.timers.ripExpireMs, garbageMs: config.timers.ripGarbageMs })
     this.sap = new SapService(this.router, config.services, { intervalMs: config.timers.sapIntervalMs, expireMs: config.timers.sapExpireMs })
     this.router.bind(Socket.Rip, this.rip)
@@ -164,20 +189,57 @@ export class IpxNode {
     })
   }
 
-  /** The DOSBox server role, answering from `serverPort` (the bound port). */
-  #makeDosbox (serverPort: number): DosboxServer {
-    return new DosboxServer({
+  /** The DOSBox server role. */
+  get dosbox (): DosboxServer {
+    return this.#local.server
+  }
+
+  /** The DOSBox server's segment, answering from `serverPort` (the bound port). */
+  #makeDosbox (serverPort: number): DosboxAttachment {
+    const a = this.#make.dosbox({
       send: (d, port, address) => { this.tunnel.endpoint.send(d, port, address) },
       serverPort,
       maxClients: this.config.limits.maxClients,
       idleTimeoutMs: this.config.limits.idleTimeoutMs,
       ...(this.config.limits.rateLimit !== undefined ? { rateLimit: this.config.limits.rateLimit } : {}),
-      logger: this.#log.child({ component: `node/${this.config.name}/dosbox` }),
-      onForward: (d) => {
-        this.#captureFrame(d, this.#localCapture)
-        return this.router.forward(d, 'local', this.#now()) === undefined
-      }
+      logger: this.#log.child({ component: `node/${this.config.name}/dosbox` })
     })
+    a.receiver = (d) => {
+      this.#captureFrame(d, this.#localCapture)
+      return this.router.forward(d, 'local', this.#now())
+    }
+    return a
+  }
+
+  /**
+   * Makes `attachment` a router port named `id`: what it receives is forwarded from that port, and
+   * what the router sends there goes out of it, its outcome counted in {@link attachments} (local
+   * segments) or by the attachment's own stage (peers). Every way in and out of the node is wired
+   * here; `capture` is the capture interface its traffic is written to.
+   */
+  attach (id: string, kind: 'local' | 'peer', attachment: Attachment, options: { network?: number, capture?: number | undefined, send?: (d: Buffer) => void } = {}): void {
+    const capture = options.capture
+    if (attachment.receiver === undefined) {
+      attachment.receiver = (d) => {
+        this.#captureFrame(d, capture)
+        return this.router.forward(d, id, this.#now())
+      }
+    }
+    const send = options.send ?? (kind === 'local'
+      ? (d: Buffer) => { this.#captureFrame(d, capture); this.#attached(d, attachment.send(d)) }
+      : (d: Buffer) => { attachment.send(d) })
+    this.router.addPort({
+      id,
+      kind,
+      network: options.network ?? (kind === 'local' ? this.config.network : 0),
+      send,
+      ...(attachment.hasNode !== undefined ? { hasNode: attachment.hasNode } : {})
+    }, this.#now())
+  }
+
+  /** Removes the router port `id` (the attachment stays open: its owner closes it). */
+  detach (id: string): boolean {
+    return this.router.removePort(id, this.#now())
   }
 
   /** Opens the sockets (UDP and TCP on the listen address), the capture file, the links and the timers. */
@@ -187,7 +249,7 @@ export class IpxNode {
     const c = this.config
     await this.tunnel.start()
     // With port 0 the system picked the port: the DOSBox acks and keepalives must carry that one.
-    if (c.listen.port === 0) this.dosbox = this.#makeDosbox(this.tunnel.address().port)
+    if (c.listen.port === 0) this.#local = this.#makeDosbox(this.tunnel.address().port)
     this.tcp = new TcpTunnelServer({
       host: c.listen.host,
       port: this.tunnel.address().port,
@@ -196,16 +258,21 @@ export class IpxNode {
       // connection is one more local segment of this node, a router port of its own.
       onIpx: (packet, conn) => {
         const id = `tcp:${conn.remoteAddress}:${conn.remotePort}`
-        if (this.router.port(id) === undefined) {
-          this.router.addPort({ id, kind: 'local', network: c.network, send: (d) => { this.#attached(d, conn.send(d)) } }, this.#now())
+        let segment = this.#segments.get(id)
+        if (segment === undefined || this.router.port(id) === undefined) {
+          segment = new TcpSegmentAttachment(conn)
+          this.#segments.set(id, segment)
+          // The frames it sends are not captured (as before): only what it received.
+          const seg = segment
+          this.attach(id, 'local', seg, { network: c.network, capture: this.#localCapture, send: (d) => { this.#attached(d, seg.send(d)) } })
           this.#log.info('DOSBox relay attached over TCP', { remote: `${conn.remoteAddress}:${conn.remotePort}` })
         }
-        this.#captureFrame(packet, this.#localCapture)
-        this.router.forward(packet, id, this.#now())
+        segment.receive(packet)
       },
       onIpxClose: (conn, reason) => {
         const id = `tcp:${conn.remoteAddress}:${conn.remotePort}`
-        if (this.router.removePort(id, this.#now())) this.#log.info('DOSBox relay detached', { remote: `${conn.remoteAddress}:${conn.remotePort}`, reason })
+        this.#segments.delete(id)
+        if (this.detach(id)) this.#log.info('DOSBox relay detached', { remote: `${conn.remoteAddress}:${conn.remotePort}`, reason })
       },
       logger: this.#log
     })
@@ -224,13 +291,8 @@ export class IpxNode {
       this.#capture = new CaptureWriter(c.capture, { format: 'pcapng', interfaces: [{ name: 'local', linkType: 1, description: `${c.name}: DOSBox and RFC 1234 clients` }] })
       this.#localCapture = 0
     }
-    this.router.addPort({
-      id: 'local',
-      kind: 'local',
-      network: c.network,
-      send: (d) => { this.#deliverLocal(d) },
-      hasNode: (n) => this.dosbox.client(n) !== undefined
-    }, now)
+    // The DOSBox segment is made again when port 0 was bound: the port looks it up at each call.
+    this.attach('local', 'local', this.#local, { network: c.network, capture: this.#localCapture, send: (d) => { this.#deliverLocal(d) } })
     for (const p of c.peers) this.#resolvePeer(p)
     this.rip.start(now)
     this.sap.start(now)
@@ -307,39 +369,36 @@ export class IpxNode {
   #addPeer (p: PeerConfig): void {
     const id = `peer:${p.transport}:${p.host}:${p.port}`
     const keys = p.key !== undefined ? new Map([[p.keyId, p.key]]) : undefined
-    const state = { config: p, id, dialer: undefined, captureInterface: undefined } as unknown as PeerState
-    state.captureInterface = this.#capture?.addInterface({ name: id, linkType: 1, description: `${this.config.name}: native link to ${p.address}` })
-    state.link = new NativeLink({
+    const captureInterface = this.#capture?.addInterface({ name: id, linkType: 1, description: `${this.config.name}: native link to ${p.address}` })
+    // The link's events arrive only once it runs (below), by which time `state` is whole.
+    const attachment = this.#make.nativeLink({
       node: this.config.node,
       peer: { host: p.host, port: p.port },
       ...(keys !== undefined ? { keys, sendKeyId: p.keyId } : {}),
       network: this.config.network,
       mode: this.config.mode === 'bridge' ? 0 : 1,
       logger: this.#log.child({ component: `node/${this.config.name}/link`, peer: p.address }),
-      onPacket: (d, meta) => {
-        state.rx.record(d.length, meta)
-        this.#captureFrame(d, state.captureInterface)
-        this.router.forward(d, id, this.#now())
-      },
       onStateChange: (up, reason) => { this.#linkState(state, up, reason) }
     })
-    state.qos = new LinkQos({
+    const link = attachment.link
+    attachment.receiver = (d, meta) => {
+      if (meta !== undefined) rx.record(d.length, meta)
+      this.#captureFrame(d, captureInterface)
+      return this.router.forward(d, id, this.#now())
+    }
+    const qos = new LinkQos({
       ...(this.#runtime.qos ?? {}),
       now: this.#now,
       logger: this.#log,
-      send: (d, trafficClass) => state.link.send(d, trafficClass)
+      send: (d, trafficClass) => attachment.send(d, trafficClass)
     })
-    state.rx = this.snp.addPeer({ id, address: p.address, snp: p.snp, link: state.link, qos: state.qos, ...(p.key !== undefined ? { key: p.key, keyId: p.keyId } : {}) })
+    const rx = this.snp.addPeer({ id, address: p.address, snp: p.snp, link, qos, ...(p.key !== undefined ? { key: p.key, keyId: p.keyId } : {}) })
+    const dialer = p.transport === 'tcp' && this.#dials(p) ? new TcpLinkDialer({ link, host: p.host, port: p.port, logger: this.#log }) : undefined
+    const state: PeerState = { config: p, id, attachment, link, qos, dialer, captureInterface, rx }
     this.#peers.push(state)
-    if (p.transport === 'udp') {
-      this.tunnel.addLink(state.link)
-      state.link.start()
-    } else if (this.#dials(p)) {
-      state.dialer = new TcpLinkDialer({ link: state.link, host: p.host, port: p.port, logger: this.#log })
-      state.dialer.start()
-    } else {
-      state.link.start()
-    }
+    if (p.transport === 'udp') this.tunnel.addLink(link)
+    if (dialer !== undefined) dialer.start()
+    else link.start()
   }
 
   /**
@@ -358,7 +417,8 @@ export class IpxNode {
     this.#log.info(up ? 'link up' : 'link down', { peer: s.config.address, reason })
     if (up) {
       if (this.router.port(s.id) === undefined) {
-        this.router.addPort({ id: s.id, kind: 'peer', network: s.config.network, send: (d) => { s.qos.enqueue(d) } }, now)
+        // The router's port is the QoS stage in front of the link; the stage sends on the attachment.
+        this.attach(s.id, 'peer', s.attachment, { network: s.config.network, capture: s.captureInterface, send: (d) => { s.qos.enqueue(d) } })
         this.rip.start(now, s.id)
         this.sap.start(now, s.id)
       }
@@ -371,7 +431,7 @@ export class IpxNode {
   /** The local port's `send`: a datagram from elsewhere to this node's DOSBox clients. */
   #deliverLocal (d: Buffer): void {
     this.#captureFrame(d, this.#localCapture)
-    this.#attached(d, this.dosbox.deliverLocal(d, ipxCodec.readDstNode(d), ipxCodec.readSrcNode(d)))
+    this.#attached(d, this.#local.send(d))
   }
 
   /**
