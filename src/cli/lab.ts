@@ -11,7 +11,8 @@ import { startNode } from '../node/node.js'
 import { sampleCapture } from '../paths.js'
 import type { IpxNode } from '../node/node.js'
 import { validateConfig } from '../node/config.js'
-import { DosboxSender, Replayer } from '../capture/replay.js'
+import { Replayer } from '../capture/replay.js'
+import { DosboxClient } from '../transport/dosbox-client.js'
 import type { ReplayStats } from '../capture/replay.js'
 import { readFrames } from '../capture/frames.js'
 import { readSrcNode } from '../../protocol/ipx/peek.js'
@@ -96,10 +97,10 @@ export async function runLab (o: LabOptions, io: Io): Promise<number> {
     // The nodes' own RIP and SAP broadcasts reach the listener too (as on a NetWare LAN); count
     // only what the replayer sent, which never comes from a node's own address.
     const own = new Set([a.config.node, b.config.node])
-    const listener = new DosboxSender({ to: { host: '127.0.0.2', port }, onDatagram: (d) => { if (!own.has(readSrcNode(d))) received++ } })
+    const listener = new DosboxClient({ to: { host: '127.0.0.2', port }, onDatagram: (d) => { if (!own.has(readSrcNode(d))) received++ } })
     await listener.open()
     // The replayer opens (registers) its sender itself.
-    const sender = new DosboxSender({ to: { host: '127.0.0.1', port } })
+    const sender = new DosboxClient({ to: { host: '127.0.0.1', port } })
     const listenerNode = listener.sourceNode!
     const map = new Map([...await captureNodes(SAMPLE_CAPTURE)].map(n => [n, listenerNode]))
     let last: ReplayStats | undefined

@@ -5,7 +5,7 @@
  * ipxlab node answers pings to its own address; so does any Novell-ping responder the target is.
  */
 import { ipx, ping, Socket, PacketType, IPX_HEADER_LENGTH } from '../../protocol/index.js'
-import { DosboxSender } from '../capture/replay.js'
+import { DosboxClient } from '../transport/dosbox-client.js'
 import { parseAddress } from '../address.js'
 import { DEFAULT_TUNNEL_PORT } from '../node/config.js'
 import { ConfigError } from '../errors.js'
@@ -50,7 +50,7 @@ export async function runPing (target: string, o: PingOptions, io: Io): Promise<
   const rtts: number[] = []
   let waiting: (() => void) | undefined
   let current = 0
-  const client = new DosboxSender({
+  const client = new DosboxClient({
     to: via,
     onDatagram: (d) => {
       if (d.length < IPX_HEADER_LENGTH + ping.PING_HEADER_LENGTH || ipx.readSrcSocket(d) !== Socket.NovellPing) return

@@ -22,7 +22,9 @@ import { CaptureError, ConfigError } from '../errors.js'
 import { parseListenAddress } from '../transport/serve.js'
 import { parseAddress } from '../address.js'
 import { DEFAULT_TUNNEL_PORT } from '../node/config.js'
-import { Replayer, DosboxSender, NativeSender, SkipReason } from '../capture/replay.js'
+import { Replayer, SkipReason } from '../capture/replay.js'
+import { DosboxClient } from '../transport/dosbox-client.js'
+import { NativeClient } from '../transport/native-client.js'
 import type { ReplayMode, ReplayStats, ReplayTiming, ReplaySender, PlannedFrame } from '../capture/replay.js'
 import type { Io } from './main.js'
 
@@ -216,8 +218,8 @@ export async function runReplay (capture: string, o: ReplayCommandOptions, io: I
   const timing: ReplayTiming = o.max === true ? { kind: 'max' } : { kind: 'original', speed: o.speed ?? 1 }
   const senderOptions = { to, ...(bind !== undefined ? { bind } : {}) }
   const sender: ReplaySender = o.mode === 'native'
-    ? new NativeSender({ ...senderOptions, ...(o.key !== undefined ? { key: o.key } : {}), ...(o.keyId !== undefined ? { keyId: o.keyId } : {}), ...(o.node !== undefined ? { node: o.node } : {}) })
-    : new DosboxSender(senderOptions)
+    ? new NativeClient({ ...senderOptions, ...(o.key !== undefined ? { key: o.key } : {}), ...(o.keyId !== undefined ? { keyId: o.keyId } : {}), ...(o.node !== undefined ? { node: o.node } : {}) })
+    : new DosboxClient(senderOptions)
   const passes = o.loop ?? 1
   const now = (): number => performance.now()
   const kind = o.progress ?? ((io.stderr as { isTTY?: boolean }).isTTY === true ? 'bar' : 'lines')

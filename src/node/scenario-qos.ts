@@ -49,8 +49,9 @@ import type { IpxNode, NodeStats } from './node.js'
 import { validateConfig } from './config.js'
 import { DELAY_SAMPLES } from './link-qos.js'
 import type { LinkQosStats } from './link-qos.js'
-import { UdpEndpoint } from '../transport/udp-endpoint.js'
-import { DOSBOX_MAX_DATAGRAM, DOSBOX_CONTROL_SOCKET, dosboxNode, ipv4ToNumber } from '../transport/dosbox-server.js'
+import { UdpEndpoint, DEFAULT_SOCKET_BUFFER_SIZE } from '../transport/udp-endpoint.js'
+import { DosboxClient } from '../transport/dosbox-client.js'
+import { DOSBOX_MAX_DATAGRAM } from '../transport/dosbox-server.js'
 import type { CounterSnapshot } from '../transport/counters.js'
 import { ConfigError, TransportError } from '../errors.js'
 import { silentLogger } from '../log.js'
@@ -60,8 +61,7 @@ import { serializationMs } from '../qos/classes.js'
 import { Mulberry32 } from '../qos/random.js'
 import { percentile, windowSource, periodicSource, ncpReplyDatagram, spxDatagram, gameBroadcastDatagram } from '../qos/simulate.js'
 import type { SimPacket, SourceContext, TrafficSource } from '../qos/simulate.js'
-import { BROADCAST_NODE, IPX_HEADER_LENGTH, IPX_NO_CHECKSUM } from '../../protocol/constants.js'
-import { header as ipxHeader } from '../../protocol/ipx/index.js'
+import { BROADCAST_NODE, IPX_HEADER_LENGTH } from '../../protocol/constants.js'
 import * as ipxFields from '../../protocol/ipx/peek.js'
 
 /** A queue discipline the scenario compares. */
@@ -94,15 +94,6 @@ export const STAMP_LENGTH = 16
 const STAMP_MAGIC = 0x5153
 const KIND_DATA = 0
 const KIND_REPLY = 1
-/** The DOSBox client registration ([074] ipx.cpp:751-800; transport/dosbox-server.ts step 4). */
-const REGISTRATION = ipxHeader.encode({
-  checksum: IPX_NO_CHECKSUM,
-  length: IPX_HEADER_LENGTH,
-  transportControl: 0,
-  packetType: 0,
-  dst: { network: 0, node: 0, socket: DOSBOX_CONTROL_SOCKET },
-  src: { network: 0, node: 0, socket: DOSBOX_CONTROL_SOCKET }
-})
 
 /** Options of {@link runQosScenario}. */
 export interface QosScenarioRunOptions {
@@ -275,49 +266,25 @@ async function freePort (host: string): Promise<number> {
   return port
 }
 
-/** One DOSBox client socket of the scenario. */
-class ScenarioClient {
-  readonly endpoint: UdpEndpoint
-  node = 0
-  #acked = false
-  #onData: (d: Buffer) => void = () => {}
-  readonly #server: { host: string, port: number }
+/**
+ * One DOSBox client socket of the scenario, bound on `host`: a load generator, so large socket
+ * buffers, and a registration retried every 50 ms for up to a second.
+ */
+function scenarioClient (host: string, server: { host: string, port: number }): DosboxClient {
+  return new DosboxClient({
+    to: server,
+    bind: { host, port: 0 },
+    recvBufferSize: DEFAULT_SOCKET_BUFFER_SIZE,
+    sendBufferSize: DEFAULT_SOCKET_BUFFER_SIZE,
+    registrationAttempts: 20,
+    registrationWaitMs: 50
+  })
+}
 
-  constructor (host: string, server: { host: string, port: number }) {
-    this.#server = server
-    this.endpoint = new UdpEndpoint({
-      host,
-      port: 0,
-      onMessage: (d) => {
-        if (!this.#acked) {
-          // The registration ack: 30 bytes from the server, dst socket 2 ([074] ackClient).
-          if (d.length === IPX_HEADER_LENGTH && ipxFields.readDstSocket(d) === DOSBOX_CONTROL_SOCKET) this.#acked = true
-          return
-        }
-        this.#onData(d)
-      }
-    })
-  }
-
-  /** Binds, registers with the server and waits for the ack (bounded). */
-  async open (onData: (d: Buffer) => void): Promise<void> {
-    this.#onData = onData
-    const a = await this.endpoint.start()
-    this.node = dosboxNode(ipv4ToNumber(a.address), a.port)
-    for (let attempt = 0; attempt < 20 && !this.#acked; attempt++) {
-      this.send(REGISTRATION)
-      await new Promise(resolve => setTimeout(resolve, 50))
-    }
-    if (!this.#acked) throw new TransportError('IPX_ERR_SOCKET', `no registration ack from ${this.#server.host}:${this.#server.port}`)
-  }
-
-  send (d: Uint8Array): void {
-    this.endpoint.send(d, this.#server.port, this.#server.host)
-  }
-
-  async close (): Promise<void> {
-    await this.endpoint.stop()
-  }
+/** Registers `c` with its server; what it then receives goes to `onData`. */
+async function openClient (c: DosboxClient, onData: (d: Buffer) => void): Promise<void> {
+  c.onDatagram = onData
+  await c.open()
 }
 
 /** Per-flow records of one discipline's run. */
@@ -430,7 +397,7 @@ async function runOne (r: Resolved, discipline: QosDiscipline): Promise<QosDisci
   const drainMs = Math.min(5000, 65536 * 8000 / r.rateBps + 2 * r.delayMs + 300)
   const totalMs = r.durationMs + drainMs
   const { a, b } = await startPair(r, discipline)
-  const clients: ScenarioClient[] = []
+  const clients: DosboxClient[] = []
   const timers = new Set<NodeJS.Timeout>()
   const intervals: NodeJS.Timeout[] = []
   const loop = monitorEventLoopDelay({ resolution: 1 })
@@ -460,15 +427,15 @@ async function runOne (r: Resolved, discipline: QosDiscipline): Promise<QosDisci
     const outstanding = new Map<number, SimPacket>()
     let expected = 0
 
-    const sources: Record<QosFlow, ScenarioClient> = {
-      bulk: new ScenarioClient(r.hosts.a, aServer),
-      interactive: new ScenarioClient(r.hosts.a, aServer),
-      game: new ScenarioClient(r.hosts.a, aServer)
+    const sources: Record<QosFlow, DosboxClient> = {
+      bulk: scenarioClient(r.hosts.a, aServer),
+      interactive: scenarioClient(r.hosts.a, aServer),
+      game: scenarioClient(r.hosts.a, aServer)
     }
-    const sinks: Record<QosFlow, ScenarioClient> = {
-      bulk: new ScenarioClient(r.hosts.b, bServer),
-      interactive: new ScenarioClient(r.hosts.b, bServer),
-      game: new ScenarioClient(r.hosts.b, bServer)
+    const sinks: Record<QosFlow, DosboxClient> = {
+      bulk: scenarioClient(r.hosts.b, bServer),
+      interactive: scenarioClient(r.hosts.b, bServer),
+      game: scenarioClient(r.hosts.b, bServer)
     }
     clients.push(...Object.values(sources), ...Object.values(sinks))
 
@@ -548,8 +515,8 @@ async function runOne (r: Resolved, discipline: QosDiscipline): Promise<QosDisci
       if (inWindow(s.sentAt - epoch) && rtts.length < MAX_SAMPLES) rtts.push(performance.now() - s.sentAt)
     }
     for (const f of QOS_FLOWS) {
-      await sinks[f].open(sinkHandler(f))
-      await sources[f].open(sourceHandler(f))
+      await openClient(sinks[f], sinkHandler(f))
+      await openClient(sources[f], sourceHandler(f))
     }
 
     // Real-time source contexts: the simulation's interface on performance.now() and setTimeout.
