@@ -44,8 +44,28 @@ export type EncodeErrorCode =
   /** The value cannot be encoded at all (too many entries, payload too large, ...). */
   | 'IPX_ERR_TOO_LARGE'
 
+/**
+ * Brands, registered process-wide (`Symbol.for`), so `instanceof` holds when two copies of
+ * `ipxlab/protocol` are installed (a dependency's copy throws, the application's copy catches):
+ * each class answers `instanceof` by the brand, not by the prototype chain of one copy. Subclasses
+ * keep the ordinary prototype test.
+ */
+const DECODE_BRAND = Symbol.for('ipxlab.protocol.DecodeError')
+const ENCODE_BRAND = Symbol.for('ipxlab.protocol.EncodeError')
+const OPTIONS_BRAND = Symbol.for('ipxlab.protocol.OptionsError')
+
+function branded (brand: symbol, cls: unknown, self: unknown, value: unknown): boolean {
+  if (self !== cls) return typeof self === 'function' && Function.prototype[Symbol.hasInstance].call(self, value)
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true
+}
+
 /** Malformed bytes. Carries the protocol, a stable code and the byte offset of the fault. */
 export class DecodeError extends Error {
+  static override [Symbol.hasInstance] (value: unknown): boolean {
+    return branded(DECODE_BRAND, DecodeError, this, value)
+  }
+
+  readonly [DECODE_BRAND] = true
   override readonly name = 'DecodeError'
   /** Stable machine-readable code. */
   readonly code: DecodeErrorCode
@@ -67,6 +87,11 @@ export class DecodeError extends Error {
 
 /** A value that cannot be put on the wire. */
 export class EncodeError extends Error {
+  static override [Symbol.hasInstance] (value: unknown): boolean {
+    return branded(ENCODE_BRAND, EncodeError, this, value)
+  }
+
+  readonly [ENCODE_BRAND] = true
   override readonly name = 'EncodeError'
   /** Stable machine-readable code. */
   readonly code: EncodeErrorCode
@@ -80,6 +105,31 @@ export class EncodeError extends Error {
     this.code = code
     this.protocol = protocol
     this.field = field
+  }
+}
+
+/**
+ * A codec object built with a bad option (a deframer's `maxLength` out of range): the caller's
+ * configuration, not a value on the wire, so neither a DecodeError nor an EncodeError. A
+ * RangeError, as Node reports a bad argument; `code` is always `IPX_ERR_OPTION`.
+ */
+export class OptionsError extends RangeError {
+  static override [Symbol.hasInstance] (value: unknown): boolean {
+    return branded(OPTIONS_BRAND, OptionsError, this, value)
+  }
+
+  readonly [OPTIONS_BRAND] = true
+  override readonly name = 'OptionsError'
+  readonly code = 'IPX_ERR_OPTION'
+  /** Which format's codec was given the option. */
+  readonly protocol: ProtocolName
+  /** The option's name. */
+  readonly option: string
+
+  constructor (protocol: ProtocolName, option: string, message: string) {
+    super(`${protocol}: ${option}: ${message} (IPX_ERR_OPTION)`)
+    this.protocol = protocol
+    this.option = option
   }
 }
 

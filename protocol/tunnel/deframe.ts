@@ -11,7 +11,7 @@
  * spans chunks is copied once into a buffer of its exact size, so the work is linear in the bytes.
  * A framing error is sticky: the stream is desynchronised and the caller closes the connection.
  */
-import { DecodeError, EncodeError } from '../errors.js'
+import { DecodeError, EncodeError, OptionsError } from '../errors.js'
 import { IPX_HEADER_LENGTH, hex } from '../constants.js'
 import { NATIVE_HEADER_LENGTH, NATIVE_MAGIC, NATIVE_MAX_LENGTH } from './frame.js'
 
@@ -40,7 +40,7 @@ abstract class LengthFieldDeframer {
   constructor (options: DeframerOptions | undefined, protected readonly minLength: number) {
     const max = options?.maxLength ?? NATIVE_MAX_LENGTH
     if (!(Number.isInteger(max) && max >= minLength && max <= NATIVE_MAX_LENGTH)) {
-      throw new EncodeError('tunnel', 'IPX_ERR_FIELD_RANGE', `maxLength ${max} is not in ${minLength}..65535`, 'maxLength')
+      throw new OptionsError('tunnel', 'maxLength', `${max} is not in ${minLength}..65535`)
     }
     this.maxLength = max
   }

@@ -58,6 +58,7 @@ import { BROADCAST_NODE, IPX_HEADER_LENGTH, IPX_MAX_HOPS, PacketType } from '../
 import { NETBIOS_PROPAGATION_LENGTH, NETBIOS_PROPAGATION_SLOTS } from '../../protocol/netbios.js'
 import { RIP_HOPS_UNREACHABLE } from '../../protocol/rip.js'
 import { Counters, DropReason } from '../transport/counters.js'
+import { DecodeError } from '../../protocol/errors.js'
 
 /** `bridge`: one network across every node; `route`: every node its own network and a router. */
 export type RouterMode = 'bridge' | 'route'
@@ -372,7 +373,9 @@ export class Router {
     let packet: IpxPacket
     try {
       packet = ipxPacket.decode(d)
-    } catch {
+    } catch (err) {
+      // Only a malformed datagram is refused here (the peek already checked the lengths).
+      if (!(err instanceof DecodeError)) throw err
       return false
     }
     this.stats.toSockets++

@@ -16,6 +16,7 @@ import { BROADCAST_NODE, PacketType, Socket } from '../../../protocol/constants.
 import type { LocalService } from '../router.js'
 import type { ServiceHost } from './host.js'
 import { buildPacket, sourceNetwork } from './host.js'
+import { DecodeError } from '../../../protocol/errors.js'
 
 /** What the responder puts in its configuration response. */
 export interface DiagOptions {
@@ -61,7 +62,9 @@ export class DiagService implements LocalService {
     let req: diag.DiagRequest
     try {
       req = diag.decodeRequest(packet.payload)
-    } catch {
+    } catch (err) {
+      // A malformed payload is ignored and counted; anything else is a bug and goes up.
+      if (!(err instanceof DecodeError)) throw err
       this.stats.ignored++
       return
     }

@@ -10,6 +10,7 @@ import { BROADCAST_NODE, Socket } from '../../../protocol/constants.js'
 import type { LocalService } from '../router.js'
 import type { ServiceHost } from './host.js'
 import { buildPacket, sourceNetwork } from './host.js'
+import { DecodeError } from '../../../protocol/errors.js'
 
 /** What the responder counts. */
 export interface PingStats {
@@ -34,7 +35,9 @@ export class PingService implements LocalService {
     let req: ping.NovellPing
     try {
       req = ping.decode(packet.payload)
-    } catch {
+    } catch (err) {
+      // A malformed payload is ignored and counted; anything else is a bug and goes up.
+      if (!(err instanceof DecodeError)) throw err
       this.stats.ignored++
       return
     }

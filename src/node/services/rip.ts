@@ -31,6 +31,7 @@ import { BROADCAST_NODE, PacketType } from '../../../protocol/constants.js'
 import type { LocalService, Port, Route } from '../router.js'
 import type { RouteHost } from './host.js'
 import { broadcastOn, buildPacket, chunks, sourceNetwork } from './host.js'
+import { DecodeError } from '../../../protocol/errors.js'
 
 const INFINITY = rip.RIP_HOPS_UNREACHABLE
 
@@ -124,7 +125,9 @@ export class RipService implements LocalService {
     let m: rip.RipMessage
     try {
       m = rip.decode(packet.payload)
-    } catch {
+    } catch (err) {
+      // A malformed payload is ignored and counted; anything else is a bug and goes up.
+      if (!(err instanceof DecodeError)) throw err
       this.stats.ignored++
       return
     }

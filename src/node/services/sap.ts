@@ -26,6 +26,7 @@ import { BROADCAST_NODE, PacketType } from '../../../protocol/constants.js'
 import type { LocalService, Port } from '../router.js'
 import type { ServiceHost } from './host.js'
 import { broadcastOn, buildPacket, chunks, sourceNetwork } from './host.js'
+import { DecodeError } from '../../../protocol/errors.js'
 
 const DOWN = sap.SAP_HOPS_DOWN
 
@@ -166,7 +167,9 @@ export class SapService implements LocalService {
     let m: sap.SapMessage
     try {
       m = sap.decode(packet.payload)
-    } catch {
+    } catch (err) {
+      // A malformed payload is ignored and counted; anything else is a bug and goes up.
+      if (!(err instanceof DecodeError)) throw err
       this.stats.ignored++
       return
     }

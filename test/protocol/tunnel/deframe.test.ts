@@ -1,6 +1,6 @@
 import test from 'ava'
 import fc from 'fast-check'
-import { DecodeError, EncodeError } from '../../../protocol/index.js'
+import { DecodeError, EncodeError, OptionsError } from '../../../protocol/index.js'
 import {
   IpxLengthDeframer, MessageType, NativeDeframer, decode, encode, frameForTcp, makeFrame
 } from '../../../protocol/tunnel/index.js'
@@ -96,8 +96,8 @@ test('ipx: a DOSBox-sized stream at maxLength 1424 passes', t => {
 })
 
 test('maxLength must lie between the minimum and 65535', t => {
-  t.throws(() => new NativeDeframer({ maxLength: 27 }), { instanceOf: EncodeError, code: 'IPX_ERR_FIELD_RANGE' })
-  t.throws(() => new IpxLengthDeframer({ maxLength: 65536 }), { instanceOf: EncodeError, code: 'IPX_ERR_FIELD_RANGE' })
+  t.throws(() => new NativeDeframer({ maxLength: 27 }), { instanceOf: OptionsError, code: 'IPX_ERR_OPTION' })
+  t.throws(() => new IpxLengthDeframer({ maxLength: 65536 }), { instanceOf: OptionsError, code: 'IPX_ERR_OPTION' })
   t.notThrows(() => new IpxLengthDeframer({ maxLength: 30 }))
 })
 
