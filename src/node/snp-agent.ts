@@ -25,6 +25,7 @@
  * one loss (its own class first, then any class), so the per-class losses sum to the link's.
  */
 import type { AddressInfo } from 'node:net'
+import { EventEmitter } from 'node:events'
 import {
   ByeReason, Capability, LinkMode, PPM, SNP_MAX_REPORT_CLASSES, classTableDigest, compareHello, describeMismatch,
   probeTimes, timestampFromMicros
@@ -382,6 +383,12 @@ function addDrop (out: ClassReport['drops'], reason: string, n: number): void {
 
 /** The SNP side of a node. Construct, add peers, {@link start}; {@link stop} says bye and closes. */
 export class SnpAgent {
+  /**
+   * What happened in the conversations, for whoever waits on it (tests, the status API):
+   * `'hello'` (peer id) when a hello or hello-ack completes the exchange, `'bye'` (peer id,
+   * reason) when a peer says goodbye. Emitted after the state changed.
+   */
+  readonly events = new EventEmitter<{ hello: [peer: string], bye: [peer: string, reason: number] }>()
   readonly endpoint: SnpEndpoint
   /** This node's class-table digest (16 bytes). */
   readonly classDigest: Buffer
@@ -579,6 +586,10 @@ export class SnpAgent {
   }
 
   #onMessage (r: SnpReceived): void {
+    // Once it said bye, a stopping agent answers nothing: the peer, which starts a new hello
+    // exchange on a bye while the link is still up, would take a hello-ack sent now as a
+    // return and forget the bye (the flaky "stop says bye" test: the socket closes a moment later).
+    if (this.#stopped) return
     const p = this.#peers.get(r.peer)
     if (p === undefined) return
     const m = r.message
@@ -591,6 +602,7 @@ export class SnpAgent {
         p.bye = undefined
         this.#checkHello(p, b.hello, m)
         if (b.kind === 'hello') this.#send(p, { kind: 'hello-ack', hello: this.#helloBody(p) })
+        this.events.emit('hello', r.peer)
         break
       case 'probe':
         this.endpoint.send(p.src.id, {
@@ -639,6 +651,7 @@ export class SnpAgent {
         p.helloComplete = false
         p.helloTries = 0
         this.#log?.info('snp: peer said bye', { peer: p.src.address, reason: b.bye.reason })
+        this.events.emit('bye', r.peer, b.bye.reason)
         break
       case 'unknown':
         break

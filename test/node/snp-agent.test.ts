@@ -162,8 +162,14 @@ test('two nodes with a key: SNP is signed; unsigned, forged and fuzzed datagrams
 
 test('stop says bye: the peer records the reason', async t => {
   const { a, b } = await twoNodes(t, { runtime: { snp: FAST } })
-  t.true(await until(() => peer(b).hello.complete, 3000))
+  // Wait on the events, not on time: the hello exchange, then the bye that a's stop sends.
+  const hello = once(b.snp.events, 'hello', { signal: AbortSignal.timeout(20_000) })
+  if (!peer(b).hello.complete) await hello
+  else hello.catch(() => {})
+  t.true(peer(b).hello.complete)
+  const bye = once(b.snp.events, 'bye', { signal: AbortSignal.timeout(20_000) })
   await a.stop()
-  t.true(await until(() => peer(b).bye !== null, 5000))
+  const [, reason] = await bye
+  t.is(reason, snp.ByeReason.Shutdown)
   t.is(peer(b).bye, snp.ByeReason.Shutdown)
 })
