@@ -88,5 +88,12 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'winston', message: 'Only src/log.ts imports winston.' }, { name: 'commander', message: 'Only src/cli/ reads argv.' }] }]
     }
+  },
+  {
+    // Brief: functions of at most 120 lines in src/ and protocol/ (every line counted).
+    files: ['src/**/*.ts', 'protocol/**/*.ts'],
+    rules: {
+      'max-lines-per-function': ['error', { max: 120, IIFEs: true }]
+    }
   }
 )

@@ -104,14 +104,6 @@ export function buildProgram (io: Io, status: { code: number }): Command {
       status.code = await runNode(opts, io)
     })
 
-  program.command('stats')
-    .description('a node\'s status from its API on tcp 2629: clients, peers, routes, services, per-class counters and the peer\'s SNP report, drops by reason')
-    .option('--node <addr:port>', 'the node\'s status address, its --snp address (default 127.0.0.1:2629)')
-    .option('--json', 'print the /api/stats JSON as the node gave it')
-    .action(async (opts: { node?: string, json?: boolean }) => {
-      status.code = await runStats({ node: opts.node, json: opts.json === true }, io)
-    })
-
   program.command('explain')
     .description('annotated hex dump of one frame: every byte with its layer, field, value and meaning')
     .argument('<capture>', 'pcap or pcapng file')
@@ -151,6 +143,40 @@ export function buildProgram (io: Io, status: { code: number }): Command {
       status.code = await runReplay(capture, { ...rest, udpPorts: udpPort, ...(socket !== undefined ? { sockets: socket } : {}), ...(type !== undefined ? { types: type } : {}) }, io)
     })
 
+  addClientCommands(program, io, status)
+
+  program.command('lab')
+    .description('the embedded default (npm start): nodes A and B on loopback, a native tunnel with SNP QoS, the bundled capture replayed into A')
+    .option('--scenario <name>', 'default, or qos: FIFO versus SNP under a bulk copy on an emulated 1 Mbit/s, 30 ms link')
+    .option('--report <file.html>', 'qos scenario: where to write the HTML report')
+    .option('--json', 'qos scenario: print one JSON object')
+    .option('--loop <n>', 'passes over the bundled capture (default 10)', parseCount('--loop', 1))
+    .option('--speed <x>', 'speed factor over the capture\'s own spacing (default 1)', (v: string) => {
+      const n = Number(v)
+      if (!(n > 0)) throw new InvalidArgumentError('a speed factor is a positive number.')
+      return n
+    })
+    .option('--port <port>', 'the port of both nodes on 127.0.0.1 and 127.0.0.2 (default 2644)', parseCount('--port', 1))
+    .option('--snp-port <port>', 'the port of both nodes\' QoS plane and status API (default 2629)', parseCount('--snp-port', 1))
+    .option('--capture <file.pcapng>', 'write what node B routes to a capture file')
+    .option('--log-level <level>', 'error, warn (default), info or debug')
+    .action(async (opts: { scenario?: string, report?: string, json?: boolean, loop?: number, speed?: number, port?: number, snpPort?: number, capture?: string, logLevel?: string }) => {
+      status.code = await runLab({ ...opts, json: opts.json === true }, io)
+    })
+
+  return program
+}
+
+/** `ipxlab stats` and `ipxlab ping`, the commands that talk to a running node (apart from {@link buildProgram} to keep each function short). */
+function addClientCommands (program: Command, io: Io, status: { code: number }): void {
+  program.command('stats')
+    .description('a node\'s status from its API on tcp 2629: clients, peers, routes, services, per-class counters and the peer\'s SNP report, drops by reason')
+    .option('--node <addr:port>', 'the node\'s status address, its --snp address (default 127.0.0.1:2629)')
+    .option('--json', 'print the /api/stats JSON as the node gave it')
+    .action(async (opts: { node?: string, json?: boolean }) => {
+      status.code = await runStats({ node: opts.node, json: opts.json === true }, io)
+    })
+
   program.command('ping')
     .description('Novell ping (socket 0x9086) to NET:NODE through a node, joined as a DOSBox client')
     .argument('<net:node>', 'the target, e.g. 00000001:02AABBCCDDEE (every ipxlab node answers for its own address)')
@@ -174,27 +200,6 @@ export function buildProgram (io: Io, status: { code: number }): Command {
         process.off('SIGINT', stop)
       }
     })
-
-  program.command('lab')
-    .description('the embedded default (npm start): nodes A and B on loopback, a native tunnel with SNP QoS, the bundled capture replayed into A')
-    .option('--scenario <name>', 'default, or qos: FIFO versus SNP under a bulk copy on an emulated 1 Mbit/s, 30 ms link')
-    .option('--report <file.html>', 'qos scenario: where to write the HTML report')
-    .option('--json', 'qos scenario: print one JSON object')
-    .option('--loop <n>', 'passes over the bundled capture (default 10)', parseCount('--loop', 1))
-    .option('--speed <x>', 'speed factor over the capture\'s own spacing (default 1)', (v: string) => {
-      const n = Number(v)
-      if (!(n > 0)) throw new InvalidArgumentError('a speed factor is a positive number.')
-      return n
-    })
-    .option('--port <port>', 'the port of both nodes on 127.0.0.1 and 127.0.0.2 (default 2644)', parseCount('--port', 1))
-    .option('--snp-port <port>', 'the port of both nodes\' QoS plane and status API (default 2629)', parseCount('--snp-port', 1))
-    .option('--capture <file.pcapng>', 'write what node B routes to a capture file')
-    .option('--log-level <level>', 'error, warn (default), info or debug')
-    .action(async (opts: { scenario?: string, report?: string, json?: boolean, loop?: number, speed?: number, port?: number, snpPort?: number, capture?: string, logLevel?: string }) => {
-      status.code = await runLab({ ...opts, json: opts.json === true }, io)
-    })
-
-  return program
 }
 
 /** Runs the command line; returns the exit status. Never throws for a user error. */

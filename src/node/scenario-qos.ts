@@ -391,267 +391,351 @@ async function sleepUntil (t: number): Promise<void> {
   if (ms > 0) await new Promise(resolve => setTimeout(resolve, ms))
 }
 
-/** Runs one discipline. */
-async function runOne (r: Resolved, discipline: QosDiscipline): Promise<QosDisciplineResult> {
-  const log = r.logger.child({ component: `scenario/qos/${discipline}` })
+/** One discipline's run: what its phases share. */
+interface Run {
+  readonly r: Resolved
+  readonly discipline: QosDiscipline
+  readonly log: Logger
+  readonly totalMs: number
+  readonly windowStart: number
+  readonly windowEnd: number
+  readonly a: IpxNode
+  readonly b: IpxNode
+  readonly clients: DosboxClient[]
+  readonly timers: Set<NodeJS.Timeout>
+  readonly intervals: NodeJS.Timeout[]
+  readonly loop: ReturnType<typeof monitorEventLoopDelay>
+  readonly logs: Record<QosFlow, FlowLog>
+  readonly rtts: number[]
+  /** Bulk bookkeeping: outstanding frames by sequence, and the sink's next expected sequence. */
+  readonly outstanding: Map<number, SimPacket>
+  expected: number
+  stopped: boolean
+  /** performance.now() at the start of traffic. */
+  epoch: number
+  readonly classifier: Classifier
+  readonly flowClasses: Record<QosFlow, string>
+  readonly generators: Record<QosFlow, TrafficSource>
+  readonly stopAt: Record<QosFlow, number>
+  /** Made once the clients are registered (the sinks' nodes are known then). */
+  contexts: Record<QosFlow, SourceContext> | undefined
+}
+
+/** The queue statistics at the start and end of the measurement window and after the drain. */
+interface RunSamples {
+  s0: LinkQosStats
+  s1: LinkQosStats
+  s2: LinkQosStats
+  t0: number
+  t1: number
+}
+
+const runNow = (run: Run): number => performance.now() - run.epoch
+const inWindow = (run: Run, t: number): boolean => t >= run.windowStart && t < run.windowEnd
+const seqOf = (p: SimPacket): number => p.datagram.length >= STAMP_LENGTH ? Buffer.from(p.datagram.buffer, p.datagram.byteOffset, p.datagram.length).readUInt32BE(p.datagram.length - STAMP_LENGTH + 4) : -1
+
+/** Phase 1, start: the two nodes, up and linked; the flows' generators and classes. */
+async function startRun (r: Resolved, discipline: QosDiscipline): Promise<Run> {
   const drainMs = Math.min(5000, 65536 * 8000 / r.rateBps + 2 * r.delayMs + 300)
   const totalMs = r.durationMs + drainMs
   const { a, b } = await startPair(r, discipline)
-  const clients: DosboxClient[] = []
-  const timers = new Set<NodeJS.Timeout>()
-  const intervals: NodeJS.Timeout[] = []
-  const loop = monitorEventLoopDelay({ resolution: 1 })
-  let stopped = false
+  const windowStart = r.warmupMs
+  const windowEnd = r.durationMs
+  const generators: Record<QosFlow, TrafficSource> = {
+    bulk: windowSource({
+      name: 'bulk-ncp',
+      datagram: k => ncpReplyDatagram(r.bulkFrameBytes, k),
+      window: r.bulkWindow,
+      ackDelayMs: r.delayMs,
+      // The source hears of a loss when the sink sees the gap, already a one-way delay after the
+      // drop; the news takes one more one-way delay back: the simulation's "retry after one
+      // round trip", counted from the drop.
+      retransmitMs: r.delayMs
+    }),
+    interactive: periodicSource({ name: 'interactive-spx', datagram: k => spxDatagram(INTERACTIVE_BYTES, 0x50, k), periodMs: INTERACTIVE_PERIOD_MS, jitterMs: INTERACTIVE_JITTER_MS, startMs: windowStart + 3 }),
+    game: periodicSource({ name: 'game-broadcast', datagram: gameBroadcastDatagram(GAME_BYTES), periodMs: GAME_PERIOD_MS, jitterMs: GAME_JITTER_MS, startMs: windowStart + 7 })
+  }
+  const classifier = new Classifier()
+  const flowClasses = {} as Record<QosFlow, string>
+  const templates: Record<QosFlow, Buffer> = { bulk: ncpReplyDatagram(r.bulkFrameBytes), interactive: spxDatagram(INTERACTIVE_BYTES), game: gameBroadcastDatagram(GAME_BYTES) }
+  for (const f of QOS_FLOWS) flowClasses[f] = classifier.classify(templates[f]).trafficClass
+  const run: Run = {
+    r,
+    discipline,
+    log: r.logger.child({ component: `scenario/qos/${discipline}` }),
+    totalMs,
+    windowStart,
+    windowEnd,
+    a,
+    b,
+    clients: [],
+    timers: new Set(),
+    intervals: [],
+    loop: monitorEventLoopDelay({ resolution: 1 }),
+    logs: { bulk: newFlowLog(), interactive: newFlowLog(), game: newFlowLog() },
+    rtts: [],
+    outstanding: new Map(),
+    expected: 0,
+    stopped: false,
+    epoch: 0,
+    classifier,
+    flowClasses,
+    generators,
+    stopAt: { bulk: totalMs, interactive: windowEnd, game: windowEnd },
+    contexts: undefined
+  }
   try {
-    const up = await (async () => {
-      const end = performance.now() + 5000
-      while (!(a.peers().every(p => p.link.up) && b.peers().every(p => p.link.up))) {
-        if (performance.now() > end) return false
-        await new Promise(resolve => setTimeout(resolve, 10))
+    const end = performance.now() + 5000
+    while (!(a.peers().every(p => p.link.up) && b.peers().every(p => p.link.up))) {
+      if (performance.now() > end) throw new TransportError('IPX_ERR_SOCKET', 'the link between the scenario nodes did not come up')
+      await new Promise(resolve => setTimeout(resolve, 10))
+    }
+  } catch (err) {
+    await closeRun(run)
+    throw err
+  }
+  return run
+}
+
+/** A bulk frame is lost: its source hears of it (once). */
+function lostBulk (run: Run, p: SimPacket): void {
+  if (!run.outstanding.delete(seqOf(p))) return
+  if (run.contexts !== undefined) run.generators.bulk.onLost?.(p, run.contexts.bulk)
+}
+
+/** One datagram of `flow` received at its sink, sent at `sentAt`: counted and sampled. */
+function recordArrival (run: Run, flow: QosFlow, d: Buffer, sentAt: number): void {
+  const recvAt = performance.now()
+  const sentRel = sentAt - run.epoch
+  const recvRel = recvAt - run.epoch
+  const l = run.logs[flow]
+  if (inWindow(run, recvRel)) l.bytesInWindow += d.length
+  if (inWindow(run, sentRel)) {
+    l.receivedOfWindow++
+    if (l.oneWay.length < MAX_SAMPLES) {
+      const ms = recvAt - sentAt
+      l.oneWay.push(ms)
+      l.series.t.push(round(sentRel - run.windowStart, 1))
+      l.series.ms.push(round(ms, 2))
+    }
+  }
+}
+
+/** Phase 2, connect clients: a source on A and a sink on B per flow, registered, with their handlers. */
+async function connectClients (run: Run): Promise<{ sources: Record<QosFlow, DosboxClient>, sinks: Record<QosFlow, DosboxClient> }> {
+  const { r, a, b } = run
+  const aServer = { host: r.hosts.a, port: a.address().port }
+  const bServer = { host: r.hosts.b, port: b.address().port }
+  const sources: Record<QosFlow, DosboxClient> = {
+    bulk: scenarioClient(r.hosts.a, aServer),
+    interactive: scenarioClient(r.hosts.a, aServer),
+    game: scenarioClient(r.hosts.a, aServer)
+  }
+  const sinks: Record<QosFlow, DosboxClient> = {
+    bulk: scenarioClient(r.hosts.b, bServer),
+    interactive: scenarioClient(r.hosts.b, bServer),
+    game: scenarioClient(r.hosts.b, bServer)
+  }
+  run.clients.push(...Object.values(sources), ...Object.values(sinks))
+  const sinkHandler = (flow: QosFlow) => (d: Buffer): void => {
+    const s = readStamp(d)
+    if (s === undefined || s.kind !== KIND_DATA || QOS_FLOWS[s.flow] !== flow) return
+    recordArrival(run, flow, d, s.sentAt)
+    if (flow === 'bulk') {
+      if (s.seq < run.expected) return
+      for (let k = run.expected; k < s.seq; k++) {
+        const p = run.outstanding.get(k)
+        if (p !== undefined) lostBulk(run, p)
       }
-      return true
-    })()
-    if (!up) throw new TransportError('IPX_ERR_SOCKET', 'the link between the scenario nodes did not come up')
-
-    const aServer = { host: r.hosts.a, port: a.address().port }
-    const bServer = { host: r.hosts.b, port: b.address().port }
-    const logs: Record<QosFlow, FlowLog> = { bulk: newFlowLog(), interactive: newFlowLog(), game: newFlowLog() }
-    const rtts: number[] = []
-    let epoch = 0
-    const now = (): number => performance.now() - epoch
-    const windowStart = r.warmupMs
-    const windowEnd = r.durationMs
-    const inWindow = (t: number): boolean => t >= windowStart && t < windowEnd
-
-    // Bulk bookkeeping: outstanding frames by sequence, and the sink's next expected sequence.
-    const outstanding = new Map<number, SimPacket>()
-    let expected = 0
-
-    const sources: Record<QosFlow, DosboxClient> = {
-      bulk: scenarioClient(r.hosts.a, aServer),
-      interactive: scenarioClient(r.hosts.a, aServer),
-      game: scenarioClient(r.hosts.a, aServer)
-    }
-    const sinks: Record<QosFlow, DosboxClient> = {
-      bulk: scenarioClient(r.hosts.b, bServer),
-      interactive: scenarioClient(r.hosts.b, bServer),
-      game: scenarioClient(r.hosts.b, bServer)
-    }
-    clients.push(...Object.values(sources), ...Object.values(sinks))
-
-    const generators: Record<QosFlow, TrafficSource> = {
-      bulk: windowSource({
-        name: 'bulk-ncp',
-        datagram: k => ncpReplyDatagram(r.bulkFrameBytes, k),
-        window: r.bulkWindow,
-        ackDelayMs: r.delayMs,
-        // The source hears of a loss when the sink sees the gap, already a one-way delay after the
-        // drop; the news takes one more one-way delay back: the simulation's "retry after one
-        // round trip", counted from the drop.
-        retransmitMs: r.delayMs
-      }),
-      interactive: periodicSource({ name: 'interactive-spx', datagram: k => spxDatagram(INTERACTIVE_BYTES, 0x50, k), periodMs: INTERACTIVE_PERIOD_MS, jitterMs: INTERACTIVE_JITTER_MS, startMs: windowStart + 3 }),
-      game: periodicSource({ name: 'game-broadcast', datagram: gameBroadcastDatagram(GAME_BYTES), periodMs: GAME_PERIOD_MS, jitterMs: GAME_JITTER_MS, startMs: windowStart + 7 })
-    }
-    const stopAt: Record<QosFlow, number> = { bulk: totalMs, interactive: windowEnd, game: windowEnd }
-    const classifier = new Classifier()
-    const flowClasses = {} as Record<QosFlow, string>
-    const templates: Record<QosFlow, Buffer> = { bulk: ncpReplyDatagram(r.bulkFrameBytes), interactive: spxDatagram(INTERACTIVE_BYTES), game: gameBroadcastDatagram(GAME_BYTES) }
-    for (const f of QOS_FLOWS) flowClasses[f] = classifier.classify(templates[f]).trafficClass
-
-    const lost = (p: SimPacket): void => {
-      if (!outstanding.delete(seqOf(p))) return
-      generators.bulk.onLost?.(p, contexts.bulk)
-    }
-    const seqOf = (p: SimPacket): number => p.datagram.length >= STAMP_LENGTH ? Buffer.from(p.datagram.buffer, p.datagram.byteOffset, p.datagram.length).readUInt32BE(p.datagram.length - STAMP_LENGTH + 4) : -1
-
-    const record = (flow: QosFlow, d: Buffer, sentAt: number): void => {
-      const recvAt = performance.now()
-      const sentRel = sentAt - epoch
-      const recvRel = recvAt - epoch
-      const l = logs[flow]
-      if (inWindow(recvRel)) l.bytesInWindow += d.length
-      if (inWindow(sentRel)) {
-        l.receivedOfWindow++
-        if (l.oneWay.length < MAX_SAMPLES) {
-          const ms = recvAt - sentAt
-          l.oneWay.push(ms)
-          l.series.t.push(round(sentRel - windowStart, 1))
-          l.series.ms.push(round(ms, 2))
-        }
+      run.expected = s.seq + 1
+      const p = run.outstanding.get(s.seq)
+      if (p !== undefined) {
+        run.outstanding.delete(s.seq)
+        if (run.contexts !== undefined) run.generators.bulk.onDelivered?.(p, run.contexts.bulk)
       }
+    } else if (flow === 'interactive' && !run.stopped) {
+      // The answer: the same stamp, swapped addresses and sockets, back through B and the tunnel.
+      const reply = address(spxDatagram(INTERACTIVE_BYTES, 0x50, s.seq), sinks.interactive.node, sources.interactive.node)
+      ipxFields.writeDstSocket(reply, ipxFields.readSrcSocket(d))
+      ipxFields.writeSrcSocket(reply, ipxFields.readDstSocket(d))
+      d.copy(reply, reply.length - STAMP_LENGTH, d.length - STAMP_LENGTH)
+      reply[reply.length - STAMP_LENGTH + 3] = KIND_REPLY
+      sinks.interactive.send(reply)
     }
+  }
+  const sourceHandler = (flow: QosFlow) => (d: Buffer): void => {
+    if (flow !== 'interactive') return
+    const s = readStamp(d)
+    if (s === undefined || s.kind !== KIND_REPLY || s.flow !== QOS_FLOWS.indexOf('interactive')) return
+    if (inWindow(run, s.sentAt - run.epoch) && run.rtts.length < MAX_SAMPLES) run.rtts.push(performance.now() - s.sentAt)
+  }
+  for (const f of QOS_FLOWS) {
+    await openClient(sinks[f], sinkHandler(f))
+    await openClient(sources[f], sourceHandler(f))
+  }
+  return { sources, sinks }
+}
 
-    const sinkHandler = (flow: QosFlow) => (d: Buffer): void => {
-      const s = readStamp(d)
-      if (s === undefined || s.kind !== KIND_DATA || QOS_FLOWS[s.flow] !== flow) return
-      record(flow, d, s.sentAt)
-      if (flow === 'bulk') {
-        if (s.seq < expected) return
-        for (let k = expected; k < s.seq; k++) {
-          const p = outstanding.get(k)
-          if (p !== undefined) lost(p)
-        }
-        expected = s.seq + 1
-        const p = outstanding.get(s.seq)
-        if (p !== undefined) {
-          outstanding.delete(s.seq)
-          generators.bulk.onDelivered?.(p, contexts.bulk)
-        }
-      } else if (flow === 'interactive' && !stopped) {
-        // The answer: the same stamp, swapped addresses and sockets, back through B and the tunnel.
-        const reply = address(spxDatagram(INTERACTIVE_BYTES, 0x50, s.seq), sinks.interactive.node, sources.interactive.node)
-        ipxFields.writeDstSocket(reply, ipxFields.readSrcSocket(d))
-        ipxFields.writeSrcSocket(reply, ipxFields.readDstSocket(d))
-        d.copy(reply, reply.length - STAMP_LENGTH, d.length - STAMP_LENGTH)
-        reply[reply.length - STAMP_LENGTH + 3] = KIND_REPLY
-        sinks.interactive.send(reply)
-      }
+/** The simulation's source interface on performance.now() and setTimeout, for each flow. */
+function makeContexts (run: Run, sources: Record<QosFlow, DosboxClient>, sinks: Record<QosFlow, DosboxClient>): Record<QosFlow, SourceContext> {
+  const rng = new Mulberry32(run.r.seed)
+  const random = (): number => rng.next()
+  let nextId = 0
+  const seqs: Record<QosFlow, number> = { bulk: 0, interactive: 0, game: 0 }
+  const makeContext = (flow: QosFlow): SourceContext => {
+    const fi = QOS_FLOWS.indexOf(flow)
+    const dstNode = flow === 'bulk' ? sinks.bulk.node : flow === 'interactive' ? sinks.interactive.node : BROADCAST_NODE
+    const at = (time: number, fn: () => void): void => {
+      if (run.stopped || time >= run.stopAt[flow]) return
+      const t = setTimeout(() => {
+        run.timers.delete(t)
+        if (!run.stopped) fn()
+      }, Math.max(0, time - runNow(run)))
+      run.timers.add(t)
     }
-    const sourceHandler = (flow: QosFlow) => (d: Buffer): void => {
-      if (flow !== 'interactive') return
-      const s = readStamp(d)
-      if (s === undefined || s.kind !== KIND_REPLY || s.flow !== QOS_FLOWS.indexOf('interactive')) return
-      if (inWindow(s.sentAt - epoch) && rtts.length < MAX_SAMPLES) rtts.push(performance.now() - s.sentAt)
-    }
-    for (const f of QOS_FLOWS) {
-      await openClient(sinks[f], sinkHandler(f))
-      await openClient(sources[f], sourceHandler(f))
-    }
-
-    // Real-time source contexts: the simulation's interface on performance.now() and setTimeout.
-    const rng = new Mulberry32(r.seed)
-    const random = (): number => rng.next()
-    let nextId = 0
-    const seqs: Record<QosFlow, number> = { bulk: 0, interactive: 0, game: 0 }
-    const makeContext = (flow: QosFlow): SourceContext => {
-      const fi = QOS_FLOWS.indexOf(flow)
-      const dstNode = flow === 'bulk' ? sinks.bulk.node : flow === 'interactive' ? sinks.interactive.node : BROADCAST_NODE
-      const at = (time: number, fn: () => void): void => {
-        if (stopped || time >= stopAt[flow]) return
-        const t = setTimeout(() => {
-          timers.delete(t)
-          if (!stopped) fn()
-        }, Math.max(0, time - now()))
-        timers.add(t)
-      }
-      return {
-        get now (): number { return now() },
-        random,
-        at,
-        send: (template: Uint8Array): SimPacket => {
-          const t = now()
-          const seq = seqs[flow]++
-          const d = address(template, sources[flow].node, dstNode)
-          const sentAt = performance.now()
-          writeStamp(d, fi, KIND_DATA, seq, sentAt)
-          const c = classifier.classify(d)
-          const p: SimPacket = { id: nextId++, source: flow, datagram: d, arrival: t, size: d.length, trafficClass: c.enforcedClass, classifiedClass: c.trafficClass }
-          if (stopped || t >= stopAt[flow]) return p
-          if (inWindow(t)) logs[flow].sentInWindow++
-          if (flow === 'bulk') outstanding.set(seq, p)
-          sources[flow].send(d)
-          return p
-        }
-      }
-    }
-    const contexts: Record<QosFlow, SourceContext> = { bulk: makeContext('bulk'), interactive: makeContext('interactive'), game: makeContext('game') }
-
-    // Bulk frames outstanding too long are lost (every frame after them was dropped too).
-    intervals.push(setInterval(() => {
-      const limit = now() - BULK_LOSS_TIMEOUT_MS
-      for (const p of outstanding.values()) {
-        if (p.arrival > limit) break
-        lost(p)
-      }
-    }, 250))
-
-    const qos = a.peers()[0]!.qos
-    loop.enable()
-    epoch = performance.now()
-    r.onProgress({ discipline, phase: 'start', elapsedMs: 0, totalMs })
-    log.info('scenario traffic started', { rateBps: r.rateBps, delayMs: r.delayMs, durationMs: r.durationMs, warmupMs: r.warmupMs })
-    for (const f of QOS_FLOWS) generators[f].start(contexts[f])
-    r.onProgress({ discipline, phase: 'warmup', elapsedMs: 0, totalMs })
-    intervals.push(setInterval(() => {
-      const e = now()
-      r.onProgress({ discipline, phase: e < windowStart ? 'warmup' : e < windowEnd ? 'measure' : 'drain', elapsedMs: e, totalMs })
-    }, 1000))
-    await sleepUntil(epoch + windowStart)
-    const s0 = qos.stats()
-    // The percentiles cover the measurement window (and the drain), not the warm-up.
-    qos.resetDelays()
-    const t0 = now()
-    r.onProgress({ discipline, phase: 'measure', elapsedMs: t0, totalMs })
-    await sleepUntil(epoch + windowEnd)
-    const s1 = qos.stats()
-    const t1 = now()
-    r.onProgress({ discipline, phase: 'drain', elapsedMs: t1, totalMs })
-    await sleepUntil(epoch + totalMs)
-    for (const i of intervals) clearInterval(i)
-    loop.disable()
-    stopped = true
-    for (const t of timers) clearTimeout(t)
-    timers.clear()
-    const s2 = qos.stats()
-    r.onProgress({ discipline, phase: 'done', elapsedMs: now(), totalMs })
-
-    const measuredMs = t1 - t0
-    let sentBytes = 0
-    const classes: Record<string, QosClassResult> = {}
-    const flowOf = (c: string): QosFlow | undefined => QOS_FLOWS.find(f => flowClasses[f] === c)
-    for (const [c, end] of Object.entries(s2.classes)) {
-      const before = s0.classes[c]!
-      const after = s1.classes[c]!
-      sentBytes += after.sentBytes - before.sentBytes
-      if (end.packets === 0) continue
-      const dropsByReason: Record<string, number> = {}
-      for (const [k, v] of Object.entries(after.drops)) {
-        const d = v - (before.drops[k] ?? 0)
-        if (d > 0) dropsByReason[k] = d
-      }
-      const flow = flowOf(c)
-      const l = flow !== undefined ? logs[flow] : undefined
-      const bits = l !== undefined ? l.bytesInWindow * 8 : (after.sentBytes - before.sentBytes) * 8
-      classes[c] = {
-        p50Ms: round(end.p50Ms),
-        p99Ms: round(end.p99Ms),
-        maxMs: round(end.maxMs),
-        samples: Math.min(end.sentPackets, DELAY_SAMPLES),
-        throughputBps: measuredMs > 0 ? Math.round(bits * 1000 / measuredMs) : 0,
-        drops: Object.values(dropsByReason).reduce((x, y) => x + y, 0),
-        dropsByReason,
-        offered: after.packets - before.packets,
-        oneWay: l !== undefined ? (({ p50Ms, p99Ms, maxMs, samples }) => ({ p50Ms: round(p50Ms), p99Ms: round(p99Ms), maxMs: round(maxMs), samples }))(summary(l.oneWay)) : null,
-        lost: l !== undefined ? l.sentInWindow - l.receivedOfWindow : null
-      }
-    }
-    const drops: Record<string, Record<string, number>> = {}
-    nodeDrops(drops, 'A', a.stats())
-    nodeDrops(drops, 'B', b.stats())
-    const series: Record<string, LatencySeries> = {}
-    for (const f of QOS_FLOWS) series[flowClasses[f]] = logs[f].series
-    const rtt = summary(rtts)
     return {
-      discipline,
-      utilisation: measuredMs > 0 ? Math.min(1, round(sentBytes * 8 * 1000 / r.rateBps / measuredMs, 4)) : 0,
-      measuredMs: round(measuredMs, 1),
-      classes,
-      flowClasses,
-      series,
-      interactiveRtt: { p50Ms: round(rtt.p50Ms), p99Ms: round(rtt.p99Ms), maxMs: round(rtt.maxMs), samples: rtt.samples },
-      eventLoopDelay: { p50Ms: round(loop.percentile(50) / 1e6), p99Ms: round(loop.percentile(99) / 1e6), maxMs: round(loop.max / 1e6) },
-      nodeDrops: drops,
-      linkQos: s2
+      get now (): number { return runNow(run) },
+      random,
+      at,
+      send: (template: Uint8Array): SimPacket => {
+        const t = runNow(run)
+        const seq = seqs[flow]++
+        const d = address(template, sources[flow].node, dstNode)
+        const sentAt = performance.now()
+        writeStamp(d, fi, KIND_DATA, seq, sentAt)
+        const c = run.classifier.classify(d)
+        const p: SimPacket = { id: nextId++, source: flow, datagram: d, arrival: t, size: d.length, trafficClass: c.enforcedClass, classifiedClass: c.trafficClass }
+        if (run.stopped || t >= run.stopAt[flow]) return p
+        if (inWindow(run, t)) run.logs[flow].sentInWindow++
+        if (flow === 'bulk') run.outstanding.set(seq, p)
+        sources[flow].send(d)
+        return p
+      }
     }
+  }
+  return { bulk: makeContext('bulk'), interactive: makeContext('interactive'), game: makeContext('game') }
+}
+
+/** Phase 3, drive traffic: warm-up, the measurement window, the drain; the queue statistics at each edge. */
+async function driveTraffic (run: Run, contexts: Record<QosFlow, SourceContext>): Promise<RunSamples> {
+  const { r, discipline, totalMs, windowStart, windowEnd } = run
+  // Bulk frames outstanding too long are lost (every frame after them was dropped too).
+  run.intervals.push(setInterval(() => {
+    const limit = runNow(run) - BULK_LOSS_TIMEOUT_MS
+    for (const p of run.outstanding.values()) {
+      if (p.arrival > limit) break
+      lostBulk(run, p)
+    }
+  }, 250))
+  const qos = run.a.peers()[0]!.qos
+  run.loop.enable()
+  run.epoch = performance.now()
+  r.onProgress({ discipline, phase: 'start', elapsedMs: 0, totalMs })
+  run.log.info('scenario traffic started', { rateBps: r.rateBps, delayMs: r.delayMs, durationMs: r.durationMs, warmupMs: r.warmupMs })
+  for (const f of QOS_FLOWS) run.generators[f].start(contexts[f])
+  r.onProgress({ discipline, phase: 'warmup', elapsedMs: 0, totalMs })
+  run.intervals.push(setInterval(() => {
+    const e = runNow(run)
+    r.onProgress({ discipline, phase: e < windowStart ? 'warmup' : e < windowEnd ? 'measure' : 'drain', elapsedMs: e, totalMs })
+  }, 1000))
+  await sleepUntil(run.epoch + windowStart)
+  const s0 = qos.stats()
+  // The percentiles cover the measurement window (and the drain), not the warm-up.
+  qos.resetDelays()
+  const t0 = runNow(run)
+  r.onProgress({ discipline, phase: 'measure', elapsedMs: t0, totalMs })
+  await sleepUntil(run.epoch + windowEnd)
+  const s1 = qos.stats()
+  const t1 = runNow(run)
+  r.onProgress({ discipline, phase: 'drain', elapsedMs: t1, totalMs })
+  await sleepUntil(run.epoch + totalMs)
+  for (const i of run.intervals) clearInterval(i)
+  run.loop.disable()
+  run.stopped = true
+  for (const t of run.timers) clearTimeout(t)
+  run.timers.clear()
+  const s2 = qos.stats()
+  r.onProgress({ discipline, phase: 'done', elapsedMs: runNow(run), totalMs })
+  return { s0, s1, s2, t0, t1 }
+}
+
+/** Phase 4, reduce results: per class, the window's differences, the sinks' one-way figures and the node drops. */
+function reduceResults (run: Run, m: RunSamples): QosDisciplineResult {
+  const { s0, s1, s2 } = m
+  const { logs, flowClasses } = run
+  const measuredMs = m.t1 - m.t0
+  let sentBytes = 0
+  const classes: Record<string, QosClassResult> = {}
+  const flowOf = (c: string): QosFlow | undefined => QOS_FLOWS.find(f => flowClasses[f] === c)
+  for (const [c, end] of Object.entries(s2.classes)) {
+    const before = s0.classes[c]!
+    const after = s1.classes[c]!
+    sentBytes += after.sentBytes - before.sentBytes
+    if (end.packets === 0) continue
+    const dropsByReason: Record<string, number> = {}
+    for (const [k, v] of Object.entries(after.drops)) {
+      const d = v - (before.drops[k] ?? 0)
+      if (d > 0) dropsByReason[k] = d
+    }
+    const flow = flowOf(c)
+    const l = flow !== undefined ? logs[flow] : undefined
+    const bits = l !== undefined ? l.bytesInWindow * 8 : (after.sentBytes - before.sentBytes) * 8
+    classes[c] = {
+      p50Ms: round(end.p50Ms),
+      p99Ms: round(end.p99Ms),
+      maxMs: round(end.maxMs),
+      samples: Math.min(end.sentPackets, DELAY_SAMPLES),
+      throughputBps: measuredMs > 0 ? Math.round(bits * 1000 / measuredMs) : 0,
+      drops: Object.values(dropsByReason).reduce((x, y) => x + y, 0),
+      dropsByReason,
+      offered: after.packets - before.packets,
+      oneWay: l !== undefined ? (({ p50Ms, p99Ms, maxMs, samples }) => ({ p50Ms: round(p50Ms), p99Ms: round(p99Ms), maxMs: round(maxMs), samples }))(summary(l.oneWay)) : null,
+      lost: l !== undefined ? l.sentInWindow - l.receivedOfWindow : null
+    }
+  }
+  const drops: Record<string, Record<string, number>> = {}
+  nodeDrops(drops, 'A', run.a.stats())
+  nodeDrops(drops, 'B', run.b.stats())
+  const series: Record<string, LatencySeries> = {}
+  for (const f of QOS_FLOWS) series[flowClasses[f]] = logs[f].series
+  const rtt = summary(run.rtts)
+  const loop = run.loop
+  return {
+    discipline: run.discipline,
+    utilisation: measuredMs > 0 ? Math.min(1, round(sentBytes * 8 * 1000 / run.r.rateBps / measuredMs, 4)) : 0,
+    measuredMs: round(measuredMs, 1),
+    classes,
+    flowClasses,
+    series,
+    interactiveRtt: { p50Ms: round(rtt.p50Ms), p99Ms: round(rtt.p99Ms), maxMs: round(rtt.maxMs), samples: rtt.samples },
+    eventLoopDelay: { p50Ms: round(loop.percentile(50) / 1e6), p99Ms: round(loop.percentile(99) / 1e6), maxMs: round(loop.max / 1e6) },
+    nodeDrops: drops,
+    linkQos: s2
+  }
+}
+
+/** Stops the timers, closes the clients and stops both nodes (also after a failure). */
+async function closeRun (run: Run): Promise<void> {
+  run.stopped = true
+  for (const i of run.intervals) clearInterval(i)
+  run.loop.disable()
+  for (const t of run.timers) clearTimeout(t)
+  for (const c of run.clients) await c.close()
+  await run.a.stop()
+  await run.b.stop()
+}
+
+/** Runs one discipline: start, connect the clients, drive the traffic, reduce the results. */
+async function runOne (r: Resolved, discipline: QosDiscipline): Promise<QosDisciplineResult> {
+  const run = await startRun(r, discipline)
+  try {
+    const { sources, sinks } = await connectClients(run)
+    const contexts = makeContexts(run, sources, sinks)
+    run.contexts = contexts
+    const samples = await driveTraffic(run, contexts)
+    return reduceResults(run, samples)
   } finally {
-    stopped = true
-    for (const i of intervals) clearInterval(i)
-    loop.disable()
-    for (const t of timers) clearTimeout(t)
-    for (const c of clients) await c.close()
-    await a.stop()
-    await b.stop()
+    await closeRun(run)
   }
 }
 

@@ -234,13 +234,50 @@ class EventHeap {
   }
 }
 
-/** Runs a simulation to `durationMs` and reports. Pure and deterministic for given options. */
-export function simulate (options: SimulationOptions): SimulationReport {
+/** The sources by name, each with its accumulator. Throws ConfigError on a duplicate name. */
+function indexSources (list: readonly TrafficSource[]): { bySource: Map<string, FlowAcc>, sourceOf: Map<string, TrafficSource> } {
+  const bySource = new Map<string, FlowAcc>()
+  const sourceOf = new Map<string, TrafficSource>()
+  for (const s of list) {
+    if (sourceOf.has(s.name)) throw new ConfigError('qos.sim.sources', `duplicate source name ${s.name}`)
+    sourceOf.set(s.name, s)
+    bySource.set(s.name, newAcc())
+  }
+  return { bySource, sourceOf }
+}
+
+/** The queue discipline the options name. */
+function makeScheduler (options: SimulationOptions, mtu: number, onDrop: (p: SimPacket, reason: DropReason, t: number) => void): Scheduler<SimPacket> {
+  return options.discipline === 'fifo'
+    ? new FifoScheduler<SimPacket>({ ...(options.fifoBytes !== undefined ? { limitBytes: options.fifoBytes } : {}), onDrop })
+    : new SnpScheduler<SimPacket>({ linkRate: options.linkRate, mtu, ...(options.classes !== undefined ? { classes: options.classes } : {}), onDrop })
+}
+
+/** The per-class and per-source reports, and the link's busy time in the window. */
+function reports (byClass: ReadonlyMap<TrafficClass, FlowAcc>, bySource: ReadonlyMap<string, FlowAcc>, measuredMs: number, linkRate: number): { classes: Record<TrafficClass, FlowReport>, sources: Record<string, FlowReport>, busy: number } {
+  const classes = {} as Record<TrafficClass, FlowReport>
+  for (const c of TRAFFIC_CLASSES) classes[c] = report(byClass.get(c)!, measuredMs, linkRate)
+  const sources: Record<string, FlowReport> = {}
+  for (const [n, a] of bySource) sources[n] = report(a, measuredMs, linkRate)
+  let busy = 0
+  for (const a of byClass.values()) busy += a.busyMs
+  return { classes, sources, busy }
+}
+
+/** Checks the link rate, duration and warm-up of `options`; returns the warm-up (ms). Throws ConfigError. */
+function checkedWarmup (options: SimulationOptions): number {
   const { linkRate, durationMs } = options
   if (!(Number.isFinite(linkRate) && linkRate > 0)) throw new ConfigError('qos.sim.linkRate', 'must be a positive number of bit/s')
   if (!(Number.isFinite(durationMs) && durationMs > 0)) throw new ConfigError('qos.sim.durationMs', 'must be positive')
   const warmup = options.warmupMs ?? 0
   if (!(warmup >= 0 && warmup < durationMs)) throw new ConfigError('qos.sim.warmupMs', 'must be in [0, durationMs)')
+  return warmup
+}
+
+/** Runs a simulation to `durationMs` and reports. Pure and deterministic for given options. */
+export function simulate (options: SimulationOptions): SimulationReport {
+  const { linkRate, durationMs } = options
+  const warmup = checkedWarmup(options)
   const mtu = options.mtu ?? DEFAULT_MTU
   const maxEvents = options.maxEvents ?? 5_000_000
   const measuredMs = durationMs - warmup
@@ -253,13 +290,7 @@ export function simulate (options: SimulationOptions): SimulationReport {
   const wan = new WanEmulator({ ...options.wan, rate: options.wan?.rate ?? linkRate })
   const shaper = new TokenBucket({ rate: options.shaper?.rate ?? linkRate, burst: options.shaper?.burstBytes ?? mtu })
   const byClass = new Map<TrafficClass, FlowAcc>(TRAFFIC_CLASSES.map(c => [c, newAcc()]))
-  const bySource = new Map<string, FlowAcc>()
-  const sourceOf = new Map<string, TrafficSource>()
-  for (const s of options.sources) {
-    if (sourceOf.has(s.name)) throw new ConfigError('qos.sim.sources', `duplicate source name ${s.name}`)
-    sourceOf.set(s.name, s)
-    bySource.set(s.name, newAcc())
-  }
+  const { bySource, sourceOf } = indexSources(options.sources)
   // Reports go by the class the rules chose, for FIFO too (whose queue ignores it).
   const accs = (p: SimPacket): [FlowAcc, FlowAcc] => [byClass.get(p.classifiedClass)!, bySource.get(p.source)!]
 
@@ -277,9 +308,7 @@ export function simulate (options: SimulationOptions): SimulationReport {
     // Tell the source from the event loop, not from inside enqueue/dequeue.
     heap.push(t, () => lost(p))
   }
-  const scheduler: Scheduler<SimPacket> = options.discipline === 'fifo'
-    ? new FifoScheduler<SimPacket>({ ...(options.fifoBytes !== undefined ? { limitBytes: options.fifoBytes } : {}), onDrop })
-    : new SnpScheduler<SimPacket>({ linkRate, mtu, ...(options.classes !== undefined ? { classes: options.classes } : {}), onDrop })
+  const scheduler = makeScheduler(options, mtu, onDrop)
 
   let linkBusy = false
   const overlap = (a: number, b: number): number => Math.max(0, Math.min(b, durationMs) - Math.max(a, warmup))
@@ -347,12 +376,7 @@ export function simulate (options: SimulationOptions): SimulationReport {
   }
   now = durationMs
 
-  const classes = {} as Record<TrafficClass, FlowReport>
-  for (const c of TRAFFIC_CLASSES) classes[c] = report(byClass.get(c)!, measuredMs, linkRate)
-  const sources: Record<string, FlowReport> = {}
-  for (const [n, a] of bySource) sources[n] = report(a, measuredMs, linkRate)
-  let busy = 0
-  for (const a of byClass.values()) busy += a.busyMs
+  const { classes, sources, busy } = reports(byClass, bySource, measuredMs, linkRate)
   return {
     discipline: options.discipline,
     linkRate,
