@@ -71,6 +71,18 @@ export interface PacketMeta {
   receivedAtMicros: number
 }
 
+/**
+ * Where a link is: `stopped` (not started, or stopped: frames are refused, nothing is sent),
+ * `down` (running, no hello seen or the peer went silent: hello every hello interval), `up` (a hello
+ * or hello-ack accepted and the peer heard within the dead interval: keepalives when idle).
+ */
+export const LinkState = {
+  Stopped: 'stopped',
+  Down: 'down',
+  Up: 'up'
+} as const
+export type LinkState = typeof LinkState[keyof typeof LinkState]
+
 /** Why the link went up or down. */
 export type LinkChangeReason = 'hello' | 'hello-ack' | 'timeout' | 'bye' | 'detached' | 'stopped'
 
@@ -242,8 +254,7 @@ export class NativeLink {
   #sink: FrameSink | undefined
   #seq: number
   #timer: unknown
-  #running = false
-  #up = false
+  #state: LinkState = LinkState.Stopped
   /** ms, own clock: last accepted frame, last frame sent, last hello sent. */
   #lastHeardMs = 0
   #lastSentMs = -Infinity
@@ -321,12 +332,17 @@ export class NativeLink {
 
   /** True while the peer is considered alive (a hello or hello-ack seen, no dead interval since). */
   get up (): boolean {
-    return this.#up
+    return this.#state === LinkState.Up
+  }
+
+  /** The link's state. */
+  get state (): LinkState {
+    return this.#state
   }
 
   /** True between {@link start} and {@link stop}. */
   get running (): boolean {
-    return this.#running
+    return this.#state !== LinkState.Stopped
   }
 
   /** The peer's node id, once a frame was accepted from it. */
@@ -371,16 +387,16 @@ export class NativeLink {
   attach (sink: FrameSink | undefined): void {
     this.#sink = sink
     if (sink === undefined) {
-      this.#setUp(false, 'detached')
+      if (this.#state === LinkState.Up) this.#enter(LinkState.Down, 'detached')
       return
     }
-    if (this.#running) this.#sendHello(this.#nowMs())
+    if (this.#state !== LinkState.Stopped) this.#sendHello(this.#nowMs())
   }
 
   /** Starts the timer and, with a transport attached, sends the first hello. */
   start (): void {
-    if (this.#running) return
-    this.#running = true
+    if (this.#state !== LinkState.Stopped) return
+    this.#state = LinkState.Down
     this.#lastHeardMs = this.#nowMs()
     this.#timer = this.#timers.setInterval(() => { this.tick() }, this.tickMs)
     if (this.#sink !== undefined) this.#sendHello(this.#nowMs())
@@ -388,12 +404,11 @@ export class NativeLink {
 
   /** Sends bye (when a transport is attached), stops the timer, and takes the link down. Idempotent. */
   stop (reason: number = ByeReason.Shutdown): void {
-    if (!this.#running) return
+    if (this.#state === LinkState.Stopped) return
     if (this.#sink !== undefined) this.#sendControl(MessageType.Bye, encodeBye({ reason }))
-    this.#running = false
     this.#timers.clearInterval(this.#timer)
     this.#timer = undefined
-    this.#setUp(false, 'stopped')
+    this.#enter(LinkState.Stopped, 'stopped')
   }
 
   /**
@@ -402,11 +417,11 @@ export class NativeLink {
    * without sending anything while up.
    */
   tick (): void {
-    if (!this.#running) return
+    if (this.#state === LinkState.Stopped) return
     const now = this.#nowMs()
-    if (this.#up && now - this.#lastHeardMs >= this.#deadMs) this.#setUp(false, 'timeout')
+    if (this.#state === LinkState.Up && now - this.#lastHeardMs >= this.#deadMs) this.#enter(LinkState.Down, 'timeout')
     if (this.#sink === undefined) return
-    if (!this.#up) {
+    if (this.#state === LinkState.Down) {
       if (now - this.#lastHelloMs >= this.#helloMs) this.#sendHello(now)
     } else if (now - this.#lastSentMs >= this.#keepaliveMs) {
       this.#sendControl(MessageType.Keepalive, EMPTY)
@@ -430,7 +445,7 @@ export class NativeLink {
       if (ipxLength < IPX_HEADER_LENGTH) reason = DropReason.Malformed
       else if (ipxLength !== size) reason = DropReason.LengthMismatch
       else if (size > this.#maxPacket) reason = DropReason.Oversize
-      else if (this.#sink === undefined || !this.#running) reason = DropReason.SendFailed
+      else if (this.#sink === undefined || this.#state === LinkState.Stopped) reason = DropReason.SendFailed
     }
     if (reason !== undefined) {
       c.drop(reason)
@@ -457,7 +472,7 @@ export class NativeLink {
   handleDatagram (buf: Buffer, _rinfo?: RemoteInfo): DropReason | undefined {
     const size = buf.length
     this.counters.receive(size)
-    if (!this.#running) return this.#drop(DropReason.Policy, 'link not started')
+    if (this.#state === LinkState.Stopped) return this.#drop(DropReason.Policy, 'link not started')
     const receivedAt = this.#now()
     let frame: NativeFrame
     try {
@@ -469,8 +484,46 @@ export class NativeLink {
       return this.#drop(version ? DropReason.Unsupported : DropReason.Malformed, err.code)
     }
     const h = frame.header
-    const seq = h.sequence
     const sentAt = h.timestamp.seconds * MICROS_PER_SECOND + h.timestamp.micros
+    const refused = this.#admit(buf, frame, sentAt)
+    if (refused !== undefined) return refused
+    this.stats.received++
+    this.#lastHeardMs = receivedAt / 1000
+    this.#peerNode = h.node
+    switch (h.type) {
+      case DATA:
+        return this.#onData(frame, size, sentAt, receivedAt)
+      case MessageType.Hello:
+      case MessageType.HelloAck:
+        this.#onHello(frame)
+        break
+      case MessageType.Keepalive:
+        this.#sendControl(MessageType.KeepaliveAck, encodeEcho({ echoSequence: h.sequence, echoTimestamp: { seconds: h.timestamp.seconds, micros: h.timestamp.micros } }))
+        break
+      case MessageType.KeepaliveAck: {
+        const echo = decodeEcho(frame.payload)
+        record(this.stats.rtt, receivedAt - (echo.echoTimestamp.seconds * MICROS_PER_SECOND + echo.echoTimestamp.micros))
+        break
+      }
+      case MessageType.Bye:
+        this.#onBye(frame)
+        break
+      default:
+        return this.#drop(DropReason.Unsupported, 'unknown type', frame)
+    }
+    this.counters.deliver(size)
+    if (this.#debug) this.#log?.debug('rx', { frame: describeFrame(frame) })
+    return undefined
+  }
+
+  /**
+   * Steps 3 to 5 for a decoded frame sent at `sentAt` (µs): the replay check (or a window reset by
+   * a newer hello), the MAC, then the window moves and the sequence statistics. Returns the drop
+   * reason (counted), or undefined when the frame is admitted.
+   */
+  #admit (buf: Buffer, frame: NativeFrame, sentAt: number): DropReason | undefined {
+    const h = frame.header
+    const seq = h.sequence
     const st = this.stats
     // SPEC.md §5: only a hello later than the last accepted one may start a new window. A hello
     // that merely continues the current sequence (ahead by less than the window, as a hello
@@ -521,55 +574,43 @@ export class NativeLink {
       }
     }
     window.accept(seq)
-    st.received++
-    this.#lastHeardMs = receivedAt / 1000
-    this.#peerNode = h.node
-    switch (h.type) {
-      case DATA: {
-        if (frame.payload.length > this.#maxPacket) return this.#drop(DropReason.Oversize, 'data', frame)
-        const delay = receivedAt - sentAt
-        record(st.delay, delay)
-        this.#delays[this.#delayNext] = delay
-        this.#delayNext = (this.#delayNext + 1) % this.#delays.length
-        st.dataReceived++
-        const m = this.#meta
-        m.trafficClass = h.trafficClass
-        m.sequence = seq
-        m.sentAtMicros = sentAt
-        m.receivedAtMicros = receivedAt
-        this.counters.deliver(size)
-        if (this.#debug) this.#log?.debug('rx', { frame: describeFrame(frame) })
-        this.#o.onPacket(frame.payload, m)
-        return undefined
-      }
-      case MessageType.Hello:
-      case MessageType.HelloAck: {
-        const body = decodeHello(frame.payload)
-        this.#peerHello = { ...body, classDigest: Buffer.from(body.classDigest) }
-        if (h.type === MessageType.Hello) this.#sendControl(MessageType.HelloAck, this.#helloBody)
-        this.#setUp(true, h.type === MessageType.Hello ? 'hello' : 'hello-ack')
-        break
-      }
-      case MessageType.Keepalive:
-        this.#sendControl(MessageType.KeepaliveAck, encodeEcho({ echoSequence: seq, echoTimestamp: { seconds: h.timestamp.seconds, micros: h.timestamp.micros } }))
-        break
-      case MessageType.KeepaliveAck: {
-        const echo = decodeEcho(frame.payload)
-        record(st.rtt, receivedAt - (echo.echoTimestamp.seconds * MICROS_PER_SECOND + echo.echoTimestamp.micros))
-        break
-      }
-      case MessageType.Bye: {
-        const { reason } = decodeBye(frame.payload)
-        this.#log?.info('peer said bye', { reason })
-        this.#setUp(false, 'bye')
-        break
-      }
-      default:
-        return this.#drop(DropReason.Unsupported, 'unknown type', frame)
-    }
+    return undefined
+  }
+
+  /** A data frame: its one-way delay sampled, its IPX packet to `onPacket` (oversize → `oversize`). */
+  #onData (frame: NativeFrame, size: number, sentAt: number, receivedAt: number): DropReason | undefined {
+    if (frame.payload.length > this.#maxPacket) return this.#drop(DropReason.Oversize, 'data', frame)
+    const st = this.stats
+    const delay = receivedAt - sentAt
+    record(st.delay, delay)
+    this.#delays[this.#delayNext] = delay
+    this.#delayNext = (this.#delayNext + 1) % this.#delays.length
+    st.dataReceived++
+    const m = this.#meta
+    m.trafficClass = frame.header.trafficClass
+    m.sequence = frame.header.sequence
+    m.sentAtMicros = sentAt
+    m.receivedAtMicros = receivedAt
     this.counters.deliver(size)
     if (this.#debug) this.#log?.debug('rx', { frame: describeFrame(frame) })
+    this.#o.onPacket(frame.payload, m)
     return undefined
+  }
+
+  /** A hello (answered with a hello-ack) or a hello-ack: the peer's announcement kept, the link up. */
+  #onHello (frame: NativeFrame): void {
+    const type = frame.header.type
+    const body = decodeHello(frame.payload)
+    this.#peerHello = { ...body, classDigest: Buffer.from(body.classDigest) }
+    if (type === MessageType.Hello) this.#sendControl(MessageType.HelloAck, this.#helloBody)
+    this.#enter(LinkState.Up, type === MessageType.Hello ? 'hello' : 'hello-ack')
+  }
+
+  /** A bye: the link goes down at once. */
+  #onBye (frame: NativeFrame): void {
+    const { reason } = decodeBye(frame.payload)
+    this.#log?.info('peer said bye', { reason })
+    this.#enter(LinkState.Down, 'bye')
   }
 
   #drop (reason: DropReason, detail: string, frame?: NativeFrame): DropReason {
@@ -582,9 +623,12 @@ export class NativeLink {
     return this.#now() / 1000
   }
 
-  #setUp (up: boolean, reason: LinkChangeReason): void {
-    if (this.#up === up) return
-    this.#up = up
+  /** Moves to `next`; going up or coming down is logged and told to `onStateChange`. */
+  #enter (next: LinkState, reason: LinkChangeReason): void {
+    const wasUp = this.#state === LinkState.Up
+    this.#state = next
+    const up = next === LinkState.Up
+    if (wasUp === up) return
     this.#log?.info(up ? 'link up' : 'link down', { reason, ...(this.#peerNode !== undefined ? { peerNode: formatNode(this.#peerNode) } : {}) })
     this.#o.onStateChange?.(up, reason)
   }

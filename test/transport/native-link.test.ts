@@ -1,6 +1,6 @@
 import test from 'ava'
 import type { ExecutionContext } from 'ava'
-import { NativeLink } from '../../src/transport/native-link.js'
+import { NativeLink, LinkState } from '../../src/transport/native-link.js'
 import type { NativeLinkOptions, FrameSink } from '../../src/transport/native-link.js'
 import { UdpTunnel } from '../../src/transport/udp-tunnel.js'
 import { DropReason } from '../../src/transport/counters.js'
@@ -388,4 +388,28 @@ test('configuration errors are ConfigError', t => {
   t.throws(() => new NativeLink({ ...base, node: 1, keys: new Map([[1, KEY_A]]), sendKeyId: 2 }), { instanceOf: ConfigError, code: 'IPX_ERR_CONFIG' })
   t.throws(() => new NativeLink({ ...base, node: 1, keepaliveIntervalMs: 0 }), { instanceOf: ConfigError, code: 'IPX_ERR_CONFIG' })
   t.throws(() => new NativeLink({ ...base, node: 1, peer: 'nowhere:1' }), { instanceOf: ConfigError, code: 'IPX_ERR_CONFIG' })
+})
+
+test('link state: stopped → down on start → up on the peer\'s hello → down on its bye → stopped; each change told once', t => {
+  const changes: string[] = []
+  const wire: { a?: NativeLink, b?: NativeLink } = {}
+  const opts = (node: number): NativeLinkOptions => ({ node, peer: { host: '127.0.0.1', port: 9 }, onPacket: () => {} })
+  const a = wire.a = new NativeLink({ ...opts(0x0a), onStateChange: (up, reason) => { changes.push(`${up ? 'up' : 'down'}:${reason}`) } })
+  const b = wire.b = new NativeLink(opts(0x0b))
+  // Back to back, synchronously: what one sends the other handles.
+  a.attach(f => wire.b!.handleDatagram(f) === undefined ? undefined : DropReason.Policy)
+  b.attach(f => { wire.a!.handleDatagram(f); return undefined })
+  t.is(a.state, LinkState.Stopped)
+  t.is(a.handleDatagram(Buffer.alloc(40)), DropReason.Policy, 'a stopped link refuses frames')
+  b.start()
+  a.start()
+  t.is(a.state, LinkState.Up, 'a\'s hello was answered with a hello-ack at once')
+  t.true(a.up && a.running)
+  b.stop()
+  t.is(a.state, LinkState.Down, 'the bye took it down, still running: hellos go on')
+  t.true(a.running)
+  a.stop()
+  t.is(a.state, LinkState.Stopped)
+  a.stop()
+  t.deepEqual(changes, ['up:hello-ack', 'down:bye'])
 })
