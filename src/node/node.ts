@@ -2,25 +2,38 @@
  * The emulated node: the composition root that wires the transports, the router, the built-in
  * services, the QoS stage and the capture writer (ipxbox's `makeNetwork` is the model).
  *
+ * The seam: every way in and out of the node is an {@link Attachment} (src/transport/attachment.ts):
+ * `send(datagram)` returns a verdict, a `receiver` it calls with every IPX datagram it takes in,
+ * its counters, `close()`, and for local segments `hasNode(node)`. {@link IpxNode.attach} makes an
+ * attachment a router port (its receiver forwards from that port; the port's `send` is the
+ * attachment's, or the QoS stage in front of a peer's); the attachments come from an
+ * {@link AttachmentFactory} ({@link socketAttachments} by default: the DOSBox server on the UDP
+ * listen socket, native links carried by the UDP tunnel or TCP). DOSBox-over-TCP connections
+ * attach themselves as they arrive; tests attach in-memory pairs (`attachmentPair`).
+ *
  * Life of a packet (a DOSBox client on node A to a DOSBox client on node B, bridge mode):
  *  1. A UDP datagram arrives on A's 2644 socket ({@link UdpTunnel}). It starts `FF FF`, so it goes to
- *     the DOSBox server, which checks the sender is registered and owns the source node, relays it
- *     to A's other local clients when it is a broadcast, and offers it to `onForward`.
- *  2. `onForward` hands it to the {@link Router} on the `local` port. The router floods a broadcast
- *     to every peer port, or sends a unicast to the port its destination node was learned on.
+ *     the DOSBox attachment ({@link DosboxAttachment}): its server checks the sender is registered
+ *     and owns the source node, relays it to A's other local clients when it is a broadcast, and
+ *     hands it to the attachment's receiver.
+ *  2. The receiver (set by {@link IpxNode.attach}) captures it and forwards it on the {@link Router}
+ *     from the `local` port. The router floods a broadcast to every peer port, or sends a unicast
+ *     to the port its destination node was learned on.
  *  3. A peer port's `send` is the {@link LinkQos} stage of that link: it classifies the packet
- *     (game, interactive, bulk, ...), queues and shapes it when a rate is set, then the
- *     {@link NativeLink} wraps it (magic, class, sequence, timestamp, optional HMAC) and sends it
- *     to B's 2644, over UDP or TCP.
- *  4. B's native link verifies and unwraps it, B's SNP agent counts it in its class (for the
- *     reports on udp 2629, {@link SnpAgent}), and it goes to B's router on that peer port; the
- *     router sends it to B's `local` port, whose `send` is the DOSBox server's `deliverLocal`:
- *     to the client whose ip:port is the destination node, or every client for a broadcast.
+ *     (game, interactive, bulk, ...), queues and shapes it when a rate is set, then sends it on the
+ *     peer's {@link NativeLinkAttachment}: its {@link NativeLink} wraps it (magic, class, sequence,
+ *     timestamp, optional HMAC) and sends it to B's 2644, over UDP or TCP.
+ *  4. B's native link verifies and unwraps it and hands it to that attachment's receiver: B's SNP
+ *     agent counts it in its class (for the reports on udp 2629, {@link SnpAgent}), and it goes to
+ *     B's router on that peer port; the router sends it to B's `local` port, whose `send` is the
+ *     DOSBox attachment's: to the client whose ip:port is the destination node, or every client
+ *     for a broadcast.
  *  In route mode step 2 routes by network instead: RIP and SAP learn A's and B's networks and
  *  services across the link, and transport control is incremented at each router.
  *  Every drop on the way has a named reason in one counter: the DOSBox server's (what the socket
- *  received from clients), the router's (what crossed the router), each link's (frames received
- *  from and sent to the peer) and each QoS stage's (queue drops).
+ *  received from clients), the router's (what crossed the router), {@link IpxNode.attachments}
+ *  (what a local attachment could not deliver), each link's (frames received from and sent to the
+ *  peer) and each QoS stage's (queue drops).
  */
 import { isIP } from 'node:net'
 import { lookup } from 'node:dns/promises'
