@@ -39,6 +39,7 @@ import type { RemoteInfo } from 'node:dgram'
 import { DecodeError } from '../../protocol/errors.js'
 import { IPX_HEADER_LENGTH } from '../../protocol/constants.js'
 import { formatNode } from '../../protocol/ipx/address.js'
+import { readLength } from '../../protocol/ipx/peek.js'
 import {
   AUTH_TAG_LENGTH, NATIVE_HEADER_LENGTH, NATIVE_MAGIC, NATIVE_VERSION, NativeOffset, FrameFlag,
   decode, encode, describeFrame
@@ -441,7 +442,7 @@ export class NativeLink {
     if (size < IPX_HEADER_LENGTH) reason = DropReason.Malformed
     else {
       // SPEC.md §3: a data body is exactly one IPX packet, its length field equal to the body size.
-      const ipxLength = (ipx[2]! << 8) | ipx[3]!
+      const ipxLength = readLength(ipx)
       if (ipxLength < IPX_HEADER_LENGTH) reason = DropReason.Malformed
       else if (ipxLength !== size) reason = DropReason.LengthMismatch
       else if (size > this.#maxPacket) reason = DropReason.Oversize

@@ -15,9 +15,9 @@
  * {@link Rfc1234Link.send} emits through an injected `send` function; serve.ts owns the socket.
  */
 import type { RemoteInfo } from 'node:dgram'
-import { createPeek, peekHeader, PeekResult } from '../../protocol/ipx/index.js'
+import { createPeek, peekHeader, PeekResult, readChecksum } from '../../protocol/ipx/index.js'
 import type { IpxPeek } from '../../protocol/ipx/index.js'
-import { IPX_HEADER_LENGTH } from '../../protocol/constants.js'
+import { IPX_HEADER_LENGTH, IPX_NO_CHECKSUM } from '../../protocol/constants.js'
 import { ConfigError } from '../errors.js'
 import { Counters, DropReason } from './counters.js'
 import { ipv4ToNumber, numberToIpv4 } from './dosbox-server.js'
@@ -114,7 +114,7 @@ export class Rfc1234Link {
     if (peer === undefined) return this.#drop(c, DropReason.Unregistered)
     if (this.#o.requireSourcePort !== undefined && rinfo.port !== this.#o.requireSourcePort) return this.#drop(c, DropReason.Policy)
     // RFC 1234 "Reserved Packets": first two octets other than FF FF are ignored.
-    if (size < 2 || d[0] !== 0xff || d[1] !== 0xff) return this.#drop(c, size < 2 ? DropReason.Malformed : DropReason.Unsupported)
+    if (size < 2 || readChecksum(d) !== IPX_NO_CHECKSUM) return this.#drop(c, size < 2 ? DropReason.Malformed : DropReason.Unsupported)
     if (size < IPX_HEADER_LENGTH) return this.#drop(c, DropReason.Malformed)
     if (size > this.#maxDatagram) return this.#drop(c, DropReason.Oversize)
     const peek = this.#peek
