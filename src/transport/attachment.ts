@@ -45,6 +45,14 @@ export interface Attachment {
 
 const NO_RECEIVER = DropReason.UnknownDestination
 
+/** Hands `d` to the attachment's receiver and counts the verdict in its counters. */
+function receiveCounted (a: Attachment, d: Buffer): void {
+  a.counters.receive(d.length)
+  const verdict = a.receiver !== undefined ? a.receiver(d) : NO_RECEIVER
+  if (verdict === undefined) a.counters.deliver(d.length)
+  else a.counters.drop(verdict)
+}
+
 /**
  * One end of an in-memory pair: what one end sends, the other receives on a later microtask (so
  * a router's `send` never re-enters its own `forward`), in order. Closed ends drop `send_failed`.
@@ -79,10 +87,7 @@ export class MemoryAttachment implements Attachment {
 
   #arrive (d: Buffer): void {
     if (!this.#open) return
-    this.counters.receive(d.length)
-    const verdict = this.receiver !== undefined ? this.receiver(d) : NO_RECEIVER
-    if (verdict === undefined) this.counters.deliver(d.length)
-    else this.counters.drop(verdict)
+    receiveCounted(this, d)
   }
 
   close (): void {
@@ -204,10 +209,7 @@ export class TcpSegmentAttachment implements Attachment {
 
   /** One IPX frame from the connection. */
   receive (d: Buffer): void {
-    this.counters.receive(d.length)
-    const verdict = this.receiver !== undefined ? this.receiver(d) : NO_RECEIVER
-    if (verdict === undefined) this.counters.deliver(d.length)
-    else this.counters.drop(verdict)
+    receiveCounted(this, d)
   }
 
   close (): void {
