@@ -1,9 +1,11 @@
 /**
  * `ipxlab decode CAPTURE...`: one line (or one JSON object) per IPX frame. Malformed frames print
  * their error code and offset and decoding goes on; unreadable files print one line and decoding
- * goes on with the next file. Exit status: 0 clean, 1 a malformed frame, 2 a file could not be read.
+ * goes on with the next file. Under `--verify-checksum` a wrong IPX checksum is a finding on a frame
+ * that is still shown whole. Exit status: 0 clean, 1 a malformed frame or a bad checksum, 2 a file
+ * could not be read.
  */
-import { ipx, ethernet, upper, hex, packetTypeName, socketName } from '../../protocol/index.js'
+import { ipx, ethernet, columns, hex, packetTypeName, socketName } from '../../protocol/index.js'
 import { CaptureError } from '../errors.js'
 import { readFrames, formatTimestamp, formatEpoch } from '../capture/frames.js'
 import type { FrameResult, FrameOptions } from '../capture/frames.js'
@@ -23,25 +25,35 @@ function framingName (f: Extract<FrameResult, { kind: 'ipx' }>): string {
   return l.udp !== undefined ? `${base}(${l.udp.srcPort}->${l.udp.dstPort})` : base
 }
 
-function upperName (packet: ipx.IpxPacket): string {
-  return upper.classify(packet.header).name
+/** The Protocol and Info columns of a frame as tshark shows them; `state` carries NCP requests across one file's frames. */
+export function frameColumns (f: FrameResult, state?: columns.ColumnState): columns.Columns | undefined {
+  return f.kind === 'ipx' ? columns.columns(f.located.ipx, state) : undefined
 }
 
-/** The text line of one frame. */
-export function formatFrameLine (f: FrameResult): string {
+function checksumNote (f: Extract<FrameResult, { kind: 'ipx' }>): string {
+  const b = f.badChecksum
+  return b === undefined ? '' : ` [bad checksum 0x${hex(b.stored, 4)}, the sum gives 0x${hex(b.correct, 4)}]`
+}
+
+/**
+ * The text line of one frame: number, time, framing, addresses, IPX type, sockets, length and hops,
+ * then tshark's Protocol and Info columns (`IPX SAP: General Response`).
+ */
+export function formatFrameLine (f: FrameResult, cols: columns.Columns | undefined = frameColumns(f)): string {
   const n = String(f.record.index + 1).padStart(5)
   const time = formatTimestamp(f.record.timestampNs)
   if (f.kind === 'malformed') return `${n} ${time} malformed ${f.error.code} at offset ${f.error.offset}: ${f.error.protocol} ${f.error.reason}`
   if (f.kind === 'not_ipx') return `${n} ${time} not IPX`
   const h = f.located.ipx.header
   return `${n} ${time} ${framingName(f)} ${ipx.formatIpxAddress(h.src)} -> ${ipx.formatIpxAddress(h.dst)} ` +
-    `${upperName(f.located.ipx)} type=0x${hex(h.packetType, 2)}(${packetTypeName(h.packetType)}) ` +
-    `sockets ${socketName(h.src.socket)}->${socketName(h.dst.socket)} len=${h.length} hops=${h.transportControl}` +
-    (f.snapped > 0 ? ` [snapped: ${f.snapped} bytes not captured]` : '')
+    `type=0x${hex(h.packetType, 2)}(${packetTypeName(h.packetType)}) ` +
+    `sockets ${socketName(h.src.socket)}->${socketName(h.dst.socket)} len=${h.length} hops=${h.transportControl} ` +
+    `${cols?.protocol ?? 'IPX'}: ${cols?.info ?? ''}` +
+    (f.snapped > 0 ? ` [snapped: ${f.snapped} bytes not captured]` : '') + checksumNote(f)
 }
 
 /** The JSON object of one frame, with the codec's field names. */
-export function frameJson (file: string, f: FrameResult): Record<string, unknown> {
+export function frameJson (file: string, f: FrameResult, cols: columns.Columns | undefined = frameColumns(f)): Record<string, unknown> {
   const base = { file, frame: f.record.index + 1, time: formatEpoch(f.record.timestampNs), linkType: f.record.linkType, capturedLength: f.record.capturedLength, originalLength: f.record.originalLength }
   if (f.kind === 'malformed') return { ...base, kind: 'malformed', error: { code: f.error.code, protocol: f.error.protocol, offset: f.error.offset, message: f.error.message } }
   if (f.kind === 'not_ipx') return { ...base, kind: 'not_ipx' }
@@ -59,9 +71,11 @@ export function frameJson (file: string, f: FrameResult): Record<string, unknown
     src: ipx.formatIpxAddress(h.src),
     dst: ipx.formatIpxAddress(h.dst),
     packetTypeName: packetTypeName(h.packetType),
-    protocol: upperName(l.ipx),
+    protocol: cols?.protocol,
+    info: cols?.info,
     payloadLength: l.ipx.payload.length,
-    ...(f.snapped > 0 ? { snapped: f.snapped } : {})
+    ...(f.snapped > 0 ? { snapped: f.snapped } : {}),
+    ...(f.badChecksum !== undefined ? { badChecksum: f.badChecksum } : {})
   }
 }
 
@@ -74,15 +88,19 @@ export async function runDecode (files: readonly string[], options: DecodeComman
     let ipxFrames = 0
     let notIpx = 0
     let bad = 0
+    let badSums = 0
     let readable = true
+    const state = new columns.ColumnState()
     try {
       for await (const f of readFrames(file, options)) {
         frames++
         if (f.kind === 'ipx') ipxFrames++
         else if (f.kind === 'not_ipx') notIpx++
         else bad++
-        if (options.json) io.stdout.write(JSON.stringify(frameJson(file, f)) + '\n')
-        else if (f.kind !== 'not_ipx') io.stdout.write(formatFrameLine(f) + '\n')
+        if (f.kind === 'ipx' && f.badChecksum !== undefined) badSums++
+        const cols = frameColumns(f, state)
+        if (options.json) io.stdout.write(JSON.stringify(frameJson(file, f, cols)) + '\n')
+        else if (f.kind !== 'not_ipx') io.stdout.write(formatFrameLine(f, cols) + '\n')
       }
     } catch (err) {
       if (!(err instanceof CaptureError)) throw err
@@ -90,8 +108,8 @@ export async function runDecode (files: readonly string[], options: DecodeComman
       readable = frames > 0
       io.stderr.write(`ipxlab: ${err.message}\n`)
     }
-    malformed += bad
-    if (readable) io.stderr.write(`${file}: ${frames} frames, ${ipxFrames} IPX, ${bad} malformed, ${notIpx} not IPX\n`)
+    malformed += bad + badSums
+    if (readable) io.stderr.write(`${file}: ${frames} frames, ${ipxFrames} IPX, ${bad} malformed, ${notIpx} not IPX${options.verifyChecksum === true ? `, ${badSums} bad checksum${badSums === 1 ? '' : 's'}` : ''}\n`)
   }
   return unreadable > 0 ? 2 : malformed > 0 ? 1 : 0
 }

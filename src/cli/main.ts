@@ -20,6 +20,7 @@ import { runStats } from './stats.js'
 import { runReplay, parseNumberOption, parseFrameRange, parseNetworkMapping, parseNodeMapping, parseNetwork, parseNodeOption, parseSpeed, parseKey } from './replay.js'
 import type { ReplayCommandOptions } from './replay.js'
 import { ConfigError, CaptureError, TransportError } from '../errors.js'
+import { endQuietlyOnClosedPipe } from './pipes.js'
 
 /** Where a command writes. */
 export interface Io {
@@ -225,5 +226,8 @@ function isEntryPoint (): boolean {
 }
 
 if (isEntryPoint()) {
+  // `ipxlab decode x.pcap | head`: the reader leaving ends the command quietly, exit 0 (cli/pipes.ts).
+  endQuietlyOnClosedPipe(process.stdout)
+  endQuietlyOnClosedPipe(process.stderr)
   process.exitCode = await main(process.argv.slice(2))
 }

@@ -24,9 +24,9 @@ test('decode: one line per frame, exit 0', async t => {
   t.is(r.code, 0)
   const lines = r.stdout.trimEnd().split('\n')
   t.is(lines.length, 15)
-  t.regex(lines[0] ?? '', /^ {4}1 1994-03-01T09:00:00\.000000000Z Ethernet_802\.2 00000A01:0080C8123456:4003 -> 00000A01:FFFFFFFFFFFF:0452 IPX SAP type=0x04\(PEP\) .* len=34 hops=0$/)
-  t.regex(lines[8] ?? '', / Ethernet_SNAP .* SPX type=0x05\(SPX\) /)
-  t.regex(lines[11] ?? '', / Ethernet_802\.3 .* NBIPX type=0x14\(NetBIOS Broadcast\) /)
+  t.regex(lines[0] ?? '', /^ {4}1 1994-03-01T09:00:00\.000000000Z Ethernet_802\.2 00000A01:0080C8123456:4003 -> 00000A01:FFFFFFFFFFFF:0452 type=0x04\(PEP\) .* len=34 hops=0 IPX SAP: Nearest Query$/)
+  t.regex(lines[8] ?? '', / Ethernet_SNAP .* type=0x05\(SPX\) .* SPX: SPX /)
+  t.regex(lines[11] ?? '', / Ethernet_802\.3 .* type=0x14\(NetBIOS Broadcast\) .* NBIPX: Find name LABPC<00>$/)
   t.regex(r.stderr, /15 frames, 15 IPX, 0 malformed, 0 not IPX/)
 })
 
