@@ -28,6 +28,8 @@ import { DecodeError } from './errors.js'
 export interface Columns {
   protocol: string
   info: string
+  /** For an NCP reply whose request was seen: the request's function and subfunction (Wireshark shows them on the reply as `ncp.func`, `ncp.subfunc`). */
+  ncpRequest?: NcpRequestSeen
 }
 
 /** Wireshark's `ipx_socket_vals` (`tshark -G values`, field ipx.socket), TShark 4.0.17. */
@@ -76,8 +78,8 @@ export function socketColumnName (socket: number): string {
   return SOCKET_NAMES.get(socket) ?? `Unknown (0x${hex(socket, 4)})`
 }
 
-/** What an NCP reply's Info needs from its request. */
-interface NcpRequestSeen { fn: number }
+/** What an NCP reply needs from its request. */
+export interface NcpRequestSeen { fn: number, subfunction?: number }
 
 /** Bound on remembered NCP requests; the oldest is forgotten first. */
 export const COLUMN_STATE_MAX_REQUESTS = 4096
@@ -138,6 +140,19 @@ function ncpKey (client: IpxPacket['header']['src'], connection: number, sequenc
   return `${client.network}:${client.node}:${client.socket}:${connection}:${sequence}`
 }
 
+function ncpColumns (packet: IpxPacket, state: ColumnState | undefined): Columns {
+  if (packet.payload.length >= 2 && packet.payload.readUInt16BE(0) === ncp.NcpType.ServiceReply && packet.payload.length >= 3) {
+    const request = state?.requestFor(ncpKey(packet.header.dst, ncpConnection(packet.payload), packet.payload[2]!))
+    if (request !== undefined) return { protocol: 'NCP', info: ncpInfo(packet, state), ncpRequest: request }
+  }
+  return { protocol: 'NCP', info: ncpInfo(packet, state) }
+}
+
+/** The connection number of an NCP message (low byte at 3, high at 5), 0 when too short. */
+function ncpConnection (p: Buffer): number {
+  return p.length >= 6 ? p[5]! * 256 + p[3]! : 0
+}
+
 function ncpInfo (packet: IpxPacket, state: ColumnState | undefined): string {
   let m: ncp.NcpMessage
   try {
@@ -150,7 +165,7 @@ function ncpInfo (packet: IpxPacket, state: ColumnState | undefined): string {
     case 'request': {
       if (m.type === ncp.NcpType.CreateServiceConnection) return 'C Create Connection Service'
       if (m.type === ncp.NcpType.DestroyServiceConnection) return 'C Destroy Connection Service'
-      state?.rememberRequest(ncpKey(packet.header.src, m.connection, m.sequence), { fn: m.function })
+      state?.rememberRequest(ncpKey(packet.header.src, m.connection, m.sequence), m.subfunction !== undefined ? { fn: m.function, subfunction: m.subfunction } : { fn: m.function })
       return requestInfo(m.function, m.subfunction, m.data)
     }
     case 'reply': {
@@ -272,7 +287,7 @@ export function columns (packet: IpxPacket, state?: ColumnState): Columns {
   const p = packet.payload
   switch (d.protocol) {
     case 'spx': return { protocol: 'SPX', info: spxInfo(p) }
-    case 'ncp': return { protocol: 'NCP', info: ncpInfo(packet, state) }
+    case 'ncp': return ncpColumns(packet, state)
     case 'sap': return { protocol: 'IPX SAP', info: sapInfo(p) }
     case 'rip': return { protocol: 'IPX RIP', info: ripInfo(p) }
     case 'netbios': return nbipxColumns(packet)

@@ -16,6 +16,8 @@ import { walkLink } from './link.js'
 export * from './types.js'
 export { fieldLabel } from './walker.js'
 export { explainDispatch } from './ipx.js'
+export { FILTER_VOCABULARY, fieldValues, fieldSource } from './fields.js'
+export type { FrameFacts } from './fields.js'
 
 /** What {@link dissect} needs of a frame. */
 export interface DissectInput {
@@ -76,9 +78,3 @@ export function dissect (input: DissectInput): Dissection {
   }
 }
 
-/** The values of a Wireshark field in a dissection (a field can occur more than once: SAP entries, RIP routes). */
-export function fieldValues (d: Dissection, name: string): Array<number | string> {
-  const out: Array<number | string> = []
-  for (const r of d.ranges) if (r.wireshark === name && r.raw !== undefined) out.push(r.raw)
-  return out
-}

@@ -12,6 +12,9 @@ import { dissect, hex } from '../../protocol/index.js'
 import type { link } from '../../protocol/index.js'
 import type { FrameResult } from './frames.js'
 import { formatTimestamp } from './frames.js'
+import { dissectInput } from './view.js'
+
+export { dissectFrame } from './view.js'
 
 /** The layer a byte range belongs to (protocol/dissect). */
 export type ExplainLayer = dissect.LayerId
@@ -83,22 +86,6 @@ export interface Explanation {
 
 function plural (n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`
-}
-
-/** The dissection input of a frame result. */
-export function dissectInput (result: FrameResult): dissect.DissectInput {
-  const data = result.record.data
-  const linkType = result.record.linkType
-  switch (result.kind) {
-    case 'ipx': return { data, linkType, located: result.located, snapped: result.snapped }
-    case 'malformed': return { data, linkType, error: result.error }
-    case 'not_ipx': return { data, linkType, notIpx: result.reason }
-  }
-}
-
-/** The dissection of a frame result (what `decode --json`, `lint -Y` and `explain` share). */
-export function dissectFrame (result: FrameResult): dissect.Dissection {
-  return dissect.dissect(dissectInput(result))
 }
 
 /**

@@ -6,6 +6,9 @@
  * could not be read.
  */
 import { ipx, ethernet, columns, hex, packetTypeName, socketName } from '../../protocol/index.js'
+import type { dissect } from '../../protocol/index.js'
+import { dissectFrame, passes } from '../capture/view.js'
+import type { DisplayFilter } from '../capture/view.js'
 import { CaptureError } from '../errors.js'
 import { readFrames, formatTimestamp, formatEpoch } from '../capture/frames.js'
 import type { FrameResult, FrameOptions } from '../capture/frames.js'
@@ -14,6 +17,37 @@ import type { Io } from './main.js'
 /** Options of {@link runDecode}. */
 export interface DecodeCommandOptions extends FrameOptions {
   json: boolean
+  /** `-Y`: only the frames that pass. */
+  displayFilter?: DisplayFilter
+}
+
+/**
+ * The dissection in JSON: every layer (the next one named), every field by its Wireshark name
+ * (or `layer.field` where Wireshark has none), its byte range, value (the number or text a
+ * filter compares), shown value and meaning.
+ */
+export function dissectionJson (d: dissect.Dissection): Record<string, unknown> {
+  return {
+    path: d.path,
+    ...(d.dispatch !== undefined ? { dispatch: { protocol: d.dispatch.protocol, name: d.dispatch.name, reason: d.dispatch.reason, text: d.dispatch.text } } : {}),
+    ...(d.error !== undefined ? { error: d.error } : {}),
+    layers: d.layers.map(l => ({
+      layer: l.layer,
+      title: l.title,
+      offset: l.offset,
+      size: l.size,
+      ...(l.next !== undefined ? { next: l.next } : {}),
+      fields: l.fields.map(f => ({
+        name: f.wireshark ?? `${l.layer}.${f.field}`,
+        field: f.field,
+        offset: f.offset,
+        size: f.size,
+        ...(f.raw !== undefined ? { value: f.raw } : {}),
+        ...(f.value !== '' ? { show: f.value } : {}),
+        meaning: f.meaning
+      }))
+    }))
+  }
 }
 
 const ENCAPSULATION_NAMES: Record<string, string> = { udp: 'IPX-in-UDP', sll: 'Linux cooked' }
@@ -53,9 +87,9 @@ export function formatFrameLine (f: FrameResult, cols: columns.Columns | undefin
 }
 
 /** The JSON object of one frame, with the codec's field names. */
-export function frameJson (file: string, f: FrameResult, cols: columns.Columns | undefined = frameColumns(f)): Record<string, unknown> {
+export function frameJson (file: string, f: FrameResult, cols: columns.Columns | undefined = frameColumns(f), d: dissect.Dissection = dissectFrame(f)): Record<string, unknown> {
   const base = { file, frame: f.record.index + 1, time: formatEpoch(f.record.timestampNs), linkType: f.record.linkType, capturedLength: f.record.capturedLength, originalLength: f.record.originalLength }
-  if (f.kind === 'malformed') return { ...base, kind: 'malformed', error: { code: f.error.code, protocol: f.error.protocol, offset: f.error.offset, message: f.error.message } }
+  if (f.kind === 'malformed') return { ...base, kind: 'malformed', error: { code: f.error.code, protocol: f.error.protocol, offset: f.error.offset, message: f.error.message }, dissection: dissectionJson(d) }
   if (f.kind === 'not_ipx') return { ...base, kind: 'not_ipx' }
   const l = f.located
   const h = l.ipx.header
@@ -75,7 +109,8 @@ export function frameJson (file: string, f: FrameResult, cols: columns.Columns |
     info: cols?.info,
     payloadLength: l.ipx.payload.length,
     ...(f.snapped > 0 ? { snapped: f.snapped } : {}),
-    ...(f.badChecksum !== undefined ? { badChecksum: f.badChecksum } : {})
+    ...(f.badChecksum !== undefined ? { badChecksum: f.badChecksum } : {}),
+    dissection: dissectionJson(d)
   }
 }
 
@@ -89,6 +124,7 @@ export async function runDecode (files: readonly string[], options: DecodeComman
     let notIpx = 0
     let bad = 0
     let badSums = 0
+    let shown = 0
     let readable = true
     const state = new columns.ColumnState()
     try {
@@ -96,10 +132,14 @@ export async function runDecode (files: readonly string[], options: DecodeComman
         frames++
         if (f.kind === 'ipx') ipxFrames++
         else if (f.kind === 'not_ipx') notIpx++
-        else bad++
-        if (f.kind === 'ipx' && f.badChecksum !== undefined) badSums++
         const cols = frameColumns(f, state)
-        if (options.json) io.stdout.write(JSON.stringify(frameJson(file, f, cols)) + '\n')
+        const filter = options.displayFilter
+        const d = options.json || filter !== undefined ? dissectFrame(f) : undefined
+        if (filter !== undefined && d !== undefined && !passes(filter, f, cols, d)) continue
+        shown++
+        if (f.kind === 'malformed') bad++
+        if (f.kind === 'ipx' && f.badChecksum !== undefined) badSums++
+        if (options.json) io.stdout.write(JSON.stringify(frameJson(file, f, cols, d)) + '\n')
         else if (f.kind !== 'not_ipx') io.stdout.write(formatFrameLine(f, cols) + '\n')
       }
     } catch (err) {
@@ -109,7 +149,7 @@ export async function runDecode (files: readonly string[], options: DecodeComman
       io.stderr.write(`ipxlab: ${err.message}\n`)
     }
     malformed += bad + badSums
-    if (readable) io.stderr.write(`${file}: ${frames} frames, ${ipxFrames} IPX, ${bad} malformed, ${notIpx} not IPX${options.verifyChecksum === true ? `, ${badSums} bad checksum${badSums === 1 ? '' : 's'}` : ''}\n`)
+    if (readable) io.stderr.write(`${file}: ${frames} frames, ${ipxFrames} IPX, ${bad} malformed, ${notIpx} not IPX${options.verifyChecksum === true ? `, ${badSums} bad checksum${badSums === 1 ? '' : 's'}` : ''}${options.displayFilter !== undefined ? `, ${shown} shown by -Y` : ''}\n`)
   }
   return unreadable > 0 ? 2 : malformed > 0 ? 1 : 0
 }
