@@ -61,7 +61,14 @@ function framingName (f: Extract<FrameResult, { kind: 'ipx' }>): string {
 
 /** The Protocol and Info columns of a frame as tshark shows them; `state` carries NCP requests across one file's frames. */
 export function frameColumns (f: FrameResult, state?: columns.ColumnState): columns.Columns | undefined {
-  return f.kind === 'ipx' ? columns.columns(f.located.ipx, state) : undefined
+  if (f.kind === 'ipx') return columns.columns(f.located.ipx, state)
+  if (f.kind === 'malformed') {
+    // As tshark: a frame whose IPX header was read but does not hold (a length below 30, beyond
+    // the frame) still names its destination socket, marked [Malformed Packet].
+    const socket = dissectFrame(f).ranges.find(r => r.wireshark === 'ipx.dst.socket')?.raw
+    if (typeof socket === 'number') return { protocol: 'IPX', info: `${columns.socketColumnName(socket)}[Malformed Packet]` }
+  }
+  return undefined
 }
 
 function checksumNote (f: Extract<FrameResult, { kind: 'ipx' }>): string {
@@ -76,7 +83,7 @@ function checksumNote (f: Extract<FrameResult, { kind: 'ipx' }>): string {
 export function formatFrameLine (f: FrameResult, cols: columns.Columns | undefined = frameColumns(f)): string {
   const n = String(f.record.index + 1).padStart(5)
   const time = formatTimestamp(f.record.timestampNs)
-  if (f.kind === 'malformed') return `${n} ${time} malformed ${f.error.code} at offset ${f.error.offset}: ${f.error.protocol} ${f.error.reason}`
+  if (f.kind === 'malformed') return `${n} ${time} malformed ${f.error.code} at offset ${f.error.offset}: ${f.error.protocol} ${f.error.reason}${cols !== undefined ? ` (${cols.protocol}: ${cols.info})` : ''}`
   if (f.kind === 'not_ipx') return `${n} ${time} not IPX`
   const h = f.located.ipx.header
   return `${n} ${time} ${framingName(f)} ${ipx.formatIpxAddress(h.src)} -> ${ipx.formatIpxAddress(h.dst)} ` +
@@ -89,7 +96,7 @@ export function formatFrameLine (f: FrameResult, cols: columns.Columns | undefin
 /** The JSON object of one frame, with the codec's field names. */
 export function frameJson (file: string, f: FrameResult, cols: columns.Columns | undefined = frameColumns(f), d: dissect.Dissection = dissectFrame(f)): Record<string, unknown> {
   const base = { file, frame: f.record.index + 1, time: formatEpoch(f.record.timestampNs), linkType: f.record.linkType, capturedLength: f.record.capturedLength, originalLength: f.record.originalLength }
-  if (f.kind === 'malformed') return { ...base, kind: 'malformed', error: { code: f.error.code, protocol: f.error.protocol, offset: f.error.offset, message: f.error.message }, dissection: dissectionJson(d) }
+  if (f.kind === 'malformed') return { ...base, kind: 'malformed', error: { code: f.error.code, protocol: f.error.protocol, offset: f.error.offset, message: f.error.message }, ...(cols !== undefined ? { protocol: cols.protocol, info: cols.info } : {}), dissection: dissectionJson(d) }
   if (f.kind === 'not_ipx') return { ...base, kind: 'not_ipx' }
   const l = f.located
   const h = l.ipx.header

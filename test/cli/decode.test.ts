@@ -48,7 +48,7 @@ const why = realMissing(need)
   if (!requireReal(t, need)) return
   const r = await run('decode', path.join(REAL, 'captures/tcpdump/ipx-invalid-length.pcap'), SAMPLE)
   t.is(r.code, 1)
-  t.regex(r.stdout, /^ {4}1 2003-11-17T16:41:40\.226660000Z malformed IPX_ERR_BAD_LENGTH at offset 19: ipx length 29 is below the 30-byte header$/m)
+  t.regex(r.stdout, /^ {4}1 2003-11-17T16:41:40\.226660000Z malformed IPX_ERR_BAD_LENGTH at offset 19: ipx length 29 is below the 30-byte header \(IPX: Unknown \(0x402b\)\[Malformed Packet\]\)$/m)
   t.is(r.stdout.trim().split('\n').length, 16, 'the next file was decoded too')
 })
 

@@ -17,9 +17,7 @@ import { frameColumns } from '../../src/cli/decode.js'
 import { columns } from '../../protocol/index.js'
 
 /** `file:frame` → why ipxlab's columns differ from tshark's there. */
-const KNOWN_DIFFERENCES: ReadonlyMap<string, string> = new Map([
-  ['ipx-invalid-length.pcap:1', 'the IPX length (29) is below the header, so ipxlab reports the frame malformed and shows no columns; tshark still names the socket and appends [Malformed Packet]']
-])
+const KNOWN_DIFFERENCES: ReadonlyMap<string, string> = new Map([])
 
 interface Row { frame: number, protocol: string, info: string }
 
