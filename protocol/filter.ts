@@ -8,8 +8,8 @@
  * Semantics follow Wireshark's `doc/wireshark-filter.adoc`: a field that occurs several times (SAP
  * entries, RIP routes, `ipx.socket` meaning either socket) satisfies `==` and the orderings when
  * any occurrence does; `a != b` is `!(a == b)` (Wireshark 3.6 and later). Precedence: `not` binds
- * tightest, then `and`, then `or` (Wireshark 4.0 gives `and` and `or` equal precedence and
- * asks for parentheses when they are mixed; we accept the mix with the conventional precedence).
+ * tightest, then `and`, then `or`, as in TShark 4.0.17 (`ipxsap or ipxrip and ncp` selects the SAP
+ * frames; checked in test/conformance/tshark-filter.test.ts).
  *
  * A hand-written recursive-descent parser: the grammar is a dozen lines, and it must report the
  * column of a syntax error and reject unknown field names the way Wireshark does, which a parser

@@ -24,7 +24,7 @@ const FILTERS = [
   'ipxrip.hops < 2', 'eth.type == 0x8137', 'ipx.src.node == 00:03:47:1b:c1:a8', 'ncp.completion_code == 0',
   'frame.len > 100 || spx', 'ipx.dst.net == 0x1994a001', 'ipxsap.server.name == "FS1"', 'spx.seq > 2 and spx.ack < 5',
   'llc.dsap == 0xe0', '!(ipx.hops == 0) or ipxrip.ticks <= 1', 'ipx.dst.node == ff:ff:ff:ff:ff:ff && !nbipx',
-  'ncp.connection == 3', 'ncp.seq >= 200'
+  'ncp.connection == 3', 'ncp.seq >= 200', 'ipxsap or ipxrip and ncp', 'ncp and ipxrip or ipxsap'
 ]
 
 const SHORT_NAMES: ReadonlyArray<readonly [string, string]> = [['sap', 'ipxsap'], ['rip and not sap', 'ipxrip and not ipxsap'], ['netbios', 'nbipx']]
