@@ -86,7 +86,7 @@ const ROWS: readonly Row[] = [
   [0x16, 0x22, 'Remove User Disk Space Restrictions'],
   [0x16, 0x23, 'Get Directory Disk Space Restriction'],
   [0x16, 0x24, 'Set Directory Disk Space Restriction'],
-  [0x16, 0x25, 'Set Directory Entry Information[Malformed Packet]'],
+  [0x16, 0x25, 'Set Directory Entry Information'],
   [0x16, 0x26, 'Scan for Extended Trustees', ['string', 2]],
   [0x16, 0x27, 'Add Extended Trustee', ['string', 7]],
   [0x16, 0x28, 'Scan Directory Disk Space', ['string', 6]],
@@ -118,7 +118,7 @@ const ROWS: readonly Row[] = [
   [0x17, 0x0d, 'Log Network Message', ['string', 0]],
   [0x17, 0x0e, 'Get Disk Utilization'],
   [0x17, 0x0f, 'Scan File Information', ['string', 4]],
-  [0x17, 0x10, '[Malformed Packet]'],
+  [0x17, 0x10, 'Set Information for File', ['string', 80]],
   [0x17, 0x11, 'Get File Server Information'],
   [0x17, 0x12, 'Get Network Serial Number'],
   [0x17, 0x13, 'Get Internet Address for Connection 0'],
@@ -167,12 +167,12 @@ const ROWS: readonly Row[] = [
   [0x17, 0x65, 'Destroy Queue'],
   [0x17, 0x66, 'Read Queue Current Status'],
   [0x17, 0x67, 'Set Queue Current Status'],
-  [0x17, 0x68, 'Create Queue Job And File[Malformed Packet]'],
+  [0x17, 0x68, 'Create Queue Job And File'],
   [0x17, 0x69, 'Close File And Start Queue Job'],
   [0x17, 0x6a, 'Remove Job From Queue'],
   [0x17, 0x6b, 'Get Queue Job List'],
   [0x17, 0x6c, 'Read Queue Job Entry'],
-  [0x17, 0x6d, 'Change Queue Job Entry[Malformed Packet]'],
+  [0x17, 0x6d, 'Change Queue Job Entry'],
   [0x17, 0x6e, 'Change Queue Job Position'],
   [0x17, 0x6f, 'Attach Queue Server To Queue'],
   [0x17, 0x70, 'Detach Queue Server From Queue'],
@@ -184,9 +184,9 @@ const ROWS: readonly Row[] = [
   [0x17, 0x76, 'Read Queue Server Current Status'],
   [0x17, 0x77, 'Set Queue Server Current Status'],
   [0x17, 0x78, 'Get Queue Job File Size'],
-  [0x17, 0x79, 'Create Queue Job And File[Malformed Packet]'],
+  [0x17, 0x79, 'Create Queue Job And File'],
   [0x17, 0x7a, 'Read Queue Job Entry'],
-  [0x17, 0x7b, 'Change Queue Job Entry[Malformed Packet]'],
+  [0x17, 0x7b, 'Change Queue Job Entry'],
   [0x17, 0x7c, 'Service Queue Job'],
   [0x17, 0x7d, 'Read Queue Current Status'],
   [0x17, 0x7e, 'Set Queue Current Status'],
@@ -283,14 +283,14 @@ const ROWS: readonly Row[] = [
   [0x23, 0x06, 'AFP Get Entry ID From NetWare Handle'],
   [0x23, 0x07, 'AFP Rename', ['string', 9]],
   [0x23, 0x08, 'AFP Open File Fork', ['string', 7]],
-  [0x23, 0x09, 'AFP Set File Information', ['string', -1]],
+  [0x23, 0x09, 'AFP Set File Information', ['string', 53]],
   [0x23, 0x0a, 'AFP Scan File Information', ['string', 15]],
   [0x23, 0x0b, 'AFP Allocate Temporary Directory Handle', ['string', 5]],
   [0x23, 0x0c, 'AFP Get Entry ID from Path Name', ['string', 1]],
   [0x23, 0x0d, 'AFP 2.0 Create Directory', ['string', 44]],
   [0x23, 0x0e, 'AFP 2.0 Create File', ['string', 44]],
   [0x23, 0x0f, 'AFP 2.0 Get Information', ['string', 7]],
-  [0x23, 0x10, 'AFP 2.0 Set File Information', ['string', -1]],
+  [0x23, 0x10, 'AFP 2.0 Set File Information', ['string', 59]],
   [0x23, 0x11, 'AFP 2.0 Scan File Information', ['string', 15]],
   [0x23, 0x12, 'AFP Get DOS Name From Entry ID'],
   [0x23, 0x13, 'AFP Get Macintosh Info On Deleted File'],
@@ -349,7 +349,7 @@ const ROWS: readonly Row[] = [
   [0x57, 0x16, 'Generate Directory Base and Volume Number'],
   [0x57, 0x17, 'Query Name Space Information Format'],
   [0x57, 0x18, 'Get Name Spaces Loaded List from Vol', ['number', 2]],
-  [0x57, 0x19, 'Set Name Space Information[Malformed Packet]'],
+  [0x57, 0x19, 'Set Name Space Information'],
   [0x57, 0x1a, 'Get Huge Name Space Information'],
   [0x57, 0x1b, 'Set Huge Name Space Information'],
   [0x57, 0x1c, 'Get Full Path String'],
@@ -422,7 +422,7 @@ const ROWS: readonly Row[] = [
   [0x59, 0x13, 'Get Name Space Information'],
   [0x59, 0x14, 'Search for File or Subdirectory Set'],
   [0x59, 0x16, 'Generate Directory Base and Volume Number'],
-  [0x59, 0x19, 'Set Name Space Information[Malformed Packet]'],
+  [0x59, 0x19, 'Set Name Space Information'],
   [0x59, 0x1c, 'Get Full Path String'],
   [0x59, 0x1d, 'Get Effective Directory Rights'],
   [0x59, 0x1e, 'Open/Create File or Subdirectory'],
@@ -473,7 +473,7 @@ const ROWS: readonly Row[] = [
   [0x66, null, 'Undocumented Packet Burst'],
   [0x67, null, 'Undocumented Packet Burst'],
   [0x68, 0x01, 'Ping for NDS'],
-  [0x68, 0x02, 'Continue NDS Fragment 0x00000000'],
+  [0x68, 0x02, 'Continue NDS Fragment'],
   [0x68, 0x03, 'Fragment Close'],
   [0x68, 0x04, 'Return Bindery Context'],
   [0x68, 0x05, 'Monitor NDS Connection'],
@@ -514,7 +514,7 @@ const ROWS: readonly Row[] = [
   [0x6f, 0x04, 'Close Semaphore'],
   [0x70, null, 'Clear and Get Waiting Lock Completion'],
   [0x72, 0x01, 'Timesync Get Time'],
-  [0x72, 0x02, 'Timesync Exchange Time', ['string', -1]],
+  [0x72, 0x02, 'Timesync Exchange Time', ['string', 52]],
   [0x72, 0x05, 'Timesync Get Server List'],
   [0x72, 0x06, 'Timesync Set Server List'],
   [0x72, 0x0c, 'Timesync Get Version'],
@@ -596,6 +596,23 @@ export function requestName (fn: number, subfunction?: number): string | undefin
   return TABLE.get(key(fn, subfunction))?.name
 }
 
+/**
+ * The Protocol column of a request: Wireshark hands SecretStore (0x5C), NMAS (0x5E) and NDS ping
+ * and fragments (0x68/0x01, 0x68/0x02) to dissectors of their own (probed with TShark 4.0.17).
+ */
+export function requestProtocol (fn: number, subfunction?: number): string {
+  if (fn === 0x5c) return 'NSSS'
+  if (fn === 0x5e) return 'NMAS'
+  if (fn === 0x68 && (subfunction === 0x01 || subfunction === 0x02)) return 'NDS'
+  return 'NCP'
+}
+
+/** NDS fragment: the fragment handle (u32, little-endian, first in the body); 0xFFFFFFFF opens a new request. */
+function ndsFragmentInfo (body: Buffer): string {
+  const handle = body.length >= 4 ? body.readUInt32LE(0) : 0
+  return handle === 0xffffffff ? 'C NDS Continuation Fragment' : `C Continue NDS Fragment 0x${hex(handle, 8)}`
+}
+
 /** How many requests the table names (564 in TShark 4.0.17). */
 export const NAMED_REQUESTS = ROWS.length
 
@@ -619,6 +636,7 @@ function parameterText (p: NcpInfoParameter, body: Buffer): string {
  * `C Unknown Function 17 4 (0x11/0x04)`. `body` is the request after its subfunction.
  */
 export function requestInfo (fn: number, subfunction: number | undefined, body: Buffer): string {
+  if (fn === 0x68 && subfunction === 0x02) return ndsFragmentInfo(body)
   const entry = TABLE.get(key(fn, subfunction))
   if (entry === undefined) {
     return subfunction === undefined
@@ -626,4 +644,9 @@ export function requestInfo (fn: number, subfunction: number | undefined, body: 
       : `C Unknown Function ${fn} ${subfunction} (0x${hex(fn, 2)}/0x${hex(subfunction, 2)})`
   }
   return `C ${entry.name}${entry.parameter !== undefined ? parameterText(entry.parameter, body) : ''}`
+}
+
+/** Every request the table names, with the parameter TShark appends (for tests and the book). */
+export function namedRequests (): ReadonlyArray<{ fn: number, subfunction?: number, name: string, parameter?: NcpInfoParameter }> {
+  return ROWS.map(([fn, sub, name, parameter]) => ({ fn, ...(sub !== null ? { subfunction: sub } : {}), name, ...(parameter !== undefined ? { parameter } : {}) }))
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { ROOT, REAL, realMissing, requireReal } from '../_env.js'
 import { runCli } from '../_cli.js'
-import { ipx } from '../../protocol/index.js'
+import { ethernetIpx, pcapOf } from '../_pcap.js'
 import { parseTarget } from '../../src/cli/ping.js'
 import { isClosedPipe, endQuietlyOnClosedPipe } from '../../src/cli/pipes.js'
 import { EventEmitter } from 'node:events'
@@ -53,16 +53,9 @@ test('isClosedPipe knows EPIPE; other errors still throw', t => {
   t.throws(() => stream.emit('error', Object.assign(new Error('disk full'), { code: 'ENOSPC' })), { message: 'disk full' })
 })
 
-/** A classic pcap (Ethernet) of one Ethernet II IPX frame whose checksum is `checksum`. */
+/** A pcap of one Ethernet II IPX frame (a SAP general query) whose checksum is `checksum`. */
 function onePacketPcap (checksum: number): Buffer {
-  const payload = Buffer.from('00010452', 'hex') // SAP general query for file servers
-  const packet = ipx.packet.encode(ipx.packet.makePacket({ packetType: 4, checksum, dst: { network: 1, node: 0xffffffffffff, socket: 0x0452 }, src: { network: 1, node: 0x020000000001, socket: 0x4003 } }, payload))
-  const frame = Buffer.concat([Buffer.from('ffffffffffff0200000000018137', 'hex'), packet, Buffer.alloc(60 - 14 - packet.length)])
-  const head = Buffer.alloc(24)
-  head.writeUInt32LE(0xa1b2c3d4, 0); head.writeUInt16LE(2, 4); head.writeUInt16LE(4, 6); head.writeUInt32LE(65535, 16); head.writeUInt32LE(1, 20)
-  const rec = Buffer.alloc(16)
-  rec.writeUInt32LE(1000, 0); rec.writeUInt32LE(frame.length, 8); rec.writeUInt32LE(frame.length, 12)
-  return Buffer.concat([head, rec, frame])
+  return pcapOf([ethernetIpx({ packetType: 4, checksum, dst: { network: 1, node: 0xffffffffffff, socket: 0x0452 }, src: { network: 1, node: 0x020000000001, socket: 0x4003 } }, Buffer.from('00010452', 'hex'))])
 }
 
 test('--verify-checksum: a bad checksum is a finding on a frame whose header is still shown (text and JSON), exit 1', async t => {
