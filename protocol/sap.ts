@@ -191,7 +191,7 @@ export const SAP_HEADER = defineLayout<OperationOnly>('sap', 'SAP header', [
 /** The 4-byte query. */
 export const SAP_QUERY = defineLayout<SapQuery>('sap', 'SAP query', [
   { name: 'operation', type: 'u16', wireshark: 'ipxsap.packet_type', doc: '1 general query or 3 nearest query' },
-  { name: 'serverType', type: 'u16', doc: 'server type asked for; 0xFFFF = any (Wireshark shows it as "Server Type" text, no filter field)' }
+  { name: 'serverType', type: 'u16', wireshark: 'ipxsap.server.type', doc: 'server type asked for; 0xFFFF = any (TShark 4.0.17 files it under `ipxsap.server.type`, as an entry\'s type)' }
 ])
 
 interface ServerType { type: number }

@@ -51,10 +51,18 @@ export function parseHexNumber (text: string, maxDigits: number): number | undef
 }
 
 /**
- * Parses `NNNNNNNN:NNNNNNNNNNNN:SSSS`, `NNNNNNNN:NNNNNNNNNNNN` (socket 0) or tshark's
- * `NNNNNNNN.NNNNNNNNNNNN[.SSSS]`. Returns undefined when the text is not an IPX address.
+ * Parses `NNNNNNNN:NNNNNNNNNNNN:SSSS`, `NNNNNNNN:NNNNNNNNNNNN` (socket 0), tshark's
+ * `NNNNNNNN.NNNNNNNNNNNN[.SSSS]`, or a node in the MAC form the logs print
+ * (`NNNNNNNN:02:72:20:83:75:73[:SSSS]`). Returns undefined when the text is not an IPX address.
  */
 export function parseIpxAddress (text: string): IpxAddress | undefined {
+  const mac = /^([0-9a-fA-Fx]+):((?:[0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2})(?::([0-9a-fA-Fx]+))?$/.exec(text.trim())
+  if (mac !== null) {
+    const network = parseHexNumber(mac[1] ?? '', 8)
+    const socket = mac[3] !== undefined ? parseHexNumber(mac[3], 4) : 0
+    const node = parseNode(mac[2] ?? '')
+    return network === undefined || socket === undefined || node === undefined ? undefined : { network, node, socket }
+  }
   const parts = text.trim().split(/[:.]/)
   if (parts.length !== 2 && parts.length !== 3) return undefined
   const network = parseHexNumber(parts[0] ?? '', 8)

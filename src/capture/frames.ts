@@ -4,7 +4,7 @@
  * the codec's code and byte offset). The `decode`, `explain` and `lint` views and the replayer
  * all start here.
  */
-import { link, DecodeError } from '../../protocol/index.js'
+import { link, ipx, DecodeError, IPX_NO_CHECKSUM } from '../../protocol/index.js'
 import type { CaptureRecord } from './reader.js'
 import { readCapture } from './reader.js'
 
@@ -12,27 +12,48 @@ import { readCapture } from './reader.js'
 export interface FrameOptions {
   /** Extra UDP ports that carry IPX (213, 2644 and 10000 are always searched). */
   udpPorts?: readonly number[]
-  /** Verify IPX checksums that are not FFFF. */
+  /**
+   * Verify IPX checksums that are not FFFF. A wrong one is a finding on the frame
+   * ({@link BadChecksum}), not a malformed frame: its headers decode and are shown.
+   */
   verifyChecksum?: boolean
+}
+
+/** A checksum that is neither FFFF nor the one's-complement sum (Linux `ipx_cksum`). */
+export interface BadChecksum {
+  /** What the frame carries. */
+  stored: number
+  /** What the sum gives. */
+  correct: number
 }
 
 /** The fate of one capture record. */
 export type FrameResult =
-  | { kind: 'ipx', record: CaptureRecord, located: link.LocatedIpx, snapped: number }
+  | { kind: 'ipx', record: CaptureRecord, located: link.LocatedIpx, snapped: number, badChecksum?: BadChecksum }
   | { kind: 'not_ipx', record: CaptureRecord, reason: DecodeError }
   | { kind: 'malformed', record: CaptureRecord, error: DecodeError }
 
 /** Classifies one record. Never throws for bad bytes. */
 export function locateRecord (record: CaptureRecord, options: FrameOptions = {}): FrameResult {
-  const locateOptions = { udpPorts: options.udpPorts ?? [], verifyChecksum: options.verifyChecksum === true, originalLength: record.originalLength }
+  const locateOptions = { udpPorts: options.udpPorts ?? [], originalLength: record.originalLength }
   try {
-    return { kind: 'ipx', record, located: link.locate(record.data, record.linkType, locateOptions), snapped: 0 }
+    const located = link.locate(record.data, record.linkType, locateOptions)
+    const bad = options.verifyChecksum === true ? checkChecksum(record.data, located) : undefined
+    return bad === undefined ? { kind: 'ipx', record, located, snapped: 0 } : { kind: 'ipx', record, located, snapped: 0, badChecksum: bad }
   } catch (err) {
     if (!(err instanceof DecodeError)) throw err
     if (err.code === 'IPX_ERR_NOT_IPX') return { kind: 'not_ipx', record, reason: err }
     if (err.code === 'IPX_ERR_TRUNCATED' && record.capturedLength < record.originalLength) return snappedRecord(record, locateOptions, err)
     return { kind: 'malformed', record, error: err }
   }
+}
+
+/** The checksum finding of a located packet, or undefined when it is FFFF or correct. */
+function checkChecksum (data: Buffer, located: link.LocatedIpx): BadChecksum | undefined {
+  const stored = located.ipx.header.checksum
+  if (stored === IPX_NO_CHECKSUM) return undefined
+  const correct = ipx.computeChecksum(data, located.ipxOffset, located.ipx.header.length)
+  return correct === stored ? undefined : { stored, correct }
 }
 
 /**

@@ -29,9 +29,12 @@
  * - **Snapped frames** (cut by the capture's snapshot length) are checked only by the rules that need
  *   no more than the headers; rules marked `wholePacket` skip them.
  */
-import { ipx, ethernet, link, upper, sap, rip, hex, socketName, DecodeError, IPX_HEADER_LENGTH, IPX_NO_CHECKSUM, PacketType, Socket } from '../../protocol/index.js'
+import type { dissect} from '../../protocol/index.js';
+import { ipx, ethernet, link, upper, sap, rip, columns, hex, socketName, DecodeError, IPX_HEADER_LENGTH, IPX_NO_CHECKSUM, PacketType, Socket } from '../../protocol/index.js'
 import { readFrames } from './frames.js'
 import type { FrameOptions, FrameResult } from './frames.js'
+import { dissectFrame, passes } from './view.js'
+import type { DisplayFilter } from './view.js'
 
 /** How bad a finding is: `error` — receivers drop or misread the packet; `warning` — it breaks a rule but is usually tolerated; `info` — worth knowing. */
 export type Severity = 'error' | 'warning' | 'info'
@@ -61,6 +64,8 @@ export interface LintFrame {
   result: FrameResult
   /** For IPX frames: the upper-layer dispatch and, for SAP and RIP, the lenient decode (or its error). */
   upper?: UpperFacts
+  /** The frame's dissection, the one `decode --json`, `explain` and `-Y` read (protocol/dissect). */
+  dissection: dissect.Dissection
 }
 
 /** Upper-layer facts of an IPX frame, computed once per frame. */
@@ -71,8 +76,8 @@ export interface UpperFacts {
   sap?: sap.SapDecodeResult | DecodeError
   /** RIP frames: `rip.decodeLenient` of the payload, or the error it threw. */
   rip?: rip.RipDecodeResult | DecodeError
-  /** Other decoded protocols: the error `upper.decodeUpper` threw, if any. */
-  error?: DecodeError
+  /** Other decoded protocols: the dissection's error above IPX, if any (offset within the payload). */
+  error?: Pick<DecodeError, 'code' | 'reason' | 'offset'>
 }
 
 /** One rule of the table. */
@@ -515,7 +520,7 @@ export function ruleById (id: string): Rule | undefined {
   return RULES.find(r => r.id === id)
 }
 
-function upperFacts (r: IpxResult): UpperFacts {
+function upperFacts (r: IpxResult, d: dissect.Dissection): UpperFacts {
   const packet = r.located.ipx
   const dispatch = upper.classify(packet.header)
   const facts: UpperFacts = { dispatch }
@@ -531,17 +536,18 @@ function upperFacts (r: IpxResult): UpperFacts {
   }
   if (dispatch.protocol === 'sap') facts.sap = attempt(() => sap.decodeLenient(packet.payload))
   else if (dispatch.protocol === 'rip') facts.rip = attempt(() => rip.decodeLenient(packet.payload))
-  else if (dispatch.protocol !== 'data') {
-    const u = attempt(() => upper.decodeUpper(packet))
-    if (u instanceof DecodeError) facts.error = u
+  else if (dispatch.protocol !== 'data' && d.error !== undefined) {
+    // The dissector decoded the upper layer (upper.decodeUpper) and kept its error, frame-absolute.
+    const payloadAt = r.located.ipxOffset + IPX_HEADER_LENGTH
+    facts.error = { code: d.error.code, reason: d.error.reason, offset: d.error.offset - payloadAt }
   }
   return facts
 }
 
 /** Builds the {@link LintFrame} of one record (upper-layer facts decoded once). */
-export function prepareFrame (file: string, result: FrameResult): LintFrame {
-  const f: LintFrame = { file, frame: result.record.index + 1, result }
-  if (result.kind === 'ipx') f.upper = upperFacts(result)
+export function prepareFrame (file: string, result: FrameResult, dissection: dissect.Dissection = dissectFrame(result)): LintFrame {
+  const f: LintFrame = { file, frame: result.record.index + 1, result, dissection }
+  if (result.kind === 'ipx') f.upper = upperFacts(result, dissection)
   return f
 }
 
@@ -549,9 +555,9 @@ export function prepareFrame (file: string, result: FrameResult): LintFrame {
  * The findings of one frame, in rule-table order. Rules marked `wholePacket` skip snapped frames;
  * a rule whose `supersededBy` rule fired on the frame is not applied.
  */
-export function lintFrame (file: string, result: FrameResult, rules: readonly Rule[] = RULES): Finding[] {
+export function lintFrame (file: string, result: FrameResult, rules: readonly Rule[] = RULES, dissection?: dissect.Dissection): Finding[] {
   if (result.kind === 'not_ipx') return []
-  const f = prepareFrame(file, result)
+  const f = prepareFrame(file, result, dissection)
   const snapped = result.kind === 'ipx' && result.snapped > 0
   const byRule = new Map<string, Finding[]>()
   for (const rule of rules) {
@@ -573,17 +579,28 @@ export function lintFrame (file: string, result: FrameResult, rules: readonly Ru
 export interface LintedFrame {
   result: FrameResult
   findings: Finding[]
+  /** False when a display filter left the frame out (its findings are then empty). */
+  shown: boolean
 }
 
 /**
  * Lints every frame of the capture at `path`, streaming. `file` is the name printed in findings
  * (default: `path`). Throws the reader's CaptureError for an unreadable file, after the good frames.
  */
-export async function * lintCapture (path: string, options: FrameOptions & { file?: string } = {}): AsyncGenerator<LintedFrame> {
+export async function * lintCapture (path: string, options: FrameOptions & { file?: string, displayFilter?: DisplayFilter } = {}): AsyncGenerator<LintedFrame> {
   const file = options.file ?? path
   const frameOptions: FrameOptions = {}
   if (options.udpPorts !== undefined) frameOptions.udpPorts = options.udpPorts
-  for await (const result of readFrames(path, frameOptions)) yield { result, findings: lintFrame(file, result) }
+  const state = new columns.ColumnState()
+  for await (const result of readFrames(path, frameOptions)) {
+    const d = dissectFrame(result)
+    const f = options.displayFilter
+    if (f !== undefined && !passes(f, result, result.kind === 'ipx' ? columns.columns(result.located.ipx, state) : undefined, d)) {
+      yield { result, findings: [], shown: false }
+      continue
+    }
+    yield { result, findings: lintFrame(file, result, RULES, d), shown: true }
+  }
 }
 
 /** `ipx.pcap:17: warning [sap-name-not-nul-padded] message (source)`, the text form of a finding. */

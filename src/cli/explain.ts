@@ -10,6 +10,9 @@ import { CaptureError } from '../errors.js'
 import { readFrames } from '../capture/frames.js'
 import type { FrameOptions, FrameResult } from '../capture/frames.js'
 import { explainFrame, renderMarkdown, renderText } from '../capture/explain.js'
+import { passes } from '../capture/view.js'
+import type { DisplayFilter } from '../capture/view.js'
+import { columns } from '../../protocol/index.js'
 import type { ExplainSectionProvider } from '../capture/explain.js'
 import type { Io } from './main.js'
 
@@ -19,8 +22,10 @@ export type ExplainFormat = typeof EXPLAIN_FORMATS[number]
 
 /** Options of {@link runExplain}. */
 export interface ExplainCommandOptions extends FrameOptions {
-  /** 1-based frame number. */
-  frame: number
+  /** 1-based frame number; without it, every frame that passes `displayFilter`. */
+  frame?: number
+  /** `-Y`: explain only frames that pass. */
+  displayFilter?: DisplayFilter
   format: ExplainFormat
   /** Force colours on or off; default: on for a TTY when NO_COLOR is unset or empty. */
   color?: boolean
@@ -45,15 +50,53 @@ async function findFrame (file: string, n: number, options: FrameOptions): Promi
   return { count }
 }
 
+function frameOptionsOf (options: ExplainCommandOptions): FrameOptions {
+  return { ...(options.udpPorts !== undefined ? { udpPorts: options.udpPorts } : {}), ...(options.verifyChecksum !== undefined ? { verifyChecksum: options.verifyChecksum } : {}) }
+}
+
+function render (f: FrameResult, file: string, options: ExplainCommandOptions, io: Io, env: NodeJS.ProcessEnv, cols?: columns.Columns): { text: string, ok: boolean } {
+  const x = explainFrame(f, { ...(options.sections !== undefined ? { sections: options.sections } : {}) })
+  const c = cols ?? (f.kind === 'ipx' ? columns.columns(f.located.ipx) : undefined)
+  if (c !== undefined) x.sections.unshift({ title: 'tshark columns', lines: [`Protocol: ${c.protocol}`, `Info: ${c.info}`] })
+  const text = options.format === 'markdown'
+    ? renderMarkdown(x, { source: file })
+    : renderText(x, { source: file, color: options.color ?? wantsColour(io.stdout, env) })
+  return { text, ok: x.status === 'ok' }
+}
+
+/** `explain -Y EXPR` without --frame: every IPX frame that passes, one after another. */
+async function explainMatching (file: string, options: ExplainCommandOptions & { displayFilter: DisplayFilter }, io: Io, env: NodeJS.ProcessEnv): Promise<number> {
+  let shown = 0
+  let malformed = 0
+  const state = new columns.ColumnState()
+  try {
+    for await (const f of readFrames(file, frameOptionsOf(options))) {
+      const cols = f.kind === 'ipx' ? columns.columns(f.located.ipx, state) : undefined
+      if (f.kind === 'not_ipx' || !passes(options.displayFilter, f, cols)) continue
+      const r = render({ ...f, record: { ...f.record, data: Buffer.from(f.record.data) } }, file, options, io, env, cols)
+      io.stdout.write((shown > 0 ? '\n' : '') + r.text)
+      shown++
+      if (!r.ok) malformed++
+    }
+  } catch (err) {
+    if (!(err instanceof CaptureError)) throw err
+    io.stderr.write(`ipxlab: ${err.message}\n`)
+    return 2
+  }
+  io.stderr.write(`${file}: ${shown} frame${shown === 1 ? '' : 's'} pass -Y ${JSON.stringify(options.displayFilter.text)}\n`)
+  return malformed > 0 ? 1 : 0
+}
+
 /** Runs the command; returns its exit status. */
 export async function runExplain (file: string, options: ExplainCommandOptions, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  if (!(Number.isInteger(options.frame) && options.frame >= 1)) {
-    io.stderr.write(`ipxlab: --frame must be a frame number from 1 (tshark numbering), got ${options.frame}\n`)
+  if (options.frame === undefined && options.displayFilter !== undefined) return await explainMatching(file, { ...options, displayFilter: options.displayFilter }, io, env)
+  if (options.frame === undefined || !(Number.isInteger(options.frame) && options.frame >= 1)) {
+    io.stderr.write(`ipxlab: --frame must be a frame number from 1 (tshark numbering), got ${options.frame ?? 'none'} (or give -Y to explain every frame that passes a filter)\n`)
     return 2
   }
   let found: { frame?: FrameResult, count: number }
   try {
-    found = await findFrame(file, options.frame, { ...(options.udpPorts !== undefined ? { udpPorts: options.udpPorts } : {}), ...(options.verifyChecksum !== undefined ? { verifyChecksum: options.verifyChecksum } : {}) })
+    found = await findFrame(file, options.frame, frameOptionsOf(options))
   } catch (err) {
     if (!(err instanceof CaptureError)) throw err
     io.stderr.write(`ipxlab: ${err.message}\n`)
@@ -68,10 +111,11 @@ export async function runExplain (file: string, options: ExplainCommandOptions, 
     io.stderr.write(`ipxlab: frame ${options.frame} of ${file} is not IPX: ${f.reason.reason}\n`)
     return 2
   }
-  const x = explainFrame(f, { ...(options.sections !== undefined ? { sections: options.sections } : {}) })
-  const text = options.format === 'markdown'
-    ? renderMarkdown(x, { source: file })
-    : renderText(x, { source: file, color: options.color ?? wantsColour(io.stdout, env) })
-  io.stdout.write(text)
-  return x.status === 'ok' ? 0 : 1
+  if (options.displayFilter !== undefined && !passes(options.displayFilter, f, f.kind === 'ipx' ? columns.columns(f.located.ipx) : undefined)) {
+    io.stderr.write(`ipxlab: frame ${options.frame} of ${file} does not pass -Y ${JSON.stringify(options.displayFilter.text)}\n`)
+    return 1
+  }
+  const r = render(f, file, options, io, env)
+  io.stdout.write(r.text)
+  return r.ok ? 0 : 1
 }

@@ -7,6 +7,7 @@
 import { CaptureError } from '../errors.js'
 import { lintCapture, formatFinding } from '../capture/lint.js'
 import type { Finding, Severity } from '../capture/lint.js'
+import type { DisplayFilter } from '../capture/view.js'
 import type { Io } from './main.js'
 
 /** Options of {@link runLint}. */
@@ -15,6 +16,8 @@ export interface LintCommandOptions {
   json: boolean
   /** Extra UDP ports that carry IPX (213, 2644 and 10000 are always searched). */
   udpPorts?: readonly number[]
+  /** `-Y`: lint only the frames that pass. */
+  displayFilter?: DisplayFilter
 }
 
 /** The JSON form of a finding: exactly the {@link Finding} fields. */
@@ -35,8 +38,9 @@ export async function runLint (files: readonly string[], options: LintCommandOpt
     const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 }
     let readable = true
     try {
-      const frameOptions = options.udpPorts !== undefined ? { udpPorts: options.udpPorts } : {}
-      for await (const { findings: found } of lintCapture(file, frameOptions)) {
+      const frameOptions = { ...(options.udpPorts !== undefined ? { udpPorts: options.udpPorts } : {}), ...(options.displayFilter !== undefined ? { displayFilter: options.displayFilter } : {}) }
+      for await (const { findings: found, shown } of lintCapture(file, frameOptions)) {
+        if (!shown) continue
         frames++
         for (const x of found) {
           counts[x.severity]++

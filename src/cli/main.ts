@@ -20,6 +20,10 @@ import { runStats } from './stats.js'
 import { runReplay, parseNumberOption, parseFrameRange, parseNetworkMapping, parseNodeMapping, parseNetwork, parseNodeOption, parseSpeed, parseKey } from './replay.js'
 import type { ReplayCommandOptions } from './replay.js'
 import { ConfigError, CaptureError, TransportError } from '../errors.js'
+import { endQuietlyOnClosedPipe } from './pipes.js'
+import { compileDisplayFilter, filterErrorText } from '../capture/view.js'
+import type { DisplayFilter } from '../capture/view.js'
+import { filter } from '../../protocol/index.js'
 
 /** Where a command writes. */
 export interface Io {
@@ -51,6 +55,20 @@ function parsePort (value: string, previous: number[] = []): number[] {
   return [...previous, n]
 }
 
+const DISPLAY_FILTER_HELP = 'only frames that pass a Wireshark display filter, e.g. \'ipx.dst.socket == 0x0452 and ipxsap.packet_type == 2\''
+
+/** Compiles `-Y`: undefined when absent, null (after printing where it is wrong) when it does not parse. */
+function compileFilterOption (text: string | undefined, io: Io): DisplayFilter | undefined | null {
+  if (text === undefined) return undefined
+  try {
+    return compileDisplayFilter(text)
+  } catch (err) {
+    if (!(err instanceof filter.FilterSyntaxError)) throw err
+    io.stderr.write(filterErrorText(err))
+    return null
+  }
+}
+
 /** Builds the commander program. `status.code` receives the command's exit status. */
 export function buildProgram (io: Io, status: { code: number }): Command {
   const program = new Command()
@@ -70,9 +88,12 @@ export function buildProgram (io: Io, status: { code: number }): Command {
     .argument('<capture...>', 'pcap or pcapng files')
     .option('--json', 'one JSON object per frame, with the codec\'s field names')
     .option('--udp-port <port>', 'also look for IPX inside UDP on this port (repeatable; 213, 2644 and 10000 always)', parsePort, [])
-    .option('--verify-checksum', 'check IPX checksums that are not FFFF')
-    .action(async (captures: string[], opts: { json?: boolean, udpPort: number[], verifyChecksum?: boolean }) => {
-      status.code = await runDecode(captures, { json: opts.json === true, udpPorts: opts.udpPort, verifyChecksum: opts.verifyChecksum === true }, io)
+    .option('--verify-checksum', 'check IPX checksums that are not FFFF (a wrong one is a finding; the frame is still shown)')
+    .option('-Y, --display-filter <expr>', DISPLAY_FILTER_HELP)
+    .action(async (captures: string[], opts: { json?: boolean, udpPort: number[], verifyChecksum?: boolean, displayFilter?: string }) => {
+      const displayFilter = compileFilterOption(opts.displayFilter, io)
+      if (displayFilter === null) { status.code = Exit.Usage; return }
+      status.code = await runDecode(captures, { json: opts.json === true, udpPorts: opts.udpPort, verifyChecksum: opts.verifyChecksum === true, ...(displayFilter !== undefined ? { displayFilter } : {}) }, io)
     })
 
   program.command('lint')
@@ -80,8 +101,11 @@ export function buildProgram (io: Io, status: { code: number }): Command {
     .argument('<capture...>', 'pcap or pcapng files')
     .option('--json', 'one JSON object per finding')
     .option('--udp-port <port>', 'also look for IPX inside UDP on this port (repeatable; 213, 2644 and 10000 always)', parsePort, [])
-    .action(async (captures: string[], opts: { json?: boolean, udpPort: number[] }) => {
-      status.code = await runLint(captures, { json: opts.json === true, udpPorts: opts.udpPort }, io)
+    .option('-Y, --display-filter <expr>', DISPLAY_FILTER_HELP)
+    .action(async (captures: string[], opts: { json?: boolean, udpPort: number[], displayFilter?: string }) => {
+      const displayFilter = compileFilterOption(opts.displayFilter, io)
+      if (displayFilter === null) { status.code = Exit.Usage; return }
+      status.code = await runLint(captures, { json: opts.json === true, udpPorts: opts.udpPort, ...(displayFilter !== undefined ? { displayFilter } : {}) }, io)
     })
 
   program.command('node')
@@ -107,15 +131,18 @@ export function buildProgram (io: Io, status: { code: number }): Command {
   program.command('explain')
     .description('annotated hex dump of one frame: every byte with its layer, field, value and meaning')
     .argument('<capture>', 'pcap or pcapng file')
-    .requiredOption('--frame <n>', 'frame number, 1-based as in tshark', (v: string) => {
+    .option('--frame <n>', 'frame number, 1-based as in tshark (required unless -Y is given)', (v: string) => {
       const n = Number(v)
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a frame number is an integer from 1 (tshark numbering).')
       return n
     })
     .addOption(new Option('--format <format>', 'text (coloured on a terminal) or markdown (a table per layer)').choices(EXPLAIN_FORMATS).default('text'))
     .option('--udp-port <port>', 'also look for IPX inside UDP on this port (repeatable; 213, 2644 and 10000 always)', parsePort, [])
-    .action(async (capture: string, opts: { frame: number, format: ExplainFormat, udpPort: number[] }) => {
-      status.code = await runExplain(capture, { frame: opts.frame, format: opts.format, udpPorts: opts.udpPort, sections: [qosExplainSection()] }, io)
+    .option('-Y, --display-filter <expr>', `${DISPLAY_FILTER_HELP}; without --frame, every frame that passes`)
+    .action(async (capture: string, opts: { frame?: number, format: ExplainFormat, udpPort: number[], displayFilter?: string }) => {
+      const displayFilter = compileFilterOption(opts.displayFilter, io)
+      if (displayFilter === null) { status.code = Exit.Usage; return }
+      status.code = await runExplain(capture, { ...(opts.frame !== undefined ? { frame: opts.frame } : {}), format: opts.format, udpPorts: opts.udpPort, sections: [qosExplainSection()], ...(displayFilter !== undefined ? { displayFilter } : {}) }, io)
     })
 
   program.command('replay')
@@ -230,5 +257,8 @@ function isEntryPoint (): boolean {
 }
 
 if (isEntryPoint()) {
+  // `ipxlab decode x.pcap | head`: the reader leaving ends the command quietly, exit 0 (cli/pipes.ts).
+  endQuietlyOnClosedPipe(process.stdout)
+  endQuietlyOnClosedPipe(process.stderr)
   process.exitCode = await main(process.argv.slice(2))
 }

@@ -38,10 +38,20 @@ async function pause (ms: number, signal: AbortSignal | undefined, early?: (reso
   })
 }
 
+/**
+ * The ping target: NET:NODE in any form `ipx.parseIpxAddress` reads (the node as 12 hex digits or
+ * as the logs print it, `02:72:20:83:75:73`), or a node alone, on network 0 ("this network").
+ */
+export function parseTarget (target: string): ipx.IpxAddress | undefined {
+  const node = ipx.parseNode(target.trim())
+  if (node !== undefined && target.includes(':')) return { network: 0, node, socket: 0 }
+  return target.includes(':') || target.includes('.') ? ipx.parseIpxAddress(target) : undefined
+}
+
 /** Runs the command; returns 0 when any reply came, 1 when none did. */
 export async function runPing (target: string, o: PingOptions, io: Io): Promise<number> {
-  const dst = ipx.parseIpxAddress(target.includes(':') || target.includes('.') ? target : '')
-  if (dst === undefined) throw new ConfigError('target', `${JSON.stringify(target)} is not NET:NODE (e.g. 00000001:02AABBCCDDEE)`)
+  const dst = parseTarget(target)
+  if (dst === undefined) throw new ConfigError('target', `${JSON.stringify(target)} is not NET:NODE (e.g. 00000001:02AABBCCDDEE or 00000001:02:aa:bb:cc:dd:ee) or a node alone (02:aa:bb:cc:dd:ee, this network)`)
   const via = parseAddress(o.via ?? '127.0.0.1:2644', 'via', { allowNames: true, defaultPort: DEFAULT_TUNNEL_PORT })
   const count = o.count ?? 4
   const interval = o.intervalMs ?? 1000

@@ -24,9 +24,9 @@ test('decode: one line per frame, exit 0', async t => {
   t.is(r.code, 0)
   const lines = r.stdout.trimEnd().split('\n')
   t.is(lines.length, 15)
-  t.regex(lines[0] ?? '', /^ {4}1 1994-03-01T09:00:00\.000000000Z Ethernet_802\.2 00000A01:0080C8123456:4003 -> 00000A01:FFFFFFFFFFFF:0452 IPX SAP type=0x04\(PEP\) .* len=34 hops=0$/)
-  t.regex(lines[8] ?? '', / Ethernet_SNAP .* SPX type=0x05\(SPX\) /)
-  t.regex(lines[11] ?? '', / Ethernet_802\.3 .* NBIPX type=0x14\(NetBIOS Broadcast\) /)
+  t.regex(lines[0] ?? '', /^ {4}1 1994-03-01T09:00:00\.000000000Z Ethernet_802\.2 00000A01:0080C8123456:4003 -> 00000A01:FFFFFFFFFFFF:0452 type=0x04\(PEP\) .* len=34 hops=0 IPX SAP: Nearest Query$/)
+  t.regex(lines[8] ?? '', / Ethernet_SNAP .* type=0x05\(SPX\) .* SPX: SPX /)
+  t.regex(lines[11] ?? '', / Ethernet_802\.3 .* type=0x14\(NetBIOS Broadcast\) .* NBIPX: Find name LABPC<00>$/)
   t.regex(r.stderr, /15 frames, 15 IPX, 0 malformed, 0 not IPX/)
 })
 
@@ -48,7 +48,7 @@ const why = realMissing(need)
   if (!requireReal(t, need)) return
   const r = await run('decode', path.join(REAL, 'captures/tcpdump/ipx-invalid-length.pcap'), SAMPLE)
   t.is(r.code, 1)
-  t.regex(r.stdout, /^ {4}1 2003-11-17T16:41:40\.226660000Z malformed IPX_ERR_BAD_LENGTH at offset 19: ipx length 29 is below the 30-byte header$/m)
+  t.regex(r.stdout, /^ {4}1 2003-11-17T16:41:40\.226660000Z malformed IPX_ERR_BAD_LENGTH at offset 19: ipx length 29 is below the 30-byte header \(IPX: Unknown \(0x402b\)\[Malformed Packet\]\)$/m)
   t.is(r.stdout.trim().split('\n').length, 16, 'the next file was decoded too')
 })
 
