@@ -110,6 +110,8 @@ export function statusDocument (source: StatusSource): StatusDocument {
 
 type Labels = Record<string, string>
 type Emit = (labels: Labels, value: number) => void
+/** One summary series: its quantiles as [q, value], the sum and the count. */
+type EmitSummary = (labels: Labels, quantiles: Array<[number, number]>, sum: number, count: number) => void
 
 function finite (v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined
@@ -266,6 +268,26 @@ export class StatusApi {
     })
   }
 
+  /**
+   * A Prometheus summary mirrored from figures the node keeps itself (quantiles of its recent
+   * samples, a running sum and count). prom-client's `Summary` computes its own quantiles from
+   * `observe()` calls, so this registers a metric object of the shape its `Registry` serialises
+   * (`get()` → name, help, type and values; a value's `metricName` names the `_sum`/`_count`
+   * series): quantiles on a summary, never on a gauge, which is what `promtool check metrics` wants.
+   */
+  #summary (name: string, help: string, labelNames: string[], fill: (d: StatusDocument, emit: EmitSummary) => void): void {
+    let values: Array<{ labels: Labels, value: number, metricName?: string }> = []
+    const metric = { name, help, type: 'summary', labelNames, aggregator: 'sum', get: () => ({ name, help, type: 'summary', aggregator: 'sum', values }) }
+    this.registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0])
+    this.#updates.push(d => {
+      values = []
+      fill(d, (labels, quantiles, sum, count) => {
+        for (const [q, v] of quantiles) values.push({ labels: { ...labels, quantile: String(q) }, value: v })
+        values.push({ metricName: `${name}_sum`, labels, value: sum }, { metricName: `${name}_count`, labels, value: count })
+      })
+    })
+  }
+
   #defineMetrics (): void {
     const comp = (d: StatusDocument): Array<[string, string, CounterSnapshot | null]> => [
       ['dosbox', '', d.counters.dosbox], ['router', '', d.counters.router], ['tunnel', '', d.counters.tunnel], ['tcp', '', d.counters.tcp],
@@ -314,12 +336,10 @@ export class StatusApi {
     this.#counter('ipxlab_class_drops_total', 'Packets the QoS stage dropped per traffic class, by reason.', ['peer', 'class', 'reason'], (d, emit) => {
       for (const p of d.peers) for (const [cls, f] of Object.entries(p.qos.classes)) for (const [reason, n] of Object.entries(f.drops)) emit({ peer: p.address, class: cls, reason }, n)
     })
-    this.#gauge('ipxlab_class_queue_delay_seconds', 'Queueing delay per traffic class (recent samples): quantile 0.5, 0.99 and 1 (max).', ['peer', 'class', 'quantile'], (d, emit) => {
+    this.#summary('ipxlab_class_queue_delay_seconds', 'Queueing delay per traffic class: quantiles 0.5, 0.99 and 1 (max) over the recent packets, sum and count since start.', ['peer', 'class'], (d, emit) => {
       for (const p of d.peers) {
         for (const [cls, f] of Object.entries(p.qos.classes)) {
-          emit({ peer: p.address, class: cls, quantile: '0.5' }, f.p50Ms / 1000)
-          emit({ peer: p.address, class: cls, quantile: '0.99' }, f.p99Ms / 1000)
-          emit({ peer: p.address, class: cls, quantile: '1' }, f.maxMs / 1000)
+          emit({ peer: p.address, class: cls }, [[0.5, f.p50Ms / 1000], [0.99, f.p99Ms / 1000], [1, f.maxMs / 1000]], f.delaySumMs / 1000, f.sentPackets)
         }
       }
     })
@@ -332,14 +352,14 @@ export class StatusApi {
     this.#counter('ipxlab_class_peer_lost_total', 'Loss of this node\'s traffic the peer reported, per class (SNP reports).', ['peer', 'class'], (d, emit) => {
       for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.peerMeasured)) emit({ peer: p.address, class: cls }, f.lost)
     })
-    this.#gauge('ipxlab_class_peer_delay_seconds', 'One-way delay of this node\'s traffic the peer reported for its last interval, per class.', ['peer', 'class', 'quantile'], (d, emit) => {
-      for (const p of d.snp?.peers ?? []) {
-        for (const [cls, f] of Object.entries(p.peerMeasured)) {
-          emit({ peer: p.address, class: cls, quantile: '0.5' }, f.last.delayMicros.p50 / 1e6)
-          emit({ peer: p.address, class: cls, quantile: '0.99' }, f.last.delayMicros.p99 / 1e6)
-          emit({ peer: p.address, class: cls, quantile: '1' }, f.last.delayMicros.max / 1e6)
-        }
-      }
+    this.#gauge('ipxlab_class_peer_delay_p50_seconds', 'One-way delay of this node\'s traffic, median, the peer reported for its last interval, per class (SNP reports).', ['peer', 'class'], (d, emit) => {
+      for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.peerMeasured)) emit({ peer: p.address, class: cls }, f.last.delayMicros.p50 / 1e6)
+    })
+    this.#gauge('ipxlab_class_peer_delay_p99_seconds', 'One-way delay of this node\'s traffic, 99th percentile, the peer reported for its last interval, per class (SNP reports).', ['peer', 'class'], (d, emit) => {
+      for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.peerMeasured)) emit({ peer: p.address, class: cls }, f.last.delayMicros.p99 / 1e6)
+    })
+    this.#gauge('ipxlab_class_peer_delay_max_seconds', 'One-way delay of this node\'s traffic, maximum, the peer reported for its last interval, per class (SNP reports).', ['peer', 'class'], (d, emit) => {
+      for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.peerMeasured)) emit({ peer: p.address, class: cls }, f.last.delayMicros.max / 1e6)
     })
     this.#gauge('ipxlab_snp_rtt_seconds', 'Last SNP probe round-trip time (RFC 5905 §8 on-wire delay).', ['peer'], (d, emit) => {
       for (const p of d.snp?.peers ?? []) if (p.probes.rttMicros !== null) emit({ peer: p.address }, p.probes.rttMicros.last / 1e6)
