@@ -176,11 +176,17 @@ export function buildProgram (io: Io, status: { code: number }): Command {
     })
 
   program.command('lab')
-    .description('the embedded default (npm start): nodes A and B on loopback, a native tunnel with SNP QoS, the bundled capture replayed into A')
+    .description('the embedded default (npm start): nodes A and B on loopback, a native tunnel with SNP QoS, the bundled capture replayed into A until Ctrl-C, a live dashboard')
     .option('--scenario <name>', 'default, or qos: FIFO versus SNP under a bulk copy on an emulated 1 Mbit/s, 30 ms link')
     .option('--report <file.html>', 'qos scenario: where to write the HTML report')
     .option('--json', 'qos scenario: print one JSON object')
-    .option('--loop <n>', 'passes over the bundled capture (default 10)', parseCount('--loop', 1))
+    .option('--once', 'play the bundled capture 10 times, print the summary and end (default: run until Ctrl-C)')
+    .option('--duration <seconds>', 'run this long, then print the summary and end', (v: string) => {
+      const n = Number(v)
+      if (!(n > 0)) throw new InvalidArgumentError('a duration is a number of seconds above 0.')
+      return n
+    })
+    .option('--loop <n>', 'play the bundled capture n times, then end (as --once)', parseCount('--loop', 1))
     .option('--speed <x>', 'speed factor over the capture\'s own spacing (default 1)', (v: string) => {
       const n = Number(v)
       if (!(n > 0)) throw new InvalidArgumentError('a speed factor is a positive number.')
@@ -190,8 +196,9 @@ export function buildProgram (io: Io, status: { code: number }): Command {
     .option('--snp-port <port>', 'the port of both nodes\' QoS plane and status API (default 2629)', parseCount('--snp-port', 1))
     .option('--capture <file.pcapng>', 'write what node B routes to a capture file')
     .option('--log-level <level>', 'error, warn (default), info or debug')
-    .action(async (opts: { scenario?: string, report?: string, json?: boolean, loop?: number, speed?: number, port?: number, snpPort?: number, capture?: string, logLevel?: string }) => {
-      status.code = await runLab({ ...opts, json: opts.json === true }, io)
+    .action(async (opts: { scenario?: string, report?: string, json?: boolean, once?: boolean, duration?: number, loop?: number, speed?: number, port?: number, snpPort?: number, capture?: string, logLevel?: string }) => {
+      const { duration, ...rest } = opts
+      status.code = await runLab({ ...rest, json: opts.json === true, ...(duration !== undefined ? { durationS: duration } : {}) }, io)
     })
 
   return program

@@ -6,6 +6,7 @@
  * | `/healthz`   | 200 `ok` while the node runs and every native link is up (or it has none); 503 with a JSON reason otherwise (container health checks) |
  * | `/api/stats` | {@link StatusDocument}: the node's stats (clients, peers, routes, services, counters), classes, drops by reason, and SNP (what each side measured, per class) |
  * | `/metrics`   | Prometheus text exposition format 0.0.4, from a prom-client `Registry` of this node's own (never the global default registry, so two nodes in one process do not mix) |
+ * | `/`, `/api/events`, `/api/topology` | the live dashboard (src/node/dashboard.ts) |
  *
  * Bounded and non-blocking: only GET and HEAD (405 otherwise, RFC 9110 §15.5.6 with `Allow`); a
  * request target longer than {@link DEFAULT_MAX_URL_LENGTH} → 414 (RFC 9110 §15.5.15); any request body
@@ -25,6 +26,8 @@ import { TRAFFIC_CLASSES } from '../qos/classes.js'
 import type { CounterSnapshot } from '../transport/counters.js'
 import type { NodeStats } from './node.js'
 import type { SnpStats } from './snp-agent.js'
+import { Dashboard } from './dashboard.js'
+import type { Topology } from './dashboard.js'
 
 /** Longest request target accepted, bytes: ample for these paths and a query string. */
 export const DEFAULT_MAX_URL_LENGTH = 2048
@@ -126,9 +129,12 @@ export class StatusApi {
   #address: AddressInfo | undefined
   /** Each metric's refresh from one scrape's document (one `stats()` call per scrape, shared). */
   readonly #updates: Array<(d: StatusDocument) => void> = []
+  /** The live dashboard's routes. */
+  readonly #dashboard: Dashboard
 
   constructor (o: StatusApiOptions) {
     this.#o = o
+    this.#dashboard = new Dashboard({ document: () => statusDocument(o.source), ...(o.logger !== undefined ? { logger: o.logger } : {}) })
     const timeout = o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
     this.#server = http.createServer({
       requestTimeout: timeout,
@@ -180,8 +186,19 @@ export class StatusApi {
     return this.#address
   }
 
+  /** Dashboard event streams open now. */
+  get streams (): number {
+    return this.#dashboard.streams
+  }
+
+  /** The dashboard's graph: in a lab, every node of the run (src/node/dashboard.ts `labTopology`). */
+  setTopology (topology: (self: string) => Topology): void {
+    this.#dashboard.setTopology(topology)
+  }
+
   /** Stops listening and closes every connection. Idempotent. */
   async stop (): Promise<void> {
+    this.#dashboard.stop()
     if (!this.#server.listening) return
     await new Promise<void>(resolve => {
       this.#server.close(() => { resolve() })
@@ -224,7 +241,8 @@ export class StatusApi {
           })
           return
         default:
-          return this.#reply(req, res, 404, 'text/plain', `not found: try /healthz, /api/stats or /metrics\n`)
+          if (this.#dashboard.handle(path, req, res, (status, type, body) => { this.#reply(req, res, status, type, body) })) return
+          return this.#reply(req, res, 404, 'text/plain', `not found: try /, /healthz, /api/stats or /metrics\n`)
       }
     } catch (err) {
       this.#o.logger?.warn('status api: request failed', { path, error: String(err) })
@@ -232,9 +250,9 @@ export class StatusApi {
     }
   }
 
-  #reply (req: http.IncomingMessage, res: http.ServerResponse, status: number, type: string, body: string, close = false): void {
+  #reply (req: http.IncomingMessage, res: http.ServerResponse, status: number, type: string, body: string | Buffer, close = false): void {
     if (res.headersSent) return
-    const bytes = Buffer.from(body, 'utf8')
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
     res.statusCode = status
     res.setHeader('Content-Type', type)
     res.setHeader('Content-Length', bytes.length)
