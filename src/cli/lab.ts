@@ -62,14 +62,14 @@ export function checkLabOptions (o: LabOptions): void {
   const qos = o.scenario === 'qos'
   if (o.scenario !== undefined && o.scenario !== 'default' && !qos) throw new ConfigError('scenario', `unknown scenario ${JSON.stringify(o.scenario)}; known: default, qos`)
   if (!qos) {
-    if (o.report !== undefined) throw new ConfigError('report', 'is an option of --scenario qos (the default scenario writes no report)')
-    if (o.json) throw new ConfigError('json', 'is an option of --scenario qos (the default scenario prints a summary)')
+    if (o.report !== undefined) throw new ConfigError('lab', '--report is an option of --scenario qos (the default scenario writes no report)')
+    if (o.json) throw new ConfigError('lab', '--json is an option of --scenario qos (the default scenario prints a summary)')
   } else {
     const given = Object.entries({ loop: o.loop, once: o.once, duration: o.durationS, speed: o.speed, port: o.port, 'snp-port': o.snpPort, capture: o.capture })
       .filter(([, v]) => v !== undefined).map(([k]) => `--${k}`)
-    if (given.length > 0) throw new ConfigError('scenario', `${given.join(', ')} ${given.length > 1 ? 'are options' : 'is an option'} of the default scenario, not of --scenario qos`)
+    if (given.length > 0) throw new ConfigError('lab', `${given.join(', ')} ${given.length > 1 ? 'are options' : 'is an option'} of the default scenario, not of --scenario qos`)
   }
-  if (o.once === true && o.durationS !== undefined) throw new ConfigError('duration', 'give --once or --duration, not both')
+  if (o.once === true && o.durationS !== undefined) throw new ConfigError('lab', 'give --once or --duration, not both')
   if (o.durationS !== undefined && !(o.durationS > 0)) throw new ConfigError('duration', 'is a number of seconds above 0')
   const levels = ['error', 'warn', 'info', 'debug']
   if (o.logLevel !== undefined && !levels.includes(o.logLevel)) throw new ConfigError('log-level', `must be one of ${levels.join(', ')}`)

@@ -5,7 +5,9 @@
  * in-process with `program.exitOverride()`.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { realpathSync } from 'node:fs'
+import { readFileSync, realpathSync } from 'node:fs'
+import path from 'node:path'
+import { packageRoot } from '../paths.js'
 import { fileURLToPath } from 'node:url'
 import { runDecode } from './decode.js'
 import { runExplain, EXPLAIN_FORMATS } from './explain.js'
@@ -51,8 +53,18 @@ function parsePort (value: string, previous: number[] = []): number[] {
   return [...previous, n]
 }
 
-/** Builds the commander program. `status.code` receives the command's exit status. */
-export function buildProgram (io: Io, status: { code: number }): Command {
+/** ipxlab's version, from its package.json. */
+export function version (): string {
+  return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version
+}
+
+/** The line after a usage error: where that command's options are listed. */
+export function helpHint (command: string | undefined): string {
+  return command === undefined ? '  (ipxlab --help lists the commands)' : `  (ipxlab ${command} --help shows its options)`
+}
+
+/** Builds the commander program. `status.code` receives the command's exit status; `status.command` the subcommand run. */
+export function buildProgram (io: Io, status: { code: number, command?: string }): Command {
   const program = new Command()
   program
     .name('ipxlab')
@@ -61,9 +73,11 @@ export function buildProgram (io: Io, status: { code: number }): Command {
       writeOut: s => { io.stdout.write(s) },
       writeErr: s => { io.stderr.write(s) }
     })
-    .showHelpAfterError('(ipxlab --help lists the commands)')
+    .version(version(), '-V, --version', 'print ipxlab\'s version')
+    .showHelpAfterError(helpHint(undefined))
     // Before the subcommands are added: they copy this setting when created.
     .exitOverride()
+    .hook('preAction', (_program, action) => { status.command = action.name() })
 
   program.command('decode')
     .description('print one line (or one JSON object) per IPX frame of pcap/pcapng captures')
@@ -201,19 +215,25 @@ export function buildProgram (io: Io, status: { code: number }): Command {
       status.code = await runLab({ ...rest, json: opts.json === true, ...(duration !== undefined ? { durationS: duration } : {}) }, io)
     })
 
+  // A wrong option or argument names the subcommand's own help, not the list of commands.
+  for (const c of program.commands) c.showHelpAfterError(helpHint(c.name()))
   return program
 }
 
 /** Runs the command line; returns the exit status. Never throws for a user error. */
 export async function main (argv: readonly string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
-  const status = { code: Exit.Ok as number }
+  const status: { code: number, command?: string } = { code: Exit.Ok }
   const program = buildProgram(io, status)
   try {
     await program.parseAsync([...argv], { from: 'user' })
     return status.code
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? Exit.Ok : Exit.Usage
-    if (err instanceof ConfigError || err instanceof CaptureError || err instanceof TransportError) {
+    if (err instanceof ConfigError) {
+      io.stderr.write(`ipxlab: ${err.message}\n${helpHint(status.command)}\n`)
+      return Exit.Usage
+    }
+    if (err instanceof CaptureError || err instanceof TransportError) {
       io.stderr.write(`ipxlab: ${err.message}\n`)
       return Exit.Usage
     }

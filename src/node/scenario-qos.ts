@@ -604,21 +604,26 @@ async function runOne (r: Resolved, discipline: QosDiscipline): Promise<QosDisci
     r.onProgress({ discipline, phase: 'start', elapsedMs: 0, totalMs })
     log.info('scenario traffic started', { rateBps: r.rateBps, delayMs: r.delayMs, durationMs: r.durationMs, warmupMs: r.warmupMs })
     for (const f of QOS_FLOWS) generators[f].start(contexts[f])
-    r.onProgress({ discipline, phase: 'warmup', elapsedMs: 0, totalMs })
+    // The phase moves on only where the run itself moves on (below); the once-a-second line repeats
+    // it. Worked out from the clock instead, a tick due just after a boundary said `measure` before
+    // the run got there, and the run's own `warmup` line then followed it (issue 17).
+    let phase: QosScenarioProgress['phase'] = 'warmup'
+    r.onProgress({ discipline, phase, elapsedMs: 0, totalMs })
     intervals.push(setInterval(() => {
-      const e = now()
-      r.onProgress({ discipline, phase: e < windowStart ? 'warmup' : e < windowEnd ? 'measure' : 'drain', elapsedMs: e, totalMs })
+      r.onProgress({ discipline, phase, elapsedMs: now(), totalMs })
     }, 1000))
     await sleepUntil(epoch + windowStart)
     const s0 = qos.stats()
     // The percentiles cover the measurement window (and the drain), not the warm-up.
     qos.resetDelays()
     const t0 = now()
-    r.onProgress({ discipline, phase: 'measure', elapsedMs: t0, totalMs })
+    phase = 'measure'
+    r.onProgress({ discipline, phase, elapsedMs: t0, totalMs })
     await sleepUntil(epoch + windowEnd)
     const s1 = qos.stats()
     const t1 = now()
-    r.onProgress({ discipline, phase: 'drain', elapsedMs: t1, totalMs })
+    phase = 'drain'
+    r.onProgress({ discipline, phase, elapsedMs: t1, totalMs })
     await sleepUntil(epoch + totalMs)
     for (const i of intervals) clearInterval(i)
     loop.disable()

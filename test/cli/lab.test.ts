@@ -2,6 +2,7 @@ import test from 'ava'
 import { PassThrough } from 'node:stream'
 import { runLab } from '../../src/cli/lab.js'
 import { freePort } from '../node/_two-nodes.js'
+import { runCli } from '../_cli.js'
 
 async function run (o: Parameters<typeof runLab>[0]): Promise<{ code: number, stdout: string }> {
   const stdout = new PassThrough()
@@ -31,4 +32,34 @@ test('ipxlab lab: two nodes, the bundled capture replayed into A arrives whole a
 
 test('ipxlab lab: an unknown scenario is a usage error', async t => {
   await t.throwsAsync(run({ json: false, scenario: 'nope' }), { code: 'IPX_ERR_CONFIG' })
+})
+
+test('ipxlab lab: options of the other scenario are errors before anything starts, pointing at the help', async t => {
+  for (const argv of [['--report', 'r.html'], ['--json'], ['--scenario', 'qos', '--loop', '2'], ['--scenario', 'qos', '--duration', '3'], ['--once', '--duration', '2']]) {
+    const started = Date.now()
+    const r = await runCli(['lab', ...argv])
+    t.is(r.code, 2, argv.join(' '))
+    t.regex(r.stderr, /^ipxlab: .+\n {2}\(ipxlab lab --help shows its options\)\n$/, r.stderr)
+    t.true(Date.now() - started < 1000, 'at once')
+  }
+  const r = await runCli(['lab', '--report', 'r.html'])
+  t.regex(r.stderr, /^ipxlab: lab: --report is an option of --scenario qos/)
+  const q = await runCli(['lab', '--scenario', 'qos', '--report', '/missing/dir/r.html'])
+  t.is(q.code, 2)
+  t.regex(q.stderr, /cannot write the report \/missing\/dir\/r\.html .*ENOENT.*nothing was run/)
+})
+
+test('ipxlab lab --duration: runs that long, then the summary, and every frame sent arrived', async t => {
+  t.timeout(60_000)
+  const port = await freePort('127.0.0.2')
+  const snpPort = await freePort('127.0.0.2')
+  const started = Date.now()
+  const r = await run({ json: false, durationS: 2, speed: 4, port, snpPort })
+  t.is(r.code, 0, r.stdout)
+  t.true(Date.now() - started >= 2000)
+  t.regex(r.stdout, /until Ctrl-C or 2 s/)
+  t.regex(r.stdout, /into node A as a DOSBox client \(after 2 s\)$/m)
+  const sent = Number(/^replayed (\d+) frames/m.exec(r.stdout)?.[1])
+  t.true(sent > 0)
+  t.regex(r.stdout, new RegExp(`^listener on node B received ${sent} of them`, 'm'))
 })
