@@ -69,6 +69,7 @@ export function checkLabOptions (o: LabOptions): void {
       .filter(([, v]) => v !== undefined).map(([k]) => `--${k}`)
     if (given.length > 0) throw new ConfigError('lab', `${given.join(', ')} ${given.length > 1 ? 'are options' : 'is an option'} of the default scenario, not of --scenario qos`)
   }
+  if (o.capture === '-') throw new ConfigError('lab', '--capture - is for ipxlab node (the lab prints its status on standard output); give a file')
   if (o.once === true && o.durationS !== undefined) throw new ConfigError('lab', 'give --once or --duration, not both')
   if (o.durationS !== undefined && !(o.durationS > 0)) throw new ConfigError('duration', 'is a number of seconds above 0')
   const levels = ['error', 'warn', 'info', 'debug']
