@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream'
 import { runLab } from '../../src/cli/lab.js'
 import { freePort } from '../node/_two-nodes.js'
 import { runCli } from '../_cli.js'
+import { version } from '../../src/cli/main.js'
 
 async function run (o: Parameters<typeof runLab>[0]): Promise<{ code: number, stdout: string }> {
   const stdout = new PassThrough()
@@ -62,4 +63,19 @@ test('ipxlab lab --duration: runs that long, then the summary, and every frame s
   const sent = Number(/^replayed (\d+) frames/m.exec(r.stdout)?.[1])
   t.true(sent > 0)
   t.regex(r.stdout, new RegExp(`^listener on node B received ${sent} of them`, 'm'))
+})
+
+test('ipxlab --version prints the package version; a wrong option names the subcommand\'s help', async t => {
+  const v = await runCli(['--version'])
+  t.is(v.code, 0)
+  t.is(v.stdout, `${version()}\n`)
+  t.regex(v.stdout, /^\d+\.\d+\.\d+/)
+  const bad = await runCli(['lab', '--bogus'])
+  t.is(bad.code, 2)
+  t.regex(bad.stderr, /unknown option '--bogus'\n {2}\(ipxlab lab --help shows its options\)\n$/)
+  const badNode = await runCli(['node', '--max-clients', 'zero'])
+  t.is(badNode.code, 2)
+  t.regex(badNode.stderr, /\(ipxlab node --help shows its options\)\n$/)
+  const top = await runCli(['nonsense'])
+  t.regex(top.stderr, /\(ipxlab --help lists the commands\)/)
 })
