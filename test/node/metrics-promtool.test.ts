@@ -1,12 +1,15 @@
 /**
  * `/metrics` of a live node with traffic, checked by the real Prometheus linter (`promtool check
  * metrics`, Debian `prometheus`): quantiles only on summaries, counters named `_total`, HELP and
- * TYPE for every family. A missing promtool skips here and fails under CI.
+ * TYPE for every family; and the Grafana dashboard of docs/ asks only for series the node serves.
+ * A missing promtool skips here and fails under CI.
  */
 import test from 'ava'
 import http from 'node:http'
 import { spawn } from 'node:child_process'
-import { requireReal } from '../_env.js'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { ROOT, requireReal } from '../_env.js'
 import { TestClient, until } from '../transport/_dosbox-client.js'
 import { twoNodes } from './_two-nodes.js'
 
@@ -57,6 +60,13 @@ test('promtool check metrics accepts /metrics of a node with clients, a link, SN
   const r = await promtool(text)
   t.is(r.output.trim(), '', 'no problems reported')
   t.is(r.code, 0)
+  // The Grafana dashboard in docs/ asks only for series a node serves.
+  const grafana = JSON.parse(readFileSync(path.join(ROOT, 'docs', 'grafana-dashboard.json'), 'utf8')) as { panels: Array<{ title: string, targets: Array<{ expr: string }> }> }
+  // A family is served when /metrics declares it (a counter that is still 0 has no sample yet).
+  const served = new Set([...text.matchAll(/^(?:# TYPE )?(ipxlab_[a-z0-9_]+)[{ ]/gm)].map(m => m[1]!))
+  const asked = grafana.panels.flatMap(p => p.targets.flatMap(x => [...x.expr.matchAll(/ipxlab_[a-z0-9_]+/g)].map(m => m[0])))
+  t.true(asked.length >= 15)
+  t.deepEqual(asked.filter(n => !served.has(n)), [], 'every series the Grafana dashboard queries is on /metrics')
   const textB = await get('127.0.0.2', b.api!.port, '/metrics')
   const rb = await promtool(textB)
   t.is(rb.output.trim(), '')
