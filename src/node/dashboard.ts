@@ -154,7 +154,10 @@ export function labTopology (members: readonly LabMember[]): (self: string) => T
 interface Assets { html: Buffer, js: Buffer, css: Buffer }
 let assets: Assets | undefined
 
-/** The page's three files, read from the package once (they ship in assets/dashboard/). */
+/**
+ * The page's three files, read from the package once per process, when the first status API is
+ * made (they ship in assets/dashboard/), so that no request waits on a file.
+ */
 function loadAssets (): Assets {
   if (assets === undefined) {
     const dir = path.join(packageRoot(), 'assets', 'dashboard')
@@ -189,8 +192,16 @@ export class Dashboard {
   #topology: ((self: string) => Topology) | undefined
   #timer: NodeJS.Timeout | undefined
 
+  readonly #assets: Assets | undefined
+
   constructor (o: DashboardOptions) {
     this.#o = o
+    try {
+      this.#assets = loadAssets()
+    } catch (err) {
+      // A broken install loses the page, not the node: the API and /metrics go on.
+      o.logger?.warn('dashboard: cannot read its page from assets/dashboard/', { error: String(err) })
+    }
   }
 
   /** Streams open now. */
@@ -213,21 +224,22 @@ export class Dashboard {
    * `reply` is the status API's bounded reply (length, HEAD, no-store).
    */
   handle (p: string, req: http.IncomingMessage, res: http.ServerResponse, reply: (status: number, type: string, body: string | Buffer) => void): boolean {
+    const a = this.#assets
+    const asset = (type: string, body: Buffer | undefined): true => {
+      res.setHeader('X-Content-Type-Options', 'nosniff')
+      if (body === undefined) reply(500, 'text/plain', 'the dashboard\'s files are missing from this install (assets/dashboard/)\n')
+      else reply(200, type, body)
+      return true
+    }
     switch (p) {
       case '/':
       case '/index.html':
         res.setHeader('Content-Security-Policy', PAGE_CSP)
-        res.setHeader('X-Content-Type-Options', 'nosniff')
-        reply(200, 'text/html; charset=utf-8', loadAssets().html)
-        return true
+        return asset('text/html; charset=utf-8', a?.html)
       case '/dashboard.js':
-        res.setHeader('X-Content-Type-Options', 'nosniff')
-        reply(200, 'text/javascript; charset=utf-8', loadAssets().js)
-        return true
+        return asset('text/javascript; charset=utf-8', a?.js)
       case '/dashboard.css':
-        res.setHeader('X-Content-Type-Options', 'nosniff')
-        reply(200, 'text/css; charset=utf-8', loadAssets().css)
-        return true
+        return asset('text/css; charset=utf-8', a?.css)
       case '/favicon.ico':
         reply(204, 'image/x-icon', '')
         return true

@@ -3,6 +3,11 @@ import { PassThrough } from 'node:stream'
 import { runLab } from '../../src/cli/lab.js'
 import { freePort } from '../node/_two-nodes.js'
 import { runCli } from '../_cli.js'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import path from 'node:path'
+import { ROOT } from '../_env.js'
+import { until } from '../transport/_dosbox-client.js'
 import { version } from '../../src/cli/main.js'
 
 async function run (o: Parameters<typeof runLab>[0]): Promise<{ code: number, stdout: string }> {
@@ -78,4 +83,26 @@ test('ipxlab --version prints the package version; a wrong option names the subc
   t.regex(badNode.stderr, /\(ipxlab node --help shows its options\)\n$/)
   const top = await runCli(['nonsense'])
   t.regex(top.stderr, /\(ipxlab --help lists the commands\)/)
+})
+
+test('ipxlab lab (npm start) runs until SIGTERM, then stops cleanly with its summary', async t => {
+  t.timeout(60_000)
+  const port = await freePort('127.0.0.2')
+  const snpPort = await freePort('127.0.0.2')
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts'), 'lab', '--port', String(port), '--snp-port', String(snpPort), '--speed', '4'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const killer = setTimeout(() => child.kill('SIGKILL'), 50_000)
+  t.teardown(() => { clearTimeout(killer); child.kill('SIGKILL') })
+  let out = ''
+  child.stdout.on('data', (c: Buffer) => { out += c.toString() })
+  child.stderr.resume()
+  // Still replaying after two status lines: it did not end by itself.
+  t.true(await until(() => (out.match(/^replayed \d+ \| /gm) ?? []).length >= 2, 30_000), out)
+  t.is(child.exitCode, null)
+  t.regex(out, new RegExp(`dashboard: http://127\\.0\\.0\\.1:${snpPort}/`))
+  t.regex(out, new RegExp(`DOSBox: IPXNET CONNECT 127\\.0\\.0\\.1 ${port} \\(node A\\)`))
+  child.kill('SIGTERM')
+  const [code] = await once(child, 'exit') as [number | null]
+  t.is(code, 0)
+  t.regex(out, /into node A as a DOSBox client \(stopped by a signal\)$/m)
+  t.regex(out, /^NODE-B: \d+ frames routed, drops: none$/m)
 })
