@@ -10,8 +10,8 @@ import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { ROOT, requireReal } from '../_env.js'
-import { TestClient, until } from '../transport/_dosbox-client.js'
-import { twoNodes } from './_two-nodes.js'
+import { until } from '../transport/_dosbox-client.js'
+import { client, twoNodes } from './_two-nodes.js'
 
 async function get (host: string, port: number, path: string): Promise<string> {
   return await new Promise((resolve, reject) => {
@@ -41,12 +41,8 @@ test('promtool check metrics accepts /metrics of a node with clients, a link, SN
   const { a, b, aPort, bPort } = await twoNodes(t, {
     runtime: { snp: { probeIntervalMs: 50, reportIntervalMs: 100 }, qos: { discipline: 'snp', rateBps: 1_000_000, wan: { delayMs: 5 } } }
   })
-  const x = await TestClient.open(aPort, '127.0.0.1')
-  t.teardown(async () => { await x.close() })
-  await x.register()
-  const y = await TestClient.open(bPort, '127.0.0.2')
-  t.teardown(async () => { await y.close() })
-  await y.register()
+  const x = await client(t, aPort, '127.0.0.1')
+  const y = await client(t, bPort, '127.0.0.2')
   for (let i = 0; i < 20; i++) await x.sendTo(y.node, Buffer.alloc(500, i))
   t.true(await until(() => Object.values(a.snp.stats().peers[0]!.peerMeasured).some(c => c.packets >= 20), 5000), 'B reported A\'s traffic')
   const text = await get('127.0.0.1', a.api!.port, '/metrics')
