@@ -370,15 +370,11 @@ export class StatusApi {
     this.#counter('ipxlab_class_peer_lost_total', 'Loss of this node\'s traffic the peer reported, per class (SNP reports).', ['peer', 'class'], (d, emit) => {
       for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.peerMeasured)) emit({ peer: p.address, class: cls }, f.lost)
     })
-    this.#gauge('ipxlab_class_peer_delay_p50_seconds', 'One-way delay of this node\'s traffic, median, the peer reported for its last interval, per class (SNP reports).', ['peer', 'class'], (d, emit) => {
-      for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.peerMeasured)) emit({ peer: p.address, class: cls }, f.last.delayMicros.p50 / 1e6)
-    })
-    this.#gauge('ipxlab_class_peer_delay_p99_seconds', 'One-way delay of this node\'s traffic, 99th percentile, the peer reported for its last interval, per class (SNP reports).', ['peer', 'class'], (d, emit) => {
-      for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.peerMeasured)) emit({ peer: p.address, class: cls }, f.last.delayMicros.p99 / 1e6)
-    })
-    this.#gauge('ipxlab_class_peer_delay_max_seconds', 'One-way delay of this node\'s traffic, maximum, the peer reported for its last interval, per class (SNP reports).', ['peer', 'class'], (d, emit) => {
-      for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.peerMeasured)) emit({ peer: p.address, class: cls }, f.last.delayMicros.max / 1e6)
-    })
+    for (const [q, word] of [['p50', 'median'], ['p99', '99th percentile'], ['max', 'maximum']] as const) {
+      this.#gauge(`ipxlab_class_peer_delay_${q}_seconds`, `One-way delay of this node's traffic, ${word}, the peer reported for its last interval, per class (SNP reports).`, ['peer', 'class'], (d, emit) => {
+        for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.peerMeasured)) emit({ peer: p.address, class: cls }, f.last.delayMicros[q] / 1e6)
+      })
+    }
     this.#gauge('ipxlab_snp_rtt_seconds', 'Last SNP probe round-trip time (RFC 5905 §8 on-wire delay).', ['peer'], (d, emit) => {
       for (const p of d.snp?.peers ?? []) if (p.probes.rttMicros !== null) emit({ peer: p.address }, p.probes.rttMicros.last / 1e6)
     })
