@@ -192,8 +192,9 @@ export async function runLab (o: LabOptions, io: Io): Promise<number> {
       signal: abort.signal
     })
     const st = await replayer.run()
-    // Let the last frames cross the emulated WAN (30 ms) before counting.
-    await new Promise(resolve => setTimeout(resolve, 300))
+    // Let the last frames cross the emulated WAN (30 ms, more on a busy machine) before counting:
+    // until all have arrived, for 2 s at most.
+    for (const end = Date.now() + 2000; received < st.sent && Date.now() < end;) await new Promise(resolve => setTimeout(resolve, 20))
     clearInterval(ticker)
     ticker = undefined
     if (tty) io.stdout.write('\n')
