@@ -140,30 +140,7 @@ export function buildProgram (io: Io, status: { code: number, command?: string }
       status.code = await runExplain(capture, { frame: opts.frame, format: opts.format, udpPorts: opts.udpPort, sections: [qosExplainSection()] }, io)
     })
 
-  program.command('replay')
-    .description('play the IPX frames of a capture into a node, as a DOSBox client (default) or as a native peer')
-    .argument('<capture>', 'pcap or pcapng file')
-    .requiredOption('--to <addr:port>', 'the node\'s 2644 address')
-    .addOption(new Option('--mode <mode>', 'dosbox (register as a client; source nodes become the assigned node) or native (a peer the node lists; --bind needed)').choices(['dosbox', 'native']).default('dosbox'))
-    .option('--speed <x>', 'original spacing divided by x (default 1)', parseSpeed)
-    .option('--max', 'as fast as the node accepts (flow-controlled)')
-    .option('--loop <n>', 'play the capture n times', parseCount('--loop', 1), 1)
-    .option('--socket <n>', 'only frames with this source or destination socket (0x hex or decimal; repeatable)', parseNumberOption('a socket', 0xffff))
-    .option('--type <n>', 'only frames of this packet type (repeatable)', parseNumberOption('a packet type', 0xff))
-    .option('--frames <a-b>', 'only frames a to b (1-based, as tshark numbers them)', parseFrameRange)
-    .option('--map-network <old=new>', 'rewrite a network number, source and destination (hex; repeatable)', parseNetworkMapping)
-    .option('--map-node <old=new>', 'rewrite a node, source and destination (repeatable)', parseNodeMapping)
-    .option('--network <hex>', 'rewrite every network of the capture (but 0 and FFFFFFFF) to the lab\'s', parseNetwork)
-    .option('--udp-port <port>', 'also look for IPX inside UDP on this port in the capture (repeatable; 213, 2644 and 10000 always)', parsePort, [])
-    .option('--bind <addr:port>', 'local address to send from (native mode: the peer address the node lists)')
-    .option('--key <hex|base64>', 'native mode: pre-shared key; frames are signed', parseKey)
-    .option('--key-id <n>', 'native mode: key id (default 1)', parseCount('--key-id', 1))
-    .option('--node <mac>', 'native mode: the replayer\'s node id', parseNodeOption)
-    .option('--window <n>', 'frames in flight between flow-control markers (default 64)', parseCount('--window', 1))
-    .action(async (capture: string, opts: Omit<ReplayCommandOptions, 'sockets' | 'types' | 'udpPorts'> & { socket?: number[], type?: number[], udpPort: number[] }) => {
-      const { socket, type, udpPort, ...rest } = opts
-      status.code = await runReplay(capture, { ...rest, udpPorts: udpPort, ...(socket !== undefined ? { sockets: socket } : {}), ...(type !== undefined ? { types: type } : {}) }, io)
-    })
+  addReplayCommand(program, io, status)
 
   program.command('ping')
     .description('Novell ping (socket 0x9086) to NET:NODE through a node, joined as a DOSBox client')
@@ -189,6 +166,43 @@ export function buildProgram (io: Io, status: { code: number, command?: string }
       }
     })
 
+  addLabCommand(program, io, status)
+
+  // A wrong option or argument names the subcommand's own help, not the list of commands.
+  for (const c of program.commands) c.showHelpAfterError(helpHint(c.name()))
+  return program
+}
+
+/** `ipxlab replay`. */
+function addReplayCommand (program: Command, io: Io, status: { code: number }): void {
+  program.command('replay')
+    .description('play the IPX frames of a capture into a node, as a DOSBox client (default) or as a native peer')
+    .argument('<capture>', 'pcap or pcapng file')
+    .requiredOption('--to <addr:port>', 'the node\'s 2644 address')
+    .addOption(new Option('--mode <mode>', 'dosbox (register as a client; source nodes become the assigned node) or native (a peer the node lists; --bind needed)').choices(['dosbox', 'native']).default('dosbox'))
+    .option('--speed <x>', 'original spacing divided by x (default 1)', parseSpeed)
+    .option('--max', 'as fast as the node accepts (flow-controlled)')
+    .option('--loop <n>', 'play the capture n times', parseCount('--loop', 1), 1)
+    .option('--socket <n>', 'only frames with this source or destination socket (0x hex or decimal; repeatable)', parseNumberOption('a socket', 0xffff))
+    .option('--type <n>', 'only frames of this packet type (repeatable)', parseNumberOption('a packet type', 0xff))
+    .option('--frames <a-b>', 'only frames a to b (1-based, as tshark numbers them)', parseFrameRange)
+    .option('--map-network <old=new>', 'rewrite a network number, source and destination (hex; repeatable)', parseNetworkMapping)
+    .option('--map-node <old=new>', 'rewrite a node, source and destination (repeatable)', parseNodeMapping)
+    .option('--network <hex>', 'rewrite every network of the capture (but 0 and FFFFFFFF) to the lab\'s', parseNetwork)
+    .option('--udp-port <port>', 'also look for IPX inside UDP on this port in the capture (repeatable; 213, 2644 and 10000 always)', parsePort, [])
+    .option('--bind <addr:port>', 'local address to send from (native mode: the peer address the node lists)')
+    .option('--key <hex|base64>', 'native mode: pre-shared key; frames are signed', parseKey)
+    .option('--key-id <n>', 'native mode: key id (default 1)', parseCount('--key-id', 1))
+    .option('--node <mac>', 'native mode: the replayer\'s node id', parseNodeOption)
+    .option('--window <n>', 'frames in flight between flow-control markers (default 64)', parseCount('--window', 1))
+    .action(async (capture: string, opts: Omit<ReplayCommandOptions, 'sockets' | 'types' | 'udpPorts'> & { socket?: number[], type?: number[], udpPort: number[] }) => {
+      const { socket, type, udpPort, ...rest } = opts
+      status.code = await runReplay(capture, { ...rest, udpPorts: udpPort, ...(socket !== undefined ? { sockets: socket } : {}), ...(type !== undefined ? { types: type } : {}) }, io)
+    })
+}
+
+/** `ipxlab lab` (npm start). */
+function addLabCommand (program: Command, io: Io, status: { code: number }): void {
   program.command('lab')
     .description('the embedded default (npm start): nodes A and B on loopback, a native tunnel with SNP QoS, the bundled capture replayed into A until Ctrl-C, a live dashboard')
     .option('--scenario <name>', 'default, or qos: FIFO versus SNP under a bulk copy on an emulated 1 Mbit/s, 30 ms link')
@@ -214,10 +228,6 @@ export function buildProgram (io: Io, status: { code: number, command?: string }
       const { duration, ...rest } = opts
       status.code = await runLab({ ...rest, json: opts.json === true, ...(duration !== undefined ? { durationS: duration } : {}) }, io)
     })
-
-  // A wrong option or argument names the subcommand's own help, not the list of commands.
-  for (const c of program.commands) c.showHelpAfterError(helpHint(c.name()))
-  return program
 }
 
 /** Runs the command line; returns the exit status. Never throws for a user error. */
