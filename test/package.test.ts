@@ -18,3 +18,12 @@ const built = existsSync(path.join(ROOT, 'dist', 'src', 'index.js'))
   ], { cwd: ROOT, encoding: 'utf8' })
   t.is(out.trim(), 'function function function false', 'the codec entry has no node, sockets or winston')
 })
+
+;(built || inCi ? test : test.skip)(`the README's \`npx ipxlab\` runs the package's own bin from a clone; the dashboard assets ship${built || inCi ? '' : ' (skipped: run npm run build first)'}`, t => {
+  const out = execFileSync('npx', ['--no-install', 'ipxlab', '--version'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 })
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string, files: string[] }
+  t.is(out.trim(), pkg.version)
+  t.true(pkg.files.includes('assets/dashboard'))
+  for (const f of ['index.html', 'dashboard.js', 'dashboard.css']) t.true(existsSync(path.join(ROOT, 'assets', 'dashboard', f)), f)
+  t.regex(readFileSync(path.join(ROOT, 'README.md'), 'utf8'), /npx ipxlab/)
+})

@@ -53,6 +53,13 @@ function wallClockNs (): bigint {
 const TSRESOL_NS = 9
 
 /**
+ * Bytes a capture on standard output (`-`) may have waiting for its reader (Wireshark, tshark):
+ * beyond this the reader is not keeping up and the capture stops with an error rather than grow
+ * without bound.
+ */
+export const STDOUT_BACKLOG_BYTES = 8 * 1024 * 1024
+
+/**
  * Appends frames to a capture file record by record.
  *
  * ```ts
@@ -67,6 +74,9 @@ export class CaptureWriter {
   /** `'pcap'` or `'pcapng'`. */
   readonly format: 'pcap' | 'pcapng'
   #fd: number | undefined
+  /** Path `-`: the records go to standard output (`ipxlab node --capture - | wireshark -k -i -`). */
+  #stdout: NodeJS.WriteStream | undefined
+  #stdoutError: string | undefined
   readonly #interfaces: capture.pcapng.InterfaceInput[] = []
   readonly #nanosecond: boolean
   readonly #now: () => bigint
@@ -110,7 +120,15 @@ export class CaptureWriter {
       }
     }
     try {
-      this.#fd = openSync(path, 'w')
+      if (path === '-') {
+        // Through the stream, not writeSync(1): Node makes a piped stdout non-blocking, and a
+        // reader that falls behind would make writeSync fail with EAGAIN.
+        const out = process.stdout
+        out.on('error', (err: NodeJS.ErrnoException) => { this.#stdoutError ??= err.code ?? err.message })
+        this.#stdout = out
+      } else {
+        this.#fd = openSync(path, 'w')
+      }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'error'
       throw new CaptureError('IPX_ERR_CAPTURE_OPEN', path, `cannot create capture file (${code})`, { cause: err })
@@ -164,6 +182,7 @@ export class CaptureWriter {
    * buffer left to flush; closing twice is harmless.
    */
   close (): void {
+    this.#stdout = undefined
     if (this.#fd === undefined) return
     const fd = this.#fd
     this.#fd = undefined
@@ -172,6 +191,15 @@ export class CaptureWriter {
 
   /** Writes all of `bytes` (writeSync may write fewer bytes than asked; loop, bounded by the length). */
   #append (bytes: Buffer): void {
+    const out = this.#stdout
+    if (out !== undefined) {
+      if (this.#stdoutError !== undefined) throw new CaptureError('IPX_ERR_CAPTURE_OPEN', this.path, `cannot write to standard output (${this.#stdoutError})`)
+      if (out.writableLength > STDOUT_BACKLOG_BYTES) throw new CaptureError('IPX_ERR_CAPTURE_OPEN', this.path, `the reader of standard output is more than ${STDOUT_BACKLOG_BYTES} bytes behind`)
+      // A copy: callers may reuse their buffer once write() returns, and the stream keeps this one.
+      out.write(Buffer.from(bytes))
+      this.#bytes += bytes.length
+      return
+    }
     if (this.#fd === undefined) throw new CaptureError('IPX_ERR_CAPTURE_OPEN', this.path, 'capture file is closed')
     let done = 0
     try {

@@ -8,7 +8,7 @@
  * `decode`/`lint`), 2 the report file could not be written. Bad options and sockets that cannot be
  * opened throw ConfigError / TransportError, which `cli/main.ts` maps to status 2.
  */
-import { writeFileSync } from 'node:fs'
+import { accessSync, constants, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { runQosScenario } from '../node/scenario-qos.js'
 import type { QosScenarioReport, QosScenarioRunOptions, QosDiscipline, QosDisciplineResult } from '../node/scenario-qos.js'
@@ -62,8 +62,32 @@ export function formatQosSummary (report: QosScenarioReport): string {
   return lines.join('\n') + '\n'
 }
 
+/**
+ * Why the report cannot be written to `file`, checked before the experiment starts (its folder is
+ * missing, is not a folder, or is not writable; `file` itself is a folder); undefined when it can.
+ */
+export function reportProblem (file: string): string | undefined {
+  const dir = path.dirname(file)
+  try {
+    if (!statSync(dir).isDirectory()) return `${dir} is not a folder`
+    accessSync(dir, constants.W_OK)
+  } catch (err) {
+    return `folder ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`
+  }
+  try {
+    if (statSync(file).isDirectory()) return `${file} is a folder`
+  } catch {}
+  return undefined
+}
+
 /** Runs the scenario and reports; resolves to the exit status. */
 export async function runQosLab (options: QosLabOptions, io: Io): Promise<number> {
+  const file = path.resolve(options.report ?? DEFAULT_QOS_REPORT)
+  const problem = reportProblem(file)
+  if (problem !== undefined) {
+    io.stderr.write(`ipxlab: cannot write the report ${file} (${problem}); nothing was run\n`)
+    return CANNOT_WRITE
+  }
   let phase = ''
   const report = await runQosScenario({
     ...(options.scenario ?? {}),
@@ -77,7 +101,6 @@ export async function runQosLab (options: QosLabOptions, io: Io): Promise<number
   })
   if (options.json) io.stdout.write(JSON.stringify(qosJson(report)) + '\n')
   else io.stdout.write(formatQosSummary(report))
-  const file = path.resolve(options.report ?? DEFAULT_QOS_REPORT)
   try {
     writeFileSync(file, renderQosReportHtml(report))
   } catch (err) {

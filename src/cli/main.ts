@@ -5,7 +5,9 @@
  * in-process with `program.exitOverride()`.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { realpathSync } from 'node:fs'
+import { readFileSync, realpathSync } from 'node:fs'
+import path from 'node:path'
+import { packageRoot } from '../paths.js'
 import { fileURLToPath } from 'node:url'
 import { runDecode } from './decode.js'
 import { runExplain, EXPLAIN_FORMATS } from './explain.js'
@@ -69,8 +71,19 @@ function compileFilterOption (text: string | undefined, io: Io): DisplayFilter |
   }
 }
 
-/** Builds the commander program. `status.code` receives the command's exit status. */
-export function buildProgram (io: Io, status: { code: number }): Command {
+
+/** ipxlab's version, from its package.json. */
+export function version (): string {
+  return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version
+}
+
+/** The line after a usage error: where that command's options are listed. */
+export function helpHint (command: string | undefined): string {
+  return command === undefined ? '  (ipxlab --help lists the commands)' : `  (ipxlab ${command} --help shows its options)`
+}
+
+/** Builds the commander program. `status.code` receives the command's exit status; `status.command` the subcommand run. */
+export function buildProgram (io: Io, status: { code: number, command?: string }): Command {
   const program = new Command()
   program
     .name('ipxlab')
@@ -79,9 +92,11 @@ export function buildProgram (io: Io, status: { code: number }): Command {
       writeOut: s => { io.stdout.write(s) },
       writeErr: s => { io.stderr.write(s) }
     })
-    .showHelpAfterError('(ipxlab --help lists the commands)')
+    .version(version(), '-V, --version', 'print ipxlab\'s version')
+    .showHelpAfterError(helpHint(undefined))
     // Before the subcommands are added: they copy this setting when created.
     .exitOverride()
+    .hook('preAction', (_program, action) => { status.command = action.name() })
 
   program.command('decode')
     .description('print one line (or one JSON object) per IPX frame of pcap/pcapng captures')
@@ -145,52 +160,14 @@ export function buildProgram (io: Io, status: { code: number }): Command {
       status.code = await runExplain(capture, { ...(opts.frame !== undefined ? { frame: opts.frame } : {}), format: opts.format, udpPorts: opts.udpPort, sections: [qosExplainSection()], ...(displayFilter !== undefined ? { displayFilter } : {}) }, io)
     })
 
-  program.command('replay')
-    .description('play the IPX frames of a capture into a node, as a DOSBox client (default) or as a native peer')
-    .argument('<capture>', 'pcap or pcapng file')
-    .requiredOption('--to <addr:port>', 'the node\'s 2644 address')
-    .addOption(new Option('--mode <mode>', 'dosbox (register as a client; source nodes become the assigned node) or native (a peer the node lists; --bind needed)').choices(['dosbox', 'native']).default('dosbox'))
-    .option('--speed <x>', 'original spacing divided by x (default 1)', parseSpeed)
-    .option('--max', 'as fast as the node accepts (flow-controlled)')
-    .option('--loop <n>', 'play the capture n times', parseCount('--loop', 1), 1)
-    .option('--socket <n>', 'only frames with this source or destination socket (0x hex or decimal; repeatable)', parseNumberOption('a socket', 0xffff))
-    .option('--type <n>', 'only frames of this packet type (repeatable)', parseNumberOption('a packet type', 0xff))
-    .option('--frames <a-b>', 'only frames a to b (1-based, as tshark numbers them)', parseFrameRange)
-    .option('--map-network <old=new>', 'rewrite a network number, source and destination (hex; repeatable)', parseNetworkMapping)
-    .option('--map-node <old=new>', 'rewrite a node, source and destination (repeatable)', parseNodeMapping)
-    .option('--network <hex>', 'rewrite every network of the capture (but 0 and FFFFFFFF) to the lab\'s', parseNetwork)
-    .option('--udp-port <port>', 'also look for IPX inside UDP on this port in the capture (repeatable; 213, 2644 and 10000 always)', parsePort, [])
-    .option('--bind <addr:port>', 'local address to send from (native mode: the peer address the node lists)')
-    .option('--key <hex|base64>', 'native mode: pre-shared key; frames are signed', parseKey)
-    .option('--key-id <n>', 'native mode: key id (default 1)', parseCount('--key-id', 1))
-    .option('--node <mac>', 'native mode: the replayer\'s node id', parseNodeOption)
-    .option('--window <n>', 'frames in flight between flow-control markers (default 64)', parseCount('--window', 1))
-    .action(async (capture: string, opts: Omit<ReplayCommandOptions, 'sockets' | 'types' | 'udpPorts'> & { socket?: number[], type?: number[], udpPort: number[] }) => {
-      const { socket, type, udpPort, ...rest } = opts
-      status.code = await runReplay(capture, { ...rest, udpPorts: udpPort, ...(socket !== undefined ? { sockets: socket } : {}), ...(type !== undefined ? { types: type } : {}) }, io)
-    })
+  addReplayCommand(program, io, status)
 
   addClientCommands(program, io, status)
 
-  program.command('lab')
-    .description('the embedded default (npm start): nodes A and B on loopback, a native tunnel with SNP QoS, the bundled capture replayed into A')
-    .option('--scenario <name>', 'default, or qos: FIFO versus SNP under a bulk copy on an emulated 1 Mbit/s, 30 ms link')
-    .option('--report <file.html>', 'qos scenario: where to write the HTML report')
-    .option('--json', 'qos scenario: print one JSON object')
-    .option('--loop <n>', 'passes over the bundled capture (default 10)', parseCount('--loop', 1))
-    .option('--speed <x>', 'speed factor over the capture\'s own spacing (default 1)', (v: string) => {
-      const n = Number(v)
-      if (!(n > 0)) throw new InvalidArgumentError('a speed factor is a positive number.')
-      return n
-    })
-    .option('--port <port>', 'the port of both nodes on 127.0.0.1 and 127.0.0.2 (default 2644)', parseCount('--port', 1))
-    .option('--snp-port <port>', 'the port of both nodes\' QoS plane and status API (default 2629)', parseCount('--snp-port', 1))
-    .option('--capture <file.pcapng>', 'write what node B routes to a capture file')
-    .option('--log-level <level>', 'error, warn (default), info or debug')
-    .action(async (opts: { scenario?: string, report?: string, json?: boolean, loop?: number, speed?: number, port?: number, snpPort?: number, capture?: string, logLevel?: string }) => {
-      status.code = await runLab({ ...opts, json: opts.json === true }, io)
-    })
+  addLabCommand(program, io, status)
 
+  // A wrong option or argument names the subcommand's own help, not the list of commands.
+  for (const c of program.commands) c.showHelpAfterError(helpHint(c.name()))
   return program
 }
 
@@ -229,16 +206,77 @@ function addClientCommands (program: Command, io: Io, status: { code: number }):
     })
 }
 
+/** `ipxlab replay`. */
+function addReplayCommand (program: Command, io: Io, status: { code: number }): void {
+  program.command('replay')
+    .description('play the IPX frames of a capture into a node, as a DOSBox client (default) or as a native peer')
+    .argument('<capture>', 'pcap or pcapng file')
+    .requiredOption('--to <addr:port>', 'the node\'s 2644 address')
+    .addOption(new Option('--mode <mode>', 'dosbox (register as a client; source nodes become the assigned node) or native (a peer the node lists; --bind needed)').choices(['dosbox', 'native']).default('dosbox'))
+    .option('--speed <x>', 'original spacing divided by x (default 1)', parseSpeed)
+    .option('--max', 'as fast as the node accepts (flow-controlled)')
+    .option('--loop <n>', 'play the capture n times', parseCount('--loop', 1), 1)
+    .option('--socket <n>', 'only frames with this source or destination socket (0x hex or decimal; repeatable)', parseNumberOption('a socket', 0xffff))
+    .option('--type <n>', 'only frames of this packet type (repeatable)', parseNumberOption('a packet type', 0xff))
+    .option('--frames <a-b>', 'only frames a to b (1-based, as tshark numbers them)', parseFrameRange)
+    .option('--map-network <old=new>', 'rewrite a network number, source and destination (hex; repeatable)', parseNetworkMapping)
+    .option('--map-node <old=new>', 'rewrite a node, source and destination (repeatable)', parseNodeMapping)
+    .option('--network <hex>', 'rewrite every network of the capture (but 0 and FFFFFFFF) to the lab\'s', parseNetwork)
+    .option('--udp-port <port>', 'also look for IPX inside UDP on this port in the capture (repeatable; 213, 2644 and 10000 always)', parsePort, [])
+    .option('--bind <addr:port>', 'local address to send from (native mode: the peer address the node lists)')
+    .option('--key <hex|base64>', 'native mode: pre-shared key; frames are signed', parseKey)
+    .option('--key-id <n>', 'native mode: key id (default 1)', parseCount('--key-id', 1))
+    .option('--node <mac>', 'native mode: the replayer\'s node id', parseNodeOption)
+    .option('--window <n>', 'frames in flight between flow-control markers (default 64)', parseCount('--window', 1))
+    .action(async (capture: string, opts: Omit<ReplayCommandOptions, 'sockets' | 'types' | 'udpPorts'> & { socket?: number[], type?: number[], udpPort: number[] }) => {
+      const { socket, type, udpPort, ...rest } = opts
+      status.code = await runReplay(capture, { ...rest, udpPorts: udpPort, ...(socket !== undefined ? { sockets: socket } : {}), ...(type !== undefined ? { types: type } : {}) }, io)
+    })
+}
+
+/** `ipxlab lab` (npm start). */
+function addLabCommand (program: Command, io: Io, status: { code: number }): void {
+  program.command('lab')
+    .description('the embedded default (npm start): nodes A and B on loopback, a native tunnel with SNP QoS, the bundled capture replayed into A until Ctrl-C, a live dashboard')
+    .option('--scenario <name>', 'default, or qos: FIFO versus SNP under a bulk copy on an emulated 1 Mbit/s, 30 ms link')
+    .option('--report <file.html>', 'qos scenario: where to write the HTML report')
+    .option('--json', 'qos scenario: print one JSON object')
+    .option('--once', 'play the bundled capture 10 times, print the summary and end (default: run until Ctrl-C)')
+    .option('--duration <seconds>', 'run this long, then print the summary and end', (v: string) => {
+      const n = Number(v)
+      if (!(n > 0)) throw new InvalidArgumentError('a duration is a number of seconds above 0.')
+      return n
+    })
+    .option('--loop <n>', 'play the bundled capture n times, then end (as --once)', parseCount('--loop', 1))
+    .option('--speed <x>', 'speed factor over the capture\'s own spacing (default 1)', (v: string) => {
+      const n = Number(v)
+      if (!(n > 0)) throw new InvalidArgumentError('a speed factor is a positive number.')
+      return n
+    })
+    .option('--port <port>', 'the port of both nodes on 127.0.0.1 and 127.0.0.2 (default 2644)', parseCount('--port', 1))
+    .option('--snp-port <port>', 'the port of both nodes\' QoS plane and status API (default 2629)', parseCount('--snp-port', 1))
+    .option('--capture <file.pcapng>', 'write what node B routes to a capture file')
+    .option('--log-level <level>', 'error, warn (default), info or debug')
+    .action(async (opts: { scenario?: string, report?: string, json?: boolean, once?: boolean, duration?: number, loop?: number, speed?: number, port?: number, snpPort?: number, capture?: string, logLevel?: string }) => {
+      const { duration, ...rest } = opts
+      status.code = await runLab({ ...rest, json: opts.json === true, ...(duration !== undefined ? { durationS: duration } : {}) }, io)
+    })
+}
+
 /** Runs the command line; returns the exit status. Never throws for a user error. */
 export async function main (argv: readonly string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
-  const status = { code: Exit.Ok as number }
+  const status: { code: number, command?: string } = { code: Exit.Ok }
   const program = buildProgram(io, status)
   try {
     await program.parseAsync([...argv], { from: 'user' })
     return status.code
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? Exit.Ok : Exit.Usage
-    if (err instanceof ConfigError || err instanceof CaptureError || err instanceof TransportError) {
+    if (err instanceof ConfigError) {
+      io.stderr.write(`ipxlab: ${err.message}\n${helpHint(status.command)}\n`)
+      return Exit.Usage
+    }
+    if (err instanceof CaptureError || err instanceof TransportError) {
       io.stderr.write(`ipxlab: ${err.message}\n`)
       return Exit.Usage
     }

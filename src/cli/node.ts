@@ -1,12 +1,14 @@
 /**
  * `ipxlab node`: one emulated node. Serves DOSBox IPXNET clients and native peers on the listen
  * address (UDP and TCP), routes or bridges between them, prints its address on start (ipxbox users
- * asked for exactly that, fragglet/ipxbox#44), logs who registers and which links come up, and on
+ * asked for exactly that, fragglet/ipxbox#44) with the `IPXNET CONNECT` line to type, its dashboard
+ * and status API, logs who registers and which links come up, and on
  * SIGINT/SIGTERM says goodbye, stops cleanly and prints its counters.
  *
  * Settings come from `--config FILE` (JSON), then `IPXLAB_*` environment variables, then flags;
  * flags win, and the result is validated once (a wrong value is one line naming the field).
  */
+import os from 'node:os'
 import { startNode } from '../node/node.js'
 import type { IpxNode } from '../node/node.js'
 import { mergeConfigSources, readConfigFile } from '../node/config.js'
@@ -73,6 +75,39 @@ function flagsToConfig (f: NodeFlags): Record<string, unknown> {
   return out
 }
 
+/**
+ * The addresses a person can reach a node on: its listen host, or for a wildcard (0.0.0.0, ::) the
+ * machine's own IPv4 addresses (non-internal first, loopback when there is no other).
+ */
+export function reachableHosts (host: string, interfaces: ReturnType<typeof os.networkInterfaces> = os.networkInterfaces()): string[] {
+  if (host !== '0.0.0.0' && host !== '::' && host !== '') return [host]
+  const v4 = Object.values(interfaces).flatMap(list => list ?? []).filter(i => i.family === 'IPv4')
+  const external = v4.filter(i => !i.internal).map(i => i.address)
+  return external.length > 0 ? external : ['127.0.0.1']
+}
+
+function hostPort (host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+}
+
+/** The start-up lines: where the node listens, what DOSBox types, the status API and the dashboard. */
+export function banner (node: IpxNode): string {
+  const config = node.config
+  const { address, port } = node.address()
+  const lines = [`ipxlab node ${config.name} listening on udp+tcp ${hostPort(address, port)} (${config.mode} mode, network ${config.network.toString(16).padStart(8, '0').toUpperCase()})`]
+  // DOSBox 0.74's IPXNET CONNECT takes a host name or an IPv4 address and a port.
+  for (const h of reachableHosts(address)) lines.push(`  DOSBox clients: IPXNET CONNECT ${h} ${port}`)
+  const api = node.api
+  if (api !== undefined) {
+    const h = reachableHosts(api.address)[0]!
+    lines.push(`  dashboard: http://${hostPort(h, api.port)}/`)
+    lines.push(`  status: http://${hostPort(h, api.port)}/api/stats (also /metrics, /healthz; ipxlab stats --node ${hostPort(h, api.port)})`)
+  }
+  for (const p of config.peers) lines.push(`  peer: ${p.transport}://${p.address}${p.key !== undefined ? ' (authenticated)' : ''}`)
+  if (config.capture === '-') lines.push('  capture: pcapng on standard output (these lines and the log go to standard error)')
+  return lines.join('\n') + '\n'
+}
+
 /** Runs the node until stopped; returns the exit status. */
 export async function runNode (options: NodeCommandOptions, io: Io): Promise<number> {
   const levels = ['error', 'warn', 'info', 'debug']
@@ -83,19 +118,18 @@ export async function runNode (options: NodeCommandOptions, io: Io): Promise<num
     flags: flagsToConfig(options)
   })
   const logger = createLogger({ level: options.logLevel, stream: io.stderr })
+  // `--capture -`: standard output carries the pcapng stream (to Wireshark or tshark), so every
+  // line for a person goes to standard error.
+  const out = config.capture === '-' ? io.stderr : io.stdout
   const node = await startNode(config, { logger })
-  const { address, port } = node.address()
-  const shown = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`
-  io.stdout.write(`ipxlab node ${config.name} listening on udp+tcp ${shown} (${config.mode} mode, network ${config.network.toString(16).padStart(8, '0').toUpperCase()})\n`)
-  io.stdout.write(`  DOSBox clients: IPXNET CONNECT <this host's address> ${port}\n`)
-  for (const p of config.peers) io.stdout.write(`  peer: ${p.transport}://${p.address}${p.key !== undefined ? ' (authenticated)' : ''}\n`)
+  out.write(banner(node))
   options.onStarted?.(node)
   const why = await (options.until ?? untilSignal())
   await node.stop()
   const c = node.dosbox.counters.snapshot()
   const drops = Object.entries(c.dropped).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ')
   const r = node.router.counters
-  io.stdout.write(`ipxlab node stopped (${String(why)}): ${c.received} datagrams received, ${c.delivered} delivered, ` +
+  out.write(`ipxlab node stopped (${String(why)}): ${c.received} datagrams received, ${c.delivered} delivered, ` +
     `${node.dosbox.counters.totalDropped()} dropped${drops !== '' ? ` (${drops})` : ''}; router ${r.delivered} delivered, ${r.totalDropped()} dropped\n`)
   return 0
 }

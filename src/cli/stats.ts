@@ -3,16 +3,18 @@
  * QoS plane; src/node/status-api.ts). Prints the clients, the peers (up, RTT, loss, SNP hello),
  * the routes and services, per traffic class what this node sent and queued, what it received from
  * each peer and what the peer reported receiving of its traffic (SNP reports), and every drop by
- * reason. `--json` prints the document as the API gave it. An unreachable node is one line and
- * exit status 2.
+ * reason. `--json` prints the document as the API gave it. Given the node's data-plane address
+ * (2644), it asks the same host's 2629. An unreachable node is one line and exit status 2.
  */
 import http from 'node:http'
 import { isIP } from 'node:net'
 import type { StatusDocument } from '../node/status-api.js'
 import type { Io } from './main.js'
 
-/** Where `ipxlab stats` looks by default: the IANA QoS-plane port on this host. */
-export const DEFAULT_STATS_NODE = '127.0.0.1:2629'
+/** The QoS plane's port (the status API's, unless a node was given another `--snp`). */
+export const STATUS_PORT = 2629
+/** Where `ipxlab stats` looks by default: the QoS-plane port on this host. */
+export const DEFAULT_STATS_NODE = `127.0.0.1:${STATUS_PORT}`
 /** How long to wait for the node, ms. */
 export const DEFAULT_STATS_TIMEOUT_MS = 5000
 /** Largest reply read, bytes: a node's stats are tens of KiB; this bounds a misbehaving server. */
@@ -20,7 +22,10 @@ export const MAX_STATS_BYTES = 16 * 1024 * 1024
 
 /** Options of {@link runStats}. */
 export interface StatsOptions {
-  /** `ADDR:PORT`, `[v6]:PORT` or `ADDR` (port 2629). Default {@link DEFAULT_STATS_NODE}. */
+  /**
+   * `ADDR:PORT`, `[v6]:PORT` or `ADDR` (port 2629). Default {@link DEFAULT_STATS_NODE}. A port that
+   * does not answer as a status API (the node's 2644 address, say) is retried at 2629 on that host.
+   */
   node?: string | undefined
   json?: boolean | undefined
   timeoutMs?: number | undefined
@@ -153,14 +158,31 @@ export async function runStats (o: StatsOptions, io: Io): Promise<number> {
     io.stderr.write(`ipxlab stats: --node ${text}: ${addr}\n`)
     return USAGE
   }
-  const shown = addr.host.includes(':') ? `[${addr.host}]:${addr.port}` : `${addr.host}:${addr.port}`
+  const show = (port: number): string => addr.host.includes(':') ? `[${addr.host}]:${port}` : `${addr.host}:${port}`
+  let shown = show(addr.port)
+  const timeoutMs = o.timeoutMs ?? DEFAULT_STATS_TIMEOUT_MS
   let body: string
   try {
-    body = await fetchStats(addr.host, addr.port, o.timeoutMs ?? DEFAULT_STATS_TIMEOUT_MS)
+    body = await fetchStats(addr.host, addr.port, timeoutMs)
   } catch (err) {
     const why = err instanceof FetchError ? err.why : String(err)
-    io.stderr.write(`ipxlab stats: cannot reach the node's status API at ${shown} (${why}); is the node running, and is this its --snp address?\n`)
-    return USAGE
+    // Given the node's 2644 (data-plane) address, or another port that is no status API: the
+    // status API is on the same host at 2629 unless the node was given another --snp.
+    if (addr.port !== STATUS_PORT) {
+      const first = shown
+      shown = show(STATUS_PORT)
+      io.stderr.write(`ipxlab stats: ${first} is not a status API (${why}; a data-plane address?); asking ${shown}, the QoS plane's port\n`)
+      try {
+        body = await fetchStats(addr.host, STATUS_PORT, timeoutMs)
+      } catch (err2) {
+        const why2 = err2 instanceof FetchError ? err2.why : String(err2)
+        io.stderr.write(`ipxlab stats: cannot reach the node's status API at ${shown} either (${why2}); is the node running, and what is its --snp address?\n`)
+        return USAGE
+      }
+    } else {
+      io.stderr.write(`ipxlab stats: cannot reach the node's status API at ${shown} (${why}); is the node running, and is this its --snp address?\n`)
+      return USAGE
+    }
   }
   let doc: StatusDocument
   try {

@@ -69,6 +69,8 @@ export interface ClassFigures {
   p50Ms: number
   p99Ms: number
   maxMs: number
+  /** Sum of the queueing delays of every packet sent (`sentPackets` of them), ms, since start: a Prometheus summary's `_sum`. */
+  delaySumMs: number
 }
 
 /** What {@link LinkQos.stats} returns. */
@@ -100,10 +102,11 @@ interface PerClass {
   drops: Record<string, number>
   delays: number[]
   next: number
+  delaySumMs: number
 }
 
 function freshClass (): PerClass {
-  return { packets: 0, bytes: 0, sentPackets: 0, sentBytes: 0, drops: {}, delays: [], next: 0 }
+  return { packets: 0, bytes: 0, sentPackets: 0, sentBytes: 0, drops: {}, delays: [], next: 0, delaySumMs: 0 }
 }
 
 /** The QoS stage of one link. */
@@ -171,6 +174,7 @@ export class LinkQos {
     const k = this.#classes.get(c)!
     k.sentPackets++
     k.sentBytes += d.length
+    k.delaySumMs += delayMs
     if (k.delays.length < DELAY_SAMPLES) k.delays.push(delayMs)
     else { k.delays[k.next] = delayMs; k.next = (k.next + 1) % DELAY_SAMPLES }
     if (this.#wan === undefined) this.#deliver(c, d)
@@ -225,7 +229,8 @@ export class LinkQos {
         drops: { ...k.drops },
         p50Ms: percentile(sorted, 0.5),
         p99Ms: percentile(sorted, 0.99),
-        maxMs: sorted.length > 0 ? sorted[sorted.length - 1]! : 0
+        maxMs: sorted.length > 0 ? sorted[sorted.length - 1]! : 0,
+        delaySumMs: k.delaySumMs
       }
     }
     const elapsed = this.#firstAt === undefined ? 0 : Math.max(this.#o.now(), this.#wan?.busyUntil ?? 0) - this.#firstAt

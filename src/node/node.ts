@@ -320,6 +320,11 @@ export class IpxNode {
     return this.#api?.address()
   }
 
+  /** The status API itself (the dashboard's topology hook), once started. */
+  get statusApi (): StatusApi | undefined {
+    return this.#api
+  }
+
   /** The bound UDP address (the TCP listener shares its port). */
   address (): { address: string, port: number } {
     return this.tunnel.address()

@@ -79,14 +79,18 @@ function num (x: number, digits = 1): string {
   return Number.isFinite(x) ? x.toFixed(digits) : '∞'
 }
 
-/** About `count` round tick values covering [lo, hi]. */
+/**
+ * About `count` round tick values covering [lo, hi], each rounded to the step's decimals: a step
+ * of 0.2 gives 0.6, never the 0.6000000000000001 that 3 × 0.2 is in binary floating point.
+ */
 function ticks (lo: number, hi: number, count = 5): number[] {
   if (!(hi > lo)) return [lo]
   const raw = (hi - lo) / count
   const mag = 10 ** Math.floor(Math.log10(raw))
   const step = [1, 2, 5, 10].map(m => m * mag).find(s => s >= raw) ?? 10 * mag
+  const decimals = Math.max(0, -Math.floor(Math.log10(step)))
   const out: number[] = []
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9 && out.length < 50; v += step) out.push(Math.round(v / step) * step)
+  for (let k = Math.ceil(lo / step); k * step <= hi + step * 1e-9 && out.length < 50; k++) out.push(Number((k * step).toFixed(decimals)))
   return out
 }
 
@@ -95,10 +99,37 @@ interface Series {
   colour: string
   points: Array<[number, number]>
   kind: 'dots' | 'line'
+  /** Line width or dot radius (default 1.6 / 1.4). */
+  size?: number
+  /** Opacity (default 0.55 for dots, 1 for lines). */
+  opacity?: number
+}
+
+/**
+ * The order classes are drawn in, and how: bulk first, then game wide and pale, interactive last,
+ * thin and dark, on top. Interactive and game often share the same delays under SNP; drawn the
+ * other way round, game covered interactive completely.
+ */
+const DRAW_ORDER = ['bulk', 'background', 'default', 'network_control', 'game', 'interactive']
+const STYLE: Record<string, { line: number, dot: number, opacity: number }> = {
+  game: { line: 5, dot: 3, opacity: 0.35 },
+  interactive: { line: 1.6, dot: 1.3, opacity: 0.95 }
+}
+
+function drawOrder (classes: readonly string[]): string[] {
+  const rank = (c: string): number => { const i = DRAW_ORDER.indexOf(c); return i < 0 ? -1 : i }
+  return [...classes].sort((a, b) => rank(a) - rank(b))
+}
+
+function styled (c: string, kind: 'dots' | 'line', points: Array<[number, number]>): Series {
+  const st = STYLE[c]
+  return { name: c, colour: colour(c), points, kind, ...(st !== undefined ? { size: kind === 'line' ? st.line : st.dot, opacity: st.opacity } : {}) }
 }
 
 interface ChartSpec {
   title: string
+  /** `data-chart` of the SVG (tests and readers find a chart by it). */
+  id: string
   xLabel: string
   yLabel: string
   x: [number, number]
@@ -116,7 +147,7 @@ function chart (s: ChartSpec): string {
   const sy = (y: number): number => M.top + ph - (y1 > y0 ? (y - y0) / (y1 - y0) : 0) * ph
   const f = (v: number): string => v.toFixed(1)
   const parts: string[] = []
-  parts.push(`<svg class="chart" role="img" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}"><title>${esc(s.title)}</title>`)
+  parts.push(`<svg class="chart" data-chart="${esc(s.id)}" role="img" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}"><title>${esc(s.title)}</title>`)
   parts.push(`<text x="${W / 2}" y="16" text-anchor="middle" class="ct">${esc(s.title)}</text>`)
   for (const t of ticks(x0, x1)) {
     parts.push(`<line x1="${f(sx(t))}" y1="${M.top}" x2="${f(sx(t))}" y2="${M.top + ph}" class="grid"/>`)
@@ -137,10 +168,10 @@ function chart (s: ChartSpec): string {
     if (se.kind === 'line') {
       if (pts.length === 0) continue
       const d = pts.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${f(sx(clip(x, x0, x1)))} ${f(sy(clip(y, y0, y1)))}`).join('')
-      parts.push(`<path d="${d}" fill="none" stroke="${se.colour}" stroke-width="1.6"><title>${esc(se.name)}</title></path>`)
+      parts.push(`<path d="${d}" fill="none" stroke="${se.colour}" stroke-width="${se.size ?? 1.6}" stroke-opacity="${se.opacity ?? 1}" data-class="${esc(se.name)}"><title>${esc(se.name)}</title></path>`)
     } else {
-      parts.push(`<g fill="${se.colour}" fill-opacity="0.55"><title>${esc(se.name)}</title>`)
-      for (const [x, y] of pts) parts.push(`<circle cx="${f(sx(clip(x, x0, x1)))}" cy="${f(sy(clip(y, y0, y1)))}" r="1.4"/>`)
+      parts.push(`<g fill="${se.colour}" fill-opacity="${se.opacity ?? 0.55}" data-class="${esc(se.name)}"><title>${esc(se.name)}</title>`)
+      for (const [x, y] of pts) parts.push(`<circle cx="${f(sx(clip(x, x0, x1)))}" cy="${f(sy(clip(y, y0, y1)))}" r="${se.size ?? 1.4}"/>`)
       parts.push('</g>')
     }
   }
@@ -153,7 +184,7 @@ function chart (s: ChartSpec): string {
 }
 
 /** A grouped bar chart of queueing-delay p50/p99 per class, log scale. */
-function barChart (title: string, groups: Array<{ label: string, bars: Array<{ name: string, colour: string, value: number, dim: boolean }> }>, limit: { value: number, label: string } | undefined): string {
+function barChart (title: string, classes: readonly string[], groups: Array<{ label: string, bars: Array<{ name: string, colour: string, value: number, dim: boolean }> }>, limit: { value: number, label: string } | undefined): string {
   const pw = W - M.left - M.right
   const ph = H - M.top - M.bottom
   const values = groups.flatMap(g => g.bars.map(b => b.value)).filter(v => v > 0)
@@ -161,8 +192,13 @@ function barChart (title: string, groups: Array<{ label: string, bars: Array<{ n
   const hi = Math.max(10, ...values, limit?.value ?? 0) * 1.5
   const ly = (v: number): number => M.top + ph - (Math.log10(Math.max(lo, v)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo)) * ph
   const parts: string[] = []
-  parts.push(`<svg class="chart" role="img" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}"><title>${esc(title)}</title>`)
+  parts.push(`<svg class="chart" data-chart="queueing" role="img" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}"><title>${esc(title)}</title>`)
   parts.push(`<text x="${W / 2}" y="16" text-anchor="middle" class="ct">${esc(title)}</text>`)
+  // The class legend, in the order of the bars of each group.
+  classes.forEach((c, i) => {
+    const lx = M.left + 8 + i * 110
+    parts.push(`<rect x="${lx}" y="24" width="10" height="10" fill="${colour(c)}"/><text x="${lx + 14}" y="33" data-legend="${esc(c)}">${esc(c)}</text>`)
+  })
   for (let e = Math.ceil(Math.log10(lo)); 10 ** e <= hi; e++) {
     const y = ly(10 ** e).toFixed(1)
     parts.push(`<line x1="${M.left}" y1="${y}" x2="${M.left + pw}" y2="${y}" class="grid"/><text x="${M.left - 4}" y="${y}" text-anchor="end">${10 ** e >= 1 ? 10 ** e : (10 ** e).toFixed(1)}</text>`)
@@ -183,7 +219,7 @@ function barChart (title: string, groups: Array<{ label: string, bars: Array<{ n
     const y = ly(limit.value).toFixed(1)
     parts.push(`<line x1="${M.left}" y1="${y}" x2="${M.left + pw}" y2="${y}" class="limit"/><text x="${M.left + pw - 4}" y="${Number(y) - 4}" text-anchor="end" class="limitText">${esc(limit.label)}</text>`)
   }
-  parts.push(`<text x="${M.left + pw / 2}" y="${H - 6}" text-anchor="middle">light: p50, solid: p99</text>`)
+  parts.push(`<text x="${M.left + pw / 2}" y="${H - 6}" text-anchor="middle">each class: light bar p50, solid bar p99</text>`)
   parts.push('</svg>')
   return parts.join('')
 }
@@ -201,7 +237,7 @@ function seriesPoints (l: LatencySeries): Array<[number, number]> {
 }
 
 function classesOf (d: QosDisciplineResult): string[] {
-  return Object.keys(d.series)
+  return drawOrder(Object.keys(d.series))
 }
 
 function summaryTable (report: QosScenarioReport): string {
@@ -235,14 +271,52 @@ function aimsTable (report: QosScenarioReport): string {
   return `<table class="aims"><thead><tr><th>result</th><th>aim</th><th>value</th><th>limit</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
 }
 
+/**
+ * Every drop of a run in one list: the QoS stage's on A's link, per class and reason (CoDel's,
+ * tail drops), and the nodes' own counters. Both kinds are drops; a list that showed only the
+ * nodes' said "none" under a table of thousands of CoDel drops.
+ */
 function dropsList (report: QosScenarioReport): string {
   const items: string[] = []
   for (const [name, d] of Object.entries(report.disciplines) as Array<[QosDiscipline, QosDisciplineResult]>) {
-    const e = Object.entries(d.nodeDrops)
-    const text = e.length === 0 ? 'none' : e.map(([where, r]) => `${where}: ${Object.entries(r).map(([k, n]) => `${k} ${n}`).join(', ')}`).join('; ')
-    items.push(`<li><b>${esc(name.toUpperCase())}</b>: ${esc(text)}</li>`)
+    const qos = Object.entries(d.classes).flatMap(([c, k]) => Object.entries(k.dropsByReason).filter(([, n]) => n > 0).map(([r, n]) => `${c}: ${r} ${n}`))
+    const nodes = Object.entries(d.nodeDrops).map(([where, r]) => `${where}: ${Object.entries(r).map(([k, n]) => `${k} ${n}`).join(', ')}`)
+    const total = Object.values(d.classes).reduce((a, k) => a + k.drops, 0)
+    items.push(`<li data-drops="${esc(name)}"><b>${esc(name.toUpperCase())}</b>: QoS stage on A's link ${total === 0 ? 'dropped nothing' : `dropped ${total} (${esc(qos.join('; '))})`}; ` +
+      `nodes ${nodes.length === 0 ? 'dropped nothing' : esc(nodes.join('; '))}</li>`)
   }
   return `<ul>${items.join('')}</ul>`
+}
+
+function bulkOf (report: QosScenarioReport, d: QosDiscipline): { offered: number, drops: number, kbps: number } | undefined {
+  const k = report.disciplines[d]?.classes.bulk
+  return k === undefined ? undefined : { offered: k.offered, drops: k.drops, kbps: k.throughputBps / 1000 }
+}
+
+/** What to look for in the bar chart, with this run's figures. */
+function explainQueueing (report: QosScenarioReport): string {
+  const fifo = bulkOf(report, 'fifo')
+  const snp = bulkOf(report, 'snp')
+  const more = fifo !== undefined && snp !== undefined
+    ? ` SNP's bulk row shows ${snp.offered} packets against FIFO's ${fifo.offered} for about the same throughput (${num(snp.kbps, 0)} against ${num(fifo.kbps, 0)} kbit/s):
+CoDel dropped ${snp.drops} of them, and the bulk sender, which keeps a window of ${report.bulkWindow} frames in flight, sends a new
+frame for every one it loses. Under FIFO nothing is dropped, so the window only moves as fast as the long queue drains.`
+    : ''
+  return `<p class="explain" data-explains="queueing">Two bars per class: the light one is the median (p50) time a packet waited in A's queue, the solid one
+the 99th percentile; the scale is logarithmic, and the dashed line is the aim for interactive traffic under SNP (two
+full-size frames, ${num(2 * report.frameMs, 1)} ms). Under FIFO every class waits in the one queue behind the bulk transfer, so all
+bars stand at the same height, hundreds of milliseconds. Under SNP interactive and game drop below the line by one to two
+orders of magnitude while bulk keeps a queue of its own.${more}</p>`
+}
+
+/** What to look for over time: the FIFO plateau, the CoDel sawtooth. */
+function explainOverTime (report: QosScenarioReport): string {
+  return `<p class="explain" data-explains="over-time">One dot per packet received at node B: when it was sent (x) and how long it took (y), FIFO and
+SNP on the same axes. FIFO: every class rides the same plateau, the time a full queue takes to drain at
+${num(report.rateBps / 1e6, 3)} Mbit/s. SNP: interactive (small dark dots) and game (large pale ones) stay flat near the link's own
+${num(report.delayMs, 0)} ms; bulk (red) shows CoDel's sawtooth: its delay climbs while the queue builds, and falls each time CoDel
+drops a packet and the sender backs off, then climbs again; CoDel drops more often the longer the delay stays above its
+target, so over a run the teeth come lower. A short run shows only the first, long descent.</p>`
 }
 
 /** The self-contained HTML report of a scenario run. */
@@ -258,10 +332,11 @@ export function renderQosReportHtml (report: QosScenarioReport): string {
     }
   }
   maxMs *= 1.05
-  const queueing = barChart('Queueing delay on A\'s link, per class',
+  const barClasses = drawOrder([...new Set(ds.flatMap(([, d]) => Object.keys(d.series)))])
+  const queueing = barChart('Queueing delay on A\'s link, per class', barClasses,
     ds.map(([name, d]) => ({
       label: name.toUpperCase(),
-      bars: Object.keys(d.series).flatMap(c => {
+      bars: barClasses.filter(c => d.series[c] !== undefined).flatMap(c => {
         const k = d.classes[c]
         return k === undefined ? [] : [{ name: `${c} p50`, colour: colour(c), value: k.p50Ms, dim: true }, { name: `${c} p99`, colour: colour(c), value: k.p99Ms, dim: false }]
       })
@@ -269,19 +344,21 @@ export function renderQosReportHtml (report: QosScenarioReport): string {
     { value: 2 * report.frameMs, label: `aim: SNP interactive p99 ≤ ${num(2 * report.frameMs, 1)} ms` })
   const overTime = ds.map(([name, d]) => chart({
     title: `${name.toUpperCase()}: one-way delay over time`,
+    id: `over-time-${name}`,
     xLabel: 'time since the measured window started, s',
     yLabel: 'one-way delay, ms',
     x: [0, maxT],
     y: [0, maxMs],
-    series: classesOf(d).map(c => ({ name: c, colour: colour(c), points: seriesPoints(d.series[c]!), kind: 'dots' as const }))
+    series: classesOf(d).map(c => styled(c, 'dots', seriesPoints(d.series[c]!)))
   }))
   const distribution = ds.map(([name, d]) => chart({
     title: `${name.toUpperCase()}: one-way delay distribution (CDF)`,
+    id: `cdf-${name}`,
     xLabel: 'one-way delay, ms',
     yLabel: 'fraction of packets',
     x: [0, maxMs],
     y: [0, 1],
-    series: classesOf(d).map(c => ({ name: c, colour: colour(c), points: cdf(d.series[c]!.ms), kind: 'line' as const }))
+    series: classesOf(d).map(c => styled(c, 'line', cdf(d.series[c]!.ms)))
   }))
   const passAll = report.aims.length > 0 && report.aims.every(a => a.pass)
   return `<!DOCTYPE html>
@@ -302,6 +379,7 @@ tr.util td { text-align: left; background: #f6f6f6; }
 svg.chart { font: 11px system-ui, sans-serif; background: #fff; border: 1px solid #ddd; }
 svg .grid { stroke: #eee; } svg .frame { fill: none; stroke: #999; } svg .ct { font-weight: bold; font-size: 12px; }
 svg .limit { stroke: #000; stroke-dasharray: 4 3; } svg .limitText { font-size: 10px; }
+p.explain { max-width: 60em; }
 .verdict { font-weight: bold; color: ${passAll ? '#1a7f1a' : '#b00020'}; }
 </style>
 </head>
@@ -314,7 +392,7 @@ exchange and a game-like broadcast stream to DOSBox clients on node B, once per 
 Each run lasted ${num(report.durationMs / 1000, 1)} s, of which ${num(report.warmupMs / 1000, 1)} s warm-up; seed ${report.seed};
 started ${esc(report.startedAt)}. One full-size frame takes ${num(report.frameMs, 3)} ms on this link.</p>
 <p class="verdict">${passAll ? 'Every aim met.' : 'Not every aim met.'}</p>
-<h2>Aims (issue 6)</h2>
+<h2>Aims</h2>
 ${aimsTable(report)}
 <h2>Summary per class</h2>
 ${summaryTable(report)}
@@ -326,12 +404,23 @@ payload to receipt at the sink on node B (queueing + serialization + link delay 
 drops within the window, by reason. <b>Lost</b>: sent within the window, never received.</small></p>
 <h2>Queueing delay</h2>
 <div class="row">${queueing}</div>
+${explainQueueing(report)}
 <h2>Latency over time</h2>
 <div class="row">${overTime.join('\n')}</div>
+${explainOverTime(report)}
 <h2>Latency distribution</h2>
 <div class="row">${distribution.join('\n')}</div>
-<h2>Drop counters of the nodes</h2>
+<p class="explain" data-explains="cdf">Each curve rises from 0 to 1 as the delay grows: the fraction of a class's packets that
+arrived within that delay. A steep curve far left is a class whose packets all arrive soon and alike (good for
+a game); a curve far right, or one that leans, is one that waited in a queue. Under FIFO the three curves stand
+together far right: every class waits behind the bulk. Under SNP interactive and game rise at once, near the
+link's own ${num(report.delayMs, 0)} ms, while bulk alone leans right. Interactive is the thin dark line drawn over
+game's wide pale one, so both stay visible where they coincide.</p>
+<h2>Drops</h2>
 ${dropsList(report)}
+<p class="explain" data-explains="drops">FIFO drops only when its byte-bounded queue is full (tail drop); SNP's CoDel drops
+bulk packets on purpose, when their time in the queue stayed above its target, so that the bulk sender slows down
+and the queue, and with it everybody's delay, stays short.</p>
 </body>
 </html>
 `

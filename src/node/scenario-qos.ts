@@ -633,21 +633,26 @@ async function driveTraffic (run: Run, contexts: Record<QosFlow, SourceContext>)
   r.onProgress({ discipline, phase: 'start', elapsedMs: 0, totalMs })
   run.log.info('scenario traffic started', { rateBps: r.rateBps, delayMs: r.delayMs, durationMs: r.durationMs, warmupMs: r.warmupMs })
   for (const f of QOS_FLOWS) run.generators[f].start(contexts[f])
-  r.onProgress({ discipline, phase: 'warmup', elapsedMs: 0, totalMs })
+  // The phase moves on only where the run itself moves on (below); the once-a-second line repeats
+  // it. Worked out from the clock instead, a tick due just after a boundary said `measure` before
+  // the run got there, and the run's own `warmup` line then followed it (issue 17).
+  let phase: QosScenarioProgress['phase'] = 'warmup'
+  r.onProgress({ discipline, phase, elapsedMs: 0, totalMs })
   run.intervals.push(setInterval(() => {
-    const e = runNow(run)
-    r.onProgress({ discipline, phase: e < windowStart ? 'warmup' : e < windowEnd ? 'measure' : 'drain', elapsedMs: e, totalMs })
+    r.onProgress({ discipline, phase, elapsedMs: runNow(run), totalMs })
   }, 1000))
   await sleepUntil(run.epoch + windowStart)
   const s0 = qos.stats()
   // The percentiles cover the measurement window (and the drain), not the warm-up.
   qos.resetDelays()
   const t0 = runNow(run)
-  r.onProgress({ discipline, phase: 'measure', elapsedMs: t0, totalMs })
+  phase = 'measure'
+  r.onProgress({ discipline, phase, elapsedMs: t0, totalMs })
   await sleepUntil(run.epoch + windowEnd)
   const s1 = qos.stats()
   const t1 = runNow(run)
-  r.onProgress({ discipline, phase: 'drain', elapsedMs: t1, totalMs })
+  phase = 'drain'
+  r.onProgress({ discipline, phase, elapsedMs: t1, totalMs })
   await sleepUntil(run.epoch + totalMs)
   for (const i of run.intervals) clearInterval(i)
   run.loop.disable()

@@ -6,6 +6,7 @@
  * | `/healthz`   | 200 `ok` while the node runs and every native link is up (or it has none); 503 with a JSON reason otherwise (container health checks) |
  * | `/api/stats` | {@link StatusDocument}: the node's stats (clients, peers, routes, services, counters), classes, drops by reason, and SNP (what each side measured, per class) |
  * | `/metrics`   | Prometheus text exposition format 0.0.4, from a prom-client `Registry` of this node's own (never the global default registry, so two nodes in one process do not mix) |
+ * | `/`, `/api/events`, `/api/topology` | the live dashboard (src/node/dashboard.ts) |
  *
  * Bounded and non-blocking: only GET and HEAD (405 otherwise, RFC 9110 §15.5.6 with `Allow`); a
  * request target longer than {@link DEFAULT_MAX_URL_LENGTH} → 414 (RFC 9110 §15.5.15); any request body
@@ -25,6 +26,8 @@ import { TRAFFIC_CLASSES } from '../qos/classes.js'
 import type { CounterSnapshot } from '../transport/counters.js'
 import type { NodeStats } from './node.js'
 import type { SnpStats } from './snp-agent.js'
+import { Dashboard } from './dashboard.js'
+import type { Topology } from './dashboard.js'
 
 /** Longest request target accepted, bytes: ample for these paths and a query string. */
 export const DEFAULT_MAX_URL_LENGTH = 2048
@@ -110,6 +113,8 @@ export function statusDocument (source: StatusSource): StatusDocument {
 
 type Labels = Record<string, string>
 type Emit = (labels: Labels, value: number) => void
+/** One summary series: its quantiles as [q, value], the sum and the count. */
+type EmitSummary = (labels: Labels, quantiles: Array<[number, number]>, sum: number, count: number) => void
 
 function finite (v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined
@@ -124,9 +129,12 @@ export class StatusApi {
   #address: AddressInfo | undefined
   /** Each metric's refresh from one scrape's document (one `stats()` call per scrape, shared). */
   readonly #updates: Array<(d: StatusDocument) => void> = []
+  /** The live dashboard's routes. */
+  readonly #dashboard: Dashboard
 
   constructor (o: StatusApiOptions) {
     this.#o = o
+    this.#dashboard = new Dashboard({ document: () => statusDocument(o.source), ...(o.logger !== undefined ? { logger: o.logger } : {}) })
     const timeout = o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
     this.#server = http.createServer({
       requestTimeout: timeout,
@@ -178,8 +186,19 @@ export class StatusApi {
     return this.#address
   }
 
+  /** Dashboard event streams open now. */
+  get streams (): number {
+    return this.#dashboard.streams
+  }
+
+  /** The dashboard's graph: in a lab, every node of the run (src/node/dashboard.ts `labTopology`). */
+  setTopology (topology: (self: string) => Topology): void {
+    this.#dashboard.setTopology(topology)
+  }
+
   /** Stops listening and closes every connection. Idempotent. */
   async stop (): Promise<void> {
+    this.#dashboard.stop()
     if (!this.#server.listening) return
     await new Promise<void>(resolve => {
       this.#server.close(() => { resolve() })
@@ -222,7 +241,8 @@ export class StatusApi {
           })
           return
         default:
-          return this.#reply(req, res, 404, 'text/plain', `not found: try /healthz, /api/stats or /metrics\n`)
+          if (this.#dashboard.handle(path, req, res, (status, type, body) => { this.#reply(req, res, status, type, body) })) return
+          return this.#reply(req, res, 404, 'text/plain', `not found: try /, /healthz, /api/stats or /metrics\n`)
       }
     } catch (err) {
       this.#o.logger?.warn('status api: request failed', { path, error: String(err) })
@@ -230,9 +250,9 @@ export class StatusApi {
     }
   }
 
-  #reply (req: http.IncomingMessage, res: http.ServerResponse, status: number, type: string, body: string, close = false): void {
+  #reply (req: http.IncomingMessage, res: http.ServerResponse, status: number, type: string, body: string | Buffer, close = false): void {
     if (res.headersSent) return
-    const bytes = Buffer.from(body, 'utf8')
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
     res.statusCode = status
     res.setHeader('Content-Type', type)
     res.setHeader('Content-Length', bytes.length)
@@ -263,6 +283,26 @@ export class StatusApi {
     this.#updates.push(d => {
       g.reset()
       fill(d, (l, v) => { g.set(l, v) })
+    })
+  }
+
+  /**
+   * A Prometheus summary mirrored from figures the node keeps itself (quantiles of its recent
+   * samples, a running sum and count). prom-client's `Summary` computes its own quantiles from
+   * `observe()` calls, so this registers a metric object of the shape its `Registry` serialises
+   * (`get()` → name, help, type and values; a value's `metricName` names the `_sum`/`_count`
+   * series): quantiles on a summary, never on a gauge, which is what `promtool check metrics` wants.
+   */
+  #summary (name: string, help: string, labelNames: string[], fill: (d: StatusDocument, emit: EmitSummary) => void): void {
+    let values: Array<{ labels: Labels, value: number, metricName?: string }> = []
+    const metric = { name, help, type: 'summary', labelNames, aggregator: 'sum', get: () => ({ name, help, type: 'summary', aggregator: 'sum', values }) }
+    this.registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0])
+    this.#updates.push(d => {
+      values = []
+      fill(d, (labels, quantiles, sum, count) => {
+        for (const [q, v] of quantiles) values.push({ labels: { ...labels, quantile: String(q) }, value: v })
+        values.push({ metricName: `${name}_sum`, labels, value: sum }, { metricName: `${name}_count`, labels, value: count })
+      })
     })
   }
 
@@ -314,12 +354,10 @@ export class StatusApi {
     this.#counter('ipxlab_class_drops_total', 'Packets the QoS stage dropped per traffic class, by reason.', ['peer', 'class', 'reason'], (d, emit) => {
       for (const p of d.peers) for (const [cls, f] of Object.entries(p.qos.classes)) for (const [reason, n] of Object.entries(f.drops)) emit({ peer: p.address, class: cls, reason }, n)
     })
-    this.#gauge('ipxlab_class_queue_delay_seconds', 'Queueing delay per traffic class (recent samples): quantile 0.5, 0.99 and 1 (max).', ['peer', 'class', 'quantile'], (d, emit) => {
+    this.#summary('ipxlab_class_queue_delay_seconds', 'Queueing delay per traffic class: quantiles 0.5, 0.99 and 1 (max) over the recent packets, sum and count since start.', ['peer', 'class'], (d, emit) => {
       for (const p of d.peers) {
         for (const [cls, f] of Object.entries(p.qos.classes)) {
-          emit({ peer: p.address, class: cls, quantile: '0.5' }, f.p50Ms / 1000)
-          emit({ peer: p.address, class: cls, quantile: '0.99' }, f.p99Ms / 1000)
-          emit({ peer: p.address, class: cls, quantile: '1' }, f.maxMs / 1000)
+          emit({ peer: p.address, class: cls }, [[0.5, f.p50Ms / 1000], [0.99, f.p99Ms / 1000], [1, f.maxMs / 1000]], f.delaySumMs / 1000, f.sentPackets)
         }
       }
     })
@@ -332,15 +370,11 @@ export class StatusApi {
     this.#counter('ipxlab_class_peer_lost_total', 'Loss of this node\'s traffic the peer reported, per class (SNP reports).', ['peer', 'class'], (d, emit) => {
       for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.peerMeasured)) emit({ peer: p.address, class: cls }, f.lost)
     })
-    this.#gauge('ipxlab_class_peer_delay_seconds', 'One-way delay of this node\'s traffic the peer reported for its last interval, per class.', ['peer', 'class', 'quantile'], (d, emit) => {
-      for (const p of d.snp?.peers ?? []) {
-        for (const [cls, f] of Object.entries(p.peerMeasured)) {
-          emit({ peer: p.address, class: cls, quantile: '0.5' }, f.last.delayMicros.p50 / 1e6)
-          emit({ peer: p.address, class: cls, quantile: '0.99' }, f.last.delayMicros.p99 / 1e6)
-          emit({ peer: p.address, class: cls, quantile: '1' }, f.last.delayMicros.max / 1e6)
-        }
-      }
-    })
+    for (const [q, word] of [['p50', 'median'], ['p99', '99th percentile'], ['max', 'maximum']] as const) {
+      this.#gauge(`ipxlab_class_peer_delay_${q}_seconds`, `One-way delay of this node's traffic, ${word}, the peer reported for its last interval, per class (SNP reports).`, ['peer', 'class'], (d, emit) => {
+        for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.peerMeasured)) emit({ peer: p.address, class: cls }, f.last.delayMicros[q] / 1e6)
+      })
+    }
     this.#gauge('ipxlab_snp_rtt_seconds', 'Last SNP probe round-trip time (RFC 5905 §8 on-wire delay).', ['peer'], (d, emit) => {
       for (const p of d.snp?.peers ?? []) if (p.probes.rttMicros !== null) emit({ peer: p.address }, p.probes.rttMicros.last / 1e6)
     })

@@ -36,6 +36,9 @@ test.serial('--json prints one object with a member per discipline and writes th
   t.is(typeof json.snp!.utilisation, 'number')
   t.like(json.snp!.interactive, { drops: 0 })
   t.regex(err.text(), /qos scenario SNP: measure/)
+  // The progress lines go forward only: each phase once, in the run's order.
+  const phases = [...err.text().matchAll(/qos scenario SNP: (\w+) \(/g)].map(m => m[1])
+  t.deepEqual(phases, ['start', 'warmup', 'measure', 'drain', 'done'], err.text())
   t.regex(err.text(), /report: .*r\.html/)
   const html = readFileSync(file, 'utf8')
   t.regex(html, /<svg /)
@@ -59,15 +62,20 @@ test.serial('the text form prints the summary table and the report path; the def
   t.true(existsSync(path.join(dir, DEFAULT_QOS_REPORT)))
 })
 
-test.serial('an unwritable report path is exit status 2, after the figures were printed', async t => {
-  t.timeout(60_000)
+test.serial('an unwritable report path is exit status 2 at once, before the experiment runs', async t => {
   const dir = tempDir(t)
   const out = collector()
   const err = collector()
+  const started = Date.now()
   const code = await runQosLab({ json: true, report: path.join(dir, 'missing', 'r.html'), durationMs: 1000, scenario: { disciplines: ['snp'], warmupMs: 300 } }, { stdout: out.stream, stderr: err.stream })
   t.is(code, 2)
-  t.regex(err.text(), /cannot write the report .*ENOENT/)
-  t.notThrows(() => JSON.parse(out.text()))
+  t.regex(err.text(), /cannot write the report .*r\.html \(folder .*missing: ENOENT\); nothing was run/)
+  t.is(out.text(), '', 'no figures: nothing ran')
+  t.notRegex(err.text(), /qos scenario/, 'no progress line')
+  t.true(Date.now() - started < 1000)
+  const code2 = await runQosLab({ json: true, report: dir, durationMs: 1000 }, { stdout: out.stream, stderr: err.stream })
+  t.is(code2, 2)
+  t.regex(err.text(), /is a folder/)
 })
 
 test('formatQosSummary: one row per discipline and class, the utilisation, the aims', t => {

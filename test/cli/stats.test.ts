@@ -1,6 +1,8 @@
 import test from 'ava'
 import net from 'node:net'
-import { parseNodeAddress } from '../../src/cli/stats.js'
+import { parseNodeAddress, STATUS_PORT } from '../../src/cli/stats.js'
+import { startNode } from '../../src/node/node.js'
+import { validateConfig } from '../../src/node/config.js'
 import type { StatusDocument } from '../../src/node/status-api.js'
 import { TestClient, until } from '../transport/_dosbox-client.js'
 import { twoNodes } from '../node/_two-nodes.js'
@@ -54,11 +56,25 @@ test('stats against a real node: clients, peers (up, rtt, loss, SNP hello), rout
 
 test('stats: an unreachable node is one clear line on stderr and exit status 2', async t => {
   const port = await closedPort()
-  const r = await run('stats', '--node', `127.0.0.1:${port}`)
+  const r = await run('stats', '--node', `127.213.5.9:${port}`)
   t.is(r.code, 2)
   t.is(r.stdout, '')
-  t.is(r.stderr.trimEnd().split('\n').length, 1)
-  t.regex(r.stderr, new RegExp(`^ipxlab stats: cannot reach the node's status API at 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`))
+  // Nothing at the port given, nor at 2629 on that (unused) loopback address.
+  const lines = r.stderr.trimEnd().split('\n')
+  t.is(lines.length, 2, r.stderr)
+  t.regex(lines[0]!, new RegExp(`^ipxlab stats: 127\\.213\\.5\\.9:${port} is not a status API \\(ECONNREFUSED; a data-plane address\\?\\); asking 127\\.213\\.5\\.9:2629`))
+  t.regex(lines[1]!, /^ipxlab stats: cannot reach the node's status API at 127\.213\.5\.9:2629 either \(ECONNREFUSED\)/)
+})
+
+test('stats finds a node given its data-plane (2644) address: the status API on that host\'s 2629', async t => {
+  // A loopback address of its own, so its 2629 is nobody else's.
+  const host = `127.${100 + (process.pid % 100)}.26.${1 + (process.pid % 250)}`
+  const n = await startNode(validateConfig({ name: 'FIND-ME', listen: `${host}:0`, snpListen: `${host}:${STATUS_PORT}` }))
+  t.teardown(async () => { await n.stop() })
+  const r = await run('stats', '--node', `${host}:${n.address().port}`)
+  t.is(r.code, 0, r.stderr)
+  t.regex(r.stdout, /^node FIND-ME: /)
+  t.regex(r.stderr, new RegExp(`is not a status API .*asking ${host.replace(/\./g, '\\.')}:2629`))
 })
 
 test('stats: a bad --node is a usage error (exit 2)', async t => {

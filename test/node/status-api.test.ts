@@ -91,7 +91,7 @@ test('two nodes: /api/stats has clients, peers, routes, services, counters, clas
   const bad = lines.filter(l => !l.startsWith('#') && !SAMPLE.test(l))
   t.deepEqual(bad, [], 'every sample line is name{labels} value')
   for (const [name, type] of [['ipxlab_link_up', 'gauge'], ['ipxlab_datagrams_dropped_total', 'counter'], ['ipxlab_class_packets_total', 'counter'],
-    ['ipxlab_class_queue_delay_seconds', 'gauge'], ['ipxlab_clients', 'gauge'], ['ipxlab_routes', 'gauge'], ['ipxlab_snp_rtt_seconds', 'gauge']] as const) {
+    ['ipxlab_class_queue_delay_seconds', 'summary'], ['ipxlab_clients', 'gauge'], ['ipxlab_routes', 'gauge'], ['ipxlab_snp_rtt_seconds', 'gauge']] as const) {
     t.true(lines.some(l => l.startsWith(`# HELP ${name} `)), `HELP ${name}`)
     t.true(lines.includes(`# TYPE ${name} ${type}`), `TYPE ${name}`)
   }
