@@ -29,6 +29,14 @@ export interface NodeFlags {
   maxClients?: number
   idleTimeout?: number
   keepalive?: number
+  maxPerIp?: number
+  rateLimit?: number
+  tcpMaxConnections?: number
+  tcpMaxPerIp?: number
+  tcpIdleTimeout?: number
+  api?: string
+  apiToken?: string
+  apiTokenFile?: string
   logLevel: string
 }
 
@@ -69,7 +77,17 @@ function flagsToConfig (f: NodeFlags): Record<string, unknown> {
   if (f.maxClients !== undefined) limits.maxClients = f.maxClients
   if (f.idleTimeout !== undefined) limits.idleTimeoutMs = f.idleTimeout * 1000
   if (f.keepalive !== undefined) limits.keepaliveMs = f.keepalive * 1000
+  if (f.maxPerIp !== undefined) limits.maxPerIp = f.maxPerIp
+  if (f.rateLimit !== undefined) limits.rateLimit = { packetsPerSecond: f.rateLimit }
+  if (f.tcpMaxConnections !== undefined) limits.tcpMaxConnections = f.tcpMaxConnections
+  if (f.tcpMaxPerIp !== undefined) limits.tcpMaxPerIp = f.tcpMaxPerIp
+  if (f.tcpIdleTimeout !== undefined) limits.tcpIdleMs = f.tcpIdleTimeout * 1000
   if (Object.keys(limits).length > 0) out.limits = limits
+  const api: Record<string, unknown> = {}
+  if (f.api !== undefined) api.listen = f.api
+  if (f.apiToken !== undefined) api.token = f.apiToken
+  if (f.apiTokenFile !== undefined) api.tokenFile = f.apiTokenFile
+  if (Object.keys(api).length > 0) out.api = api
   return out
 }
 
@@ -88,6 +106,8 @@ export async function runNode (options: NodeCommandOptions, io: Io): Promise<num
   const shown = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`
   io.stdout.write(`ipxlab node ${config.name} listening on udp+tcp ${shown} (${config.mode} mode, network ${config.network.toString(16).padStart(8, '0').toUpperCase()})\n`)
   io.stdout.write(`  DOSBox clients: IPXNET CONNECT <this host's address> ${port}\n`)
+  const api = node.api
+  if (api !== undefined) io.stdout.write(`  status API: http://${api.address.includes(':') ? `[${api.address}]` : api.address}:${api.port}/healthz${config.api.token !== undefined ? ' (bearer token required but for /healthz)' : ''}\n`)
   for (const p of config.peers) io.stdout.write(`  peer: ${p.transport}://${p.address}${p.key !== undefined ? ' (authenticated)' : ''}\n`)
   options.onStarted?.(node)
   const why = await (options.until ?? untilSignal())

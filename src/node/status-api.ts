@@ -20,6 +20,9 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Counter, Gauge, Registry } from 'prom-client'
 import { TransportError } from '../errors.js'
+import { ConnectionLimiter } from '../transport/connection-limiter.js'
+import { ApiGuard } from './api-guard.js'
+import type { ApiGuardStats } from './api-guard.js'
 import type { Logger } from '../log.js'
 import { TRAFFIC_CLASSES } from '../qos/classes.js'
 import type { CounterSnapshot } from '../transport/counters.js'
@@ -53,8 +56,15 @@ export interface StatusApiOptions {
   maxUrlLength?: number
   requestTimeoutMs?: number
   maxConnections?: number
+  /** Open connections from one IP at most (default {@link DEFAULT_MAX_PER_IP}). */
+  maxPerIp?: number
+  /** Bearer token for every path but `/healthz` (RFC 6750 §2.1); absent = open. */
+  token?: string
   logger?: Logger
 }
+
+/** Default open connections per IP: a scraper, a browser and a health check, with room to spare. */
+export const DEFAULT_MAX_PER_IP = 8
 
 /** One non-zero drop counter. */
 export interface DropLine {
@@ -74,6 +84,8 @@ export interface StatusDocument extends NodeStats {
   drops: DropLine[]
   /** SNP: per peer, what this node measured and what the peer reported; null without SNP. */
   snp: SnpStats | null
+  /** The status API's own refusals (connections, tokens); set by the server that answers. */
+  api?: ApiGuardStats
 }
 
 /** `/healthz`: ok, or why not. */
@@ -124,6 +136,8 @@ export class StatusApi {
   #address: AddressInfo | undefined
   /** Each metric's refresh from one scrape's document (one `stats()` call per scrape, shared). */
   readonly #updates: Array<(d: StatusDocument) => void> = []
+  /** Connection caps, token check and their counters (issue 13). */
+  readonly guard: ApiGuard
 
   constructor (o: StatusApiOptions) {
     this.#o = o
@@ -136,7 +150,12 @@ export class StatusApi {
       // Node checks the two timeouts above only this often (default 30 s).
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(timeout / 2)))
     }, (req, res) => { this.#handle(req, res) })
-    this.#server.maxConnections = o.maxConnections ?? DEFAULT_MAX_CONNECTIONS
+    this.guard = new ApiGuard({
+      limiter: new ConnectionLimiter({ maxTotal: o.maxConnections ?? DEFAULT_MAX_CONNECTIONS, maxPerIp: o.maxPerIp ?? DEFAULT_MAX_PER_IP }),
+      ...(o.token !== undefined ? { token: o.token } : {}),
+      ...(o.logger !== undefined ? { logger: o.logger } : {})
+    })
+    this.guard.attach(this.#server)
     // An idle socket (no request in progress) is closed after the same time.
     this.#server.setTimeout(timeout)
     this.#server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -170,6 +189,7 @@ export class StatusApi {
     })
     this.#server.on('error', (err: NodeJS.ErrnoException) => { this.#o.logger?.warn('status api: server error', { code: err.code }) })
     this.#address = this.#server.address() as AddressInfo
+    this.guard.warnIfExposed(this.#address.address)
     return this.#address
   }
 
@@ -202,6 +222,10 @@ export class StatusApi {
     }
     const q = url.indexOf('?')
     const path = q < 0 ? url : url.slice(0, q)
+    if (path !== '/healthz' && !this.guard.authorized(req)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="ipxlab"')
+      return this.#reply(req, res, 401, 'text/plain', 'a bearer token is required (Authorization: Bearer ...)\n')
+    }
     try {
       switch (path) {
         case '/healthz': {
@@ -211,7 +235,7 @@ export class StatusApi {
           return this.#reply(req, res, 503, 'application/json', JSON.stringify({ status: 'unavailable', reason: h.reason }) + '\n')
         }
         case '/api/stats':
-          return this.#reply(req, res, 200, 'application/json', JSON.stringify(statusDocument(this.#o.source)) + '\n')
+          return this.#reply(req, res, 200, 'application/json', JSON.stringify({ ...statusDocument(this.#o.source), api: this.guard.stats() }) + '\n')
         case '/metrics':
           this.#refresh(statusDocument(this.#o.source))
           this.registry.metrics().then(text => {

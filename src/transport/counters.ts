@@ -34,7 +34,11 @@ export const DropReason = {
   /** The socket's send failed. */
   SendFailed: 'send_failed',
   /** Dropped by policy (loop prevention, filter, the QoS stage). */
-  Policy: 'policy'
+  Policy: 'policy',
+  /** A partial frame thrown away when its connection's deadline passed (TCP). */
+  Timeout: 'timeout',
+  /** Stamped further in the future than the clock-skew tolerance (sequence-guard.ts). */
+  FutureTimestamp: 'future_timestamp'
 } as const
 export type DropReason = typeof DropReason[keyof typeof DropReason]
 
