@@ -5,7 +5,7 @@
  * in-process with `program.exitOverride()`.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { realpathSync } from 'node:fs'
+import { readFileSync, realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { runDecode } from './decode.js'
 import { runExplain, EXPLAIN_FORMATS } from './explain.js'
@@ -49,6 +49,19 @@ function parsePort (value: string, previous: number[] = []): number[] {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('a UDP port is an integer from 1 to 65535.')
   return [...previous, n]
+}
+
+/** The stats command's token: from the file, else `IPXLAB_API_TOKEN`. Throws ConfigError for an unreadable file. */
+function statsToken (file: string | undefined): string | undefined {
+  if (file === undefined) {
+    const env = process.env.IPXLAB_API_TOKEN?.trim()
+    return env === undefined || env === '' ? undefined : env
+  }
+  try {
+    return (readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '').trim()
+  } catch (err) {
+    throw new ConfigError('api-token-file', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+  }
 }
 
 /** Builds the commander program. `status.code` receives the command's exit status. */
@@ -116,8 +129,9 @@ export function buildProgram (io: Io, status: { code: number }): Command {
     .description('a node\'s status from its API on tcp 2629: clients, peers, routes, services, per-class counters and the peer\'s SNP report, drops by reason')
     .option('--node <addr:port>', 'the node\'s status address, its --snp address (default 127.0.0.1:2629)')
     .option('--json', 'print the /api/stats JSON as the node gave it')
-    .action(async (opts: { node?: string, json?: boolean }) => {
-      status.code = await runStats({ node: opts.node, json: opts.json === true }, io)
+    .option('--api-token-file <file>', 'bearer token for a node that requires one (first line of the file; default: IPXLAB_API_TOKEN)')
+    .action(async (opts: { node?: string, json?: boolean, apiTokenFile?: string }) => {
+      status.code = await runStats({ node: opts.node, json: opts.json === true, token: statsToken(opts.apiTokenFile) }, io)
     })
 
   program.command('explain')

@@ -24,6 +24,8 @@ export interface StatsOptions {
   node?: string | undefined
   json?: boolean | undefined
   timeoutMs?: number | undefined
+  /** Bearer token for a node started with `--api-token(-file)`; default `IPXLAB_API_TOKEN`. */
+  token?: string | undefined
 }
 
 /** Exit statuses (as `Exit` in main.ts; repeated to keep this module free of main's imports). */
@@ -60,9 +62,15 @@ class FetchError extends Error {
   }
 }
 
-async function fetchStats (host: string, port: number, timeoutMs: number): Promise<string> {
+async function fetchStats (host: string, port: number, timeoutMs: number, token: string | undefined): Promise<string> {
   return await new Promise((resolve, reject) => {
-    const req = http.get({ host, port, path: '/api/stats', agent: false, timeout: timeoutMs, headers: { accept: 'application/json' } }, res => {
+    const headers: Record<string, string> = { accept: 'application/json', ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}) }
+    const req = http.get({ host, port, path: '/api/stats', agent: false, timeout: timeoutMs, headers }, res => {
+      if (res.statusCode === 401) {
+        res.resume()
+        reject(new FetchError(token === undefined ? 'the node requires a token: pass --api-token-file or set IPXLAB_API_TOKEN' : 'the node refused the token'))
+        return
+      }
       if (res.statusCode !== 200) {
         res.resume()
         reject(new FetchError(`the node answered HTTP ${res.statusCode ?? '?'} for /api/stats`))
@@ -156,7 +164,7 @@ export async function runStats (o: StatsOptions, io: Io): Promise<number> {
   const shown = addr.host.includes(':') ? `[${addr.host}]:${addr.port}` : `${addr.host}:${addr.port}`
   let body: string
   try {
-    body = await fetchStats(addr.host, addr.port, o.timeoutMs ?? DEFAULT_STATS_TIMEOUT_MS)
+    body = await fetchStats(addr.host, addr.port, o.timeoutMs ?? DEFAULT_STATS_TIMEOUT_MS, o.token)
   } catch (err) {
     const why = err instanceof FetchError ? err.why : String(err)
     io.stderr.write(`ipxlab stats: cannot reach the node's status API at ${shown} (${why}); is the node running, and is this its --snp address?\n`)

@@ -16,6 +16,7 @@ import type { IpxNode } from '../../src/node/node.js'
 import { validateConfig } from '../../src/node/config.js'
 import { ConfigError } from '../../src/errors.js'
 import { until } from '../transport/_dosbox-client.js'
+import { runStats } from '../../src/cli/stats.js'
 
 const TOKEN = 'a-token-of-twenty-four-ch'
 
@@ -122,4 +123,15 @@ test('a TCP flood on 2644 (240 connections from 4 hosts) is capped and counted; 
   t.is(doc.tcpConnections.open, 20)
   t.is(doc.tcpConnections.refused.per_ip_limit + doc.tcpConnections.refused.total_limit, 240 - 20)
   t.log(`2644 flood: 240 attempts, open ${doc.tcpConnections.open}, refused ${JSON.stringify(doc.tcpConnections.refused)}; /healthz 200`)
+})
+
+test('ipxlab stats reads a token-protected node with the token, and says what is missing without it', async t => {
+  const n = await node(t, { api: { token: TOKEN } })
+  const out = { text: '', write (s: string) { this.text += s; return true } }
+  const err = { text: '', write (s: string) { this.text += s; return true } }
+  const io = { stdout: out as unknown as NodeJS.WritableStream, stderr: err as unknown as NodeJS.WritableStream }
+  t.is(await runStats({ node: `127.0.0.1:${n.api!.port}` }, io), 2)
+  t.regex(err.text, /requires a token/)
+  t.is(await runStats({ node: `127.0.0.1:${n.api!.port}`, token: TOKEN }, io), 0)
+  t.regex(out.text, /^node IPXLAB/)
 })
