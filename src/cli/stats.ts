@@ -8,6 +8,7 @@
  */
 import http from 'node:http'
 import { isIP } from 'node:net'
+import { DROP_NOTE } from '../node/status-api.js'
 import type { StatusDocument } from '../node/status-api.js'
 import type { Io } from './main.js'
 
@@ -144,8 +145,13 @@ export function formatStats (d: StatusDocument): string {
     }
     out.push(...table(rows))
   }
-  out.push(`drops by reason (${d.drops.reduce((a, x) => a + x.count, 0)})`)
-  out.push(...table(d.drops.map(x => [x.component, x.peer === '' ? '-' : x.peer, x.reason, String(x.count)])))
+  out.push('drops by layer, component and reason')
+  out.push(...table(d.drops.map(x => [x.layer ?? '-', x.component, x.peer === '' ? '-' : x.peer, x.reason, String(x.count)])))
+  out.push(`  (${d.dropsNote ?? DROP_NOTE})`)
+  const kernel = Object.entries(d.kernelDrops ?? {})
+  if (kernel.length > 0) out.push(`kernel receive-buffer drops: ${kernel.map(([s, n]) => `${s} ${n === null ? 'unknown' : n}`).join(', ')}`)
+  const tc = d.tcpConnections
+  if (tc !== null && tc !== undefined) out.push(`tcp connections: ${tc.open} open, refused ${tc.refused.total_limit} (total limit) + ${tc.refused.per_ip_limit} (per-IP limit)`)
   if (d.snp !== null) {
     const e = d.snp.endpoint
     out.push(`snp: ${e.received} datagrams received, ${e.delivered} accepted, ${e.sent} sent`)

@@ -30,6 +30,7 @@ import { DosboxServer } from '../transport/dosbox-server.js'
 import { NativeLink } from '../transport/native-link.js'
 import { TcpLinkDialer, TcpTunnelServer } from '../transport/tcp.js'
 import type { TcpConnectionFigures } from '../transport/tcp.js'
+import { KernelDropReader } from '../transport/kernel-drops.js'
 import type { DropReason } from '../transport/counters.js'
 import { Counters } from '../transport/counters.js'
 import type { CounterSnapshot } from '../transport/counters.js'
@@ -97,6 +98,8 @@ export interface NodeStats {
   counters: { dosbox: CounterSnapshot, router: CounterSnapshot, attachments: CounterSnapshot, tunnel: CounterSnapshot, tcp: CounterSnapshot | null }
   /** TCP connections on the listen port: open, refused by reason, closed by reason (issue 13). */
   tcpConnections: TcpConnectionFigures | null
+  /** Datagrams the kernel dropped before the node read them, per UDP socket (null: cannot tell). */
+  kernelDrops: Record<string, number | null>
   captured: number
   captureErrors: number
 }
@@ -134,6 +137,7 @@ export class IpxNode {
   #lastKeepalive = 0
   #started = false
   #serving = false
+  readonly #kernel = new KernelDropReader()
   #stopped = false
 
   constructor (config: NodeConfig, runtime: NodeRuntime = {}) {
@@ -389,6 +393,7 @@ export class IpxNode {
    * TCP relay queue, a closing connection) is counted here, once.
    */
   #attached (d: Buffer, verdict: DropReason | undefined): void {
+    this.attachments.receive(d.length)
     if (verdict === undefined) this.attachments.deliver(d.length)
     else this.attachments.drop(verdict)
   }
@@ -452,6 +457,7 @@ export class IpxNode {
       services: [...this.sap.table.values()].map(({ server: s, port }) => ({ type: s.type, name: s.name, address: ipxCodec.formatIpxAddress(s), hops: s.hops, port })),
       counters: { dosbox: snap(this.dosbox.counters), router: snap(this.router.counters), attachments: snap(this.attachments), tunnel: snap(this.tunnel.counters), tcp: this.tcp !== undefined ? snap(this.tcp.counters) : null },
       tcpConnections: this.tcp?.connectionStats() ?? null,
+      kernelDrops: this.#serving ? this.#kernel.read([{ name: 'tunnel', address: this.tunnel.address() }, { name: 'snp', address: this.snp.address() }]) : {},
       captured: this.#capture?.recordCount ?? 0,
       captureErrors: this.captureErrors
     }
