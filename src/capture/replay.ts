@@ -43,6 +43,7 @@ import type { RemoteInfo } from 'node:dgram'
 import { ipx, tunnel, DecodeError, IPX_HEADER_LENGTH, IPX_NO_CHECKSUM } from '../../protocol/index.js'
 import { ConfigError, CaptureError, TransportError } from '../errors.js'
 import { DOSBOX_CONTROL_SOCKET, DOSBOX_MAX_DATAGRAM } from '../../protocol/constants.js'
+import { encodeUnregister } from '../../protocol/dosbox-unregister.js'
 import { readFrames } from './frames.js'
 import type { FrameResult, FrameOptions } from './frames.js'
 
@@ -594,8 +595,13 @@ export class DosboxSender implements ReplaySender {
   }
 
   async close (): Promise<void> {
-    // DOSBox has no disconnect datagram ([074] ipx.cpp:1004 TODO); the node expires idle clients.
+    // DOSBox has no disconnect datagram ([074] ipx.cpp:1004 TODO): ipxlab's unregister gives the
+    // slot back at once (protocol/dosbox-unregister.ts); other servers expire idle clients.
     const s = this.#socket
+    if (s !== undefined && this.#node !== undefined) {
+      const bye = encodeUnregister(this.#node, this.#o.to.port)
+      await new Promise<void>(resolve => { s.send(bye, this.#o.to.port, this.#o.to.host, () => { resolve() }) })
+    }
     this.#socket = undefined
     await closeSocket(s)
   }

@@ -179,6 +179,7 @@ export class IpxNode {
       send: (d, port, address) => { this.tunnel.endpoint.send(d, port, address) },
       serverPort,
       maxClients: this.config.limits.maxClients,
+      maxPerIp: this.config.limits.maxPerIp,
       idleTimeoutMs: this.config.limits.idleTimeoutMs,
       ...(this.config.limits.rateLimit !== undefined ? { rateLimit: this.config.limits.rateLimit } : {}),
       logger: this.#log.child({ component: `node/${this.config.name}/dosbox` }),

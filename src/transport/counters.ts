@@ -19,6 +19,8 @@ export const DropReason = {
   UnknownDestination: 'unknown_destination',
   /** The client table is full; the registration was refused. */
   TableFull: 'table_full',
+  /** The sender's IP holds its quota of client slots; the registration was refused. */
+  IpQuota: 'ip_quota',
   /** A per-client packet or byte rate limit was exceeded. */
   RateLimited: 'rate_limited',
   /** A bounded send queue was full. */

@@ -46,7 +46,7 @@ export const DEFAULT_MAX_IPX_LENGTH = 1424
 export type CloseReason =
   | 'framing_error' | 'unknown_encapsulation' | 'unexpected_encapsulation' | 'unknown_peer' | 'rejected'
   | 'replaced' | 'peer_closed' | 'socket_error' | 'stopped' | 'connect_timeout'
-  | 'first_frame_timeout' | 'idle_timeout'
+  | 'first_frame_timeout' | 'idle_timeout' | 'bad_checksum'
 
 /** Options shared by every TCP connection. */
 export interface TcpConnectionOptions {
@@ -422,6 +422,13 @@ export class TcpTunnelServer {
         c.drop(DropReason.Unsupported)
         conn.close('rejected', 'no handler for IPX streams')
         return DropReason.Unsupported
+      }
+      // Every DOSBox packet carries checksum FFFF ([074] ipx.cpp:656); on an FF FF stream a later
+      // packet without it means the stream lost its framing (issue 13): count it, close.
+      if (frame[0] !== 0xff || frame[1] !== 0xff) {
+        c.drop(DropReason.Malformed)
+        conn.close('bad_checksum', `IPX checksum 0x${hex((frame[0]! << 8) | frame[1]!, 4)} mid-stream, not FFFF`)
+        return DropReason.Malformed
       }
       c.deliver(frame.length)
       this.#o.onIpx(frame, conn)

@@ -29,7 +29,10 @@ test('parseProcNetUdp reads port, inode and the drops column of udp and udp6 row
 })
 
 test('kernel receive-buffer drops: a flood while the node cannot read; sent = received by the node + kernel drops, shown in stats, /api/stats and /metrics', async t => {
-  if (!onLinux) return t.pass('no /proc/net/udp here: the drops read as null')
+  if (!onLinux) {
+    t.pass('no /proc/net/udp here: the drops read as null')
+    return
+  }
   const n = await startNode(validateConfig({ listen: '127.0.0.1:0', snpListen: '127.0.0.1:0' }))
   t.teardown(async () => { await n.stop() })
   const port = n.address().port

@@ -102,3 +102,19 @@ test('TCP 2644 under a connection flood: caps hold, refusals counted and logged 
   t.is(c.dropped.timeout, 2, 'the trickled and the half frame are counted, once each')
   t.log(`tcp counters: received ${c.received}, delivered ${c.delivered}, dropped ${c.totalDropped()} (timeout ${c.dropped.timeout}); closed ${JSON.stringify(after.closed)}`)
 })
+
+test('a js-dos stream: a packet mid-stream whose checksum is not FFFF is a counted drop and closes that connection', async t => {
+  const got: Buffer[] = []
+  const server = new TcpTunnelServer({ host: '127.0.0.1', port: 0, onIpx: p => { got.push(Buffer.from(p)) } })
+  const { port } = await server.start()
+  t.teardown(async () => { await server.stop() })
+  const c = await open(port, '127.0.0.1')
+  const good = ipxPacket({ dstNode: 0xffffffffffff, srcNode: 0x7f0000010001, payload: Buffer.alloc(10) })
+  const bad = ipxPacket({ checksum: 0x1234, dstNode: 0xffffffffffff, srcNode: 0x7f0000010001, payload: Buffer.alloc(10) })
+  c.socket.write(Buffer.concat([good, bad, good]))
+  await c.closed
+  t.is(got.length, 1, 'only the packet before the bad one was routed')
+  t.is(server.counters.dropped.malformed, 1)
+  t.is(server.closeReasons.get('bad_checksum'), 1)
+  t.is(server.counters.received, server.counters.delivered + server.counters.totalDropped())
+})
