@@ -17,6 +17,7 @@ import { validateConfig } from '../../src/node/config.js'
 import { ConfigError } from '../../src/errors.js'
 import { until } from '../transport/_dosbox-client.js'
 import { runStats } from '../../src/cli/stats.js'
+import { runCli } from '../_cli.js'
 
 const TOKEN = 'a-token-of-twenty-four-ch'
 
@@ -134,4 +135,12 @@ test('ipxlab stats reads a token-protected node with the token, and says what is
   t.regex(err.text, /requires a token/)
   t.is(await runStats({ node: `127.0.0.1:${n.api!.port}`, token: TOKEN }, io), 0)
   t.regex(out.text, /^node IPXLAB/)
+})
+
+test('a port in use: exit 2, one line naming the port, and no "node stopped" for a node that never started', async t => {
+  const n = await node(t)
+  const r = await runCli(['node', '--listen', `127.0.0.1:${n.address().port}`, '--snp', '127.0.0.1:0'])
+  t.is(r.code, 2)
+  t.regex(r.stderr, /already in use/)
+  t.notRegex(r.stderr + r.stdout, /node stopped/)
 })
