@@ -14,6 +14,7 @@ import { decode } from '../../protocol/tunnel/frame.js'
 import { until } from './_dosbox-client.js'
 import { KEY_A, collect, frame, ipx, nowMicros, rawPeer } from './_native.js'
 import type { Got } from './_native.js'
+import { recordingLogger } from '../_log.js'
 
 const NOW = 1_800_000_000_000_000
 const YEAR = 365 * 86_400 * 1_000_000
@@ -122,3 +123,22 @@ for (const keyed of [false, true]) {
     t.log(`${keyed ? 'keyed' : 'unkeyed'}: received ${b.counters.received}, delivered ${b.counters.delivered}, dropped ${JSON.stringify(Object.fromEntries(Object.entries(b.counters.dropped).filter(([, n]) => n > 0)))}; lost ${b.stats.lost}, jumps ${b.stats.jumps}, resyncs ${b.stats.resyncs}, rtt discarded ${b.stats.rttDiscarded}`)
   })
 }
+
+test('different keys on two nodes: one warning a minute naming the peer, however many frames fail', async t => {
+  const { logger, lines } = recordingLogger()
+  const raw = await rawPeer()
+  t.teardown(raw.close)
+  const tb = new UdpTunnel({ host: '127.0.0.1', port: 0 })
+  const pb = (await tb.start()).port
+  t.teardown(async () => { await tb.stop() })
+  const b = new NativeLink({ node: 0xb, peer: { host: '127.0.0.1', port: raw.port }, keys: new Map([[1, KEY_A]]), onPacket: () => {}, logger })
+  tb.addLink(b)
+  b.start()
+  const other = Buffer.alloc(32, 0x77)
+  for (let i = 0; i < 200; i++) await raw.send(frame({ type: MessageType.Hello, node: 0xa, sequence: i, keyId: 1 }, HELLO_BODY, other), pb)
+  t.true(await until(() => b.counters.dropped.unauthenticated === 200))
+  const warnings = lines.filter(l => l.level === 'warn' && /fail authentication/.test(l.message))
+  t.is(warnings.length, 1)
+  t.is(warnings[0]!.meta.peer, `127.0.0.1:${raw.port}`)
+  t.false(b.up)
+})
