@@ -16,6 +16,7 @@ import type http from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { ConnectionLimiter } from '../transport/connection-limiter.js'
 import { LogLimiter } from '../log-limiter.js'
+import { isLoopback } from '../address.js'
 import type { Logger } from '../log.js'
 
 /** Options of {@link ApiGuard}. */
@@ -33,8 +34,6 @@ export interface ApiGuardStats {
   unauthorized: number
   connect: number
 }
-
-const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/
 
 function digest (s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest()
@@ -93,7 +92,7 @@ export class ApiGuard {
 
   /** Says once when the API is reachable beyond loopback without a token. */
   warnIfExposed (address: string): void {
-    if (this.#token === undefined && !LOOPBACK.test(address)) {
+    if (this.#token === undefined && !isLoopback(address)) {
       this.#log?.warn('status api listens beyond loopback without a token: anyone who reaches it reads client addresses; set --api-token-file', { address })
     }
   }

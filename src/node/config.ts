@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
-import { parseHostPort } from '../address.js'
+import { isLoopback, parseHostPort } from '../address.js'
 import type { HostPort } from '../address.js'
 import { parseNode } from '../../protocol/ipx/address.js'
 import { BROADCAST_NODE, Socket } from '../../protocol/constants.js'
@@ -428,8 +428,6 @@ export function validateConfig (input: unknown, sources: ReadonlyMap<string, str
   return config
 }
 
-const LOOPBACK = /^(127\.|::1$|localhost$)/
-
 /**
  * The status API's settings. Where it listens (issue 13: it must not face the Internet by
  * default): `api.listen` when given; else the `snpListen` address when that was set (`--snp` moves
@@ -438,7 +436,7 @@ const LOOPBACK = /^(127\.|::1$|localhost$)/
  * The SNP UDP plane itself stays on the listen host: peers must reach it.
  */
 function apiConfig (a: { listen?: HostPort | undefined, token?: string | undefined, tokenFile?: string | undefined, maxConnections?: number | undefined, maxPerIp?: number | undefined }, snp: HostPort | undefined, listen: HostPort, sources: ReadonlyMap<string, string>): ApiConfig {
-  const host = LOOPBACK.test(listen.host) ? listen.host : (listen.host.includes(':') ? '::1' : '127.0.0.1')
+  const host = isLoopback(listen.host) ? listen.host : (listen.host.includes(':') ? '::1' : '127.0.0.1')
   const out: ApiConfig = {
     listen: a.listen ?? snp ?? { host, port: DEFAULT_SNP_PORT },
     maxConnections: a.maxConnections ?? 64,
