@@ -580,7 +580,9 @@ export class SnpAgent {
 
   #onMessage (r: SnpReceived): void {
     const p = this.#peers.get(r.peer)
-    if (p === undefined) return
+    // A stopping agent has said bye: it answers nothing more (a hello-ack sent while the socket
+    // closes would arrive after the bye and undo it at the peer).
+    if (p === undefined || this.#stopped) return
     const m = r.message
     const b = m.body
     switch (b.kind) {
