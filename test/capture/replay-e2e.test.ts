@@ -145,7 +145,7 @@ async function dosboxCase (t: ExecutionContext, file: string, exit = 0): Promise
   t.is(a.dosbox.counters.delivered + a.dosbox.counters.totalDropped(), a.dosbox.counters.received)
   for (const s of r.sent) {
     const o = orig.get(s.frame)!
-    t.is(srcNode(s.datagram), replayerNode)
+    t.is(srcNode(s.datagram), replayerNode!)
     t.true(s.datagram.subarray(30).equals(o.subarray(30)) && s.datagram.subarray(10, 18).equals(o.subarray(10, 18)) && s.datagram.subarray(2, 6).equals(o.subarray(2, 6)),
       `frame ${s.frame}: payload, destination node and socket, length, type and hops as captured`)
   }
