@@ -68,3 +68,8 @@ export function parseAddress (text: string, field: string, options: HostPortOpti
   if (typeof r === 'string') throw new ConfigError(field, `must be ADDR:PORT: ${r}`)
   return r
 }
+
+/** True for a loopback address: 127.0.0.0/8, ::1, their IPv4-mapped form, or `localhost` (RFC 1122 §3.2.1.3, RFC 4291 §2.5.3). */
+export function isLoopback (host: string): boolean {
+  return /^(127\.|::ffff:127\.)/i.test(host) || host === '::1' || host === 'localhost'
+}

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { parseHostPort, parseAddress } from '../src/address.js'
+import { isLoopback, parseHostPort, parseAddress } from '../src/address.js'
 import { ConfigError } from '../src/errors.js'
 
 const listen = { allowNames: false, defaultPort: 2644 }
@@ -27,4 +27,9 @@ test('parseAddress reports in one ConfigError naming the field', t => {
   const err = t.throws(() => parseAddress('1.2.3.4:99999', 'to', peer), { instanceOf: ConfigError })
   t.is(err?.field, 'to')
   t.regex(err?.message ?? '', /^to: must be ADDR:PORT: bad port "99999"/)
+})
+
+test('isLoopback: 127/8, ::1, mapped 127/8 and localhost; nothing else', t => {
+  for (const h of ['127.0.0.1', '127.9.9.9', '::1', '::ffff:127.0.0.1', 'localhost']) t.true(isLoopback(h), h)
+  for (const h of ['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', '::ffff:10.0.0.1', 'example.com']) t.false(isLoopback(h), h)
 })

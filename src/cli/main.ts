@@ -57,6 +57,19 @@ function parsePort (value: string, previous: number[] = []): number[] {
   return [...previous, n]
 }
 
+/** The stats command's token: from the file, else `IPXLAB_API_TOKEN`. Throws ConfigError for an unreadable file. */
+function statsToken (file: string | undefined): string | undefined {
+  if (file === undefined) {
+    const env = process.env.IPXLAB_API_TOKEN?.trim()
+    return env === undefined || env === '' ? undefined : env
+  }
+  try {
+    return (readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '').trim()
+  } catch (err) {
+    throw new ConfigError('api-token-file', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+  }
+}
+
 const DISPLAY_FILTER_HELP = 'only frames that pass a Wireshark display filter, e.g. \'ipx.dst.socket == 0x0452 and ipxsap.packet_type == 2\''
 
 /** Compiles `-Y`: undefined when absent, null (after printing where it is wrong) when it does not parse. */
@@ -138,6 +151,14 @@ export function buildProgram (io: Io, status: { code: number, command?: string }
     .option('--max-clients <n>', 'bound on registered DOSBox clients (DOSBox has 16)', parseCount('--max-clients', 1))
     .option('--idle-timeout <seconds>', 'forget a client silent this long (default 600)', parseCount('--idle-timeout', 1))
     .option('--keepalive <seconds>', 'ping each DOSBox client this often so NAT mappings stay open (default off)', parseCount('--keepalive', 1))
+    .option('--max-per-ip <n>', 'DOSBox client slots one IP address may hold (default 16); a full table evicts the longest-idle client', parseCount('--max-per-ip', 1))
+    .option('--rate-limit <pps>', 'per-client limit, datagrams per second (burst: one second\'s worth; default none)', parseCount('--rate-limit', 1))
+    .option('--tcp-max-connections <n>', 'open TCP connections on the listen port at most (default 512)', parseCount('--tcp-max-connections', 1))
+    .option('--tcp-max-per-ip <n>', 'open TCP connections from one IP at most (default 16)', parseCount('--tcp-max-per-ip', 1))
+    .option('--tcp-idle-timeout <seconds>', 'close a TCP connection without a whole frame this long (default 300; the first frame: 10)', parseCount('--tcp-idle-timeout', 1))
+    .option('--api <addr:port>', 'the status API (HTTP): default loopback, or the --snp address when given')
+    .option('--api-token <token>', 'bearer token for the status API (all but /healthz); prefer --api-token-file')
+    .option('--api-token-file <file>', 'read the status API token from the first line of this file')
     .option('--log-level <level>', 'error, warn, info or debug (debug names every drop)', 'info')
     .action(async (opts: NodeFlags) => {
       status.code = await runNode(opts, io)
@@ -177,8 +198,9 @@ function addClientCommands (program: Command, io: Io, status: { code: number }):
     .description('a node\'s status from its API on tcp 2629: clients, peers, routes, services, per-class counters and the peer\'s SNP report, drops by reason')
     .option('--node <addr:port>', 'the node\'s status address, its --snp address (default 127.0.0.1:2629)')
     .option('--json', 'print the /api/stats JSON as the node gave it')
-    .action(async (opts: { node?: string, json?: boolean }) => {
-      status.code = await runStats({ node: opts.node, json: opts.json === true }, io)
+    .option('--api-token-file <file>', 'bearer token for a node that requires one (first line of the file; default: IPXLAB_API_TOKEN)')
+    .action(async (opts: { node?: string, json?: boolean, apiTokenFile?: string }) => {
+      status.code = await runStats({ node: opts.node, json: opts.json === true, token: statsToken(opts.apiTokenFile) }, io)
     })
 
   program.command('ping')

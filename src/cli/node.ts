@@ -31,6 +31,14 @@ export interface NodeFlags {
   maxClients?: number
   idleTimeout?: number
   keepalive?: number
+  maxPerIp?: number
+  rateLimit?: number
+  tcpMaxConnections?: number
+  tcpMaxPerIp?: number
+  tcpIdleTimeout?: number
+  api?: string
+  apiToken?: string
+  apiTokenFile?: string
   logLevel: string
 }
 
@@ -71,7 +79,17 @@ function flagsToConfig (f: NodeFlags): Record<string, unknown> {
   if (f.maxClients !== undefined) limits.maxClients = f.maxClients
   if (f.idleTimeout !== undefined) limits.idleTimeoutMs = f.idleTimeout * 1000
   if (f.keepalive !== undefined) limits.keepaliveMs = f.keepalive * 1000
+  if (f.maxPerIp !== undefined) limits.maxPerIp = f.maxPerIp
+  if (f.rateLimit !== undefined) limits.rateLimit = { packetsPerSecond: f.rateLimit }
+  if (f.tcpMaxConnections !== undefined) limits.tcpMaxConnections = f.tcpMaxConnections
+  if (f.tcpMaxPerIp !== undefined) limits.tcpMaxPerIp = f.tcpMaxPerIp
+  if (f.tcpIdleTimeout !== undefined) limits.tcpIdleMs = f.tcpIdleTimeout * 1000
   if (Object.keys(limits).length > 0) out.limits = limits
+  const api: Record<string, unknown> = {}
+  if (f.api !== undefined) api.listen = f.api
+  if (f.apiToken !== undefined) api.token = f.apiToken
+  if (f.apiTokenFile !== undefined) api.tokenFile = f.apiTokenFile
+  if (Object.keys(api).length > 0) out.api = api
   return out
 }
 
@@ -101,7 +119,7 @@ export function banner (node: IpxNode): string {
   if (api !== undefined) {
     const h = reachableHosts(api.address)[0]!
     lines.push(`  dashboard: http://${hostPort(h, api.port)}/`)
-    lines.push(`  status: http://${hostPort(h, api.port)}/api/stats (also /metrics, /healthz; ipxlab stats --node ${hostPort(h, api.port)})`)
+    lines.push(`  status API: http://${hostPort(h, api.port)}/api/stats (also /metrics, /healthz; ipxlab stats --node ${hostPort(h, api.port)})${config.api.token !== undefined ? ' (bearer token required but for /healthz)' : ''}`)
   }
   for (const p of config.peers) lines.push(`  peer: ${p.transport}://${p.address}${p.key !== undefined ? ' (authenticated)' : ''}`)
   if (config.capture === '-') lines.push('  capture: pcapng on standard output (these lines and the log go to standard error)')

@@ -9,10 +9,11 @@
  * Exit status:
  *  - 0: every selected frame was sent (frames skipped on purpose, by a filter, or because the
  *    capture did not hold them whole (snapped, not IPX, too large) do not count against it);
- *  - 1: the replay ran but the capture was not clean: frames skipped as malformed, or a broken or
- *    partial capture, replayed up to its last whole record (the summary says where it stopped);
- *  - 2: nothing could be replayed: the capture cannot be read at all, a wrong option, or the
- *    node did not answer the registration / hello.
+ *  - 1: the replay ran but found something: frames skipped as malformed (as `decode` does);
+ *  - 2: bad input, as for every command (README "Exit status"): the capture cannot be read at
+ *    all, or is damaged (broken or cut short: replayed up to its last whole record, and one line on
+ *    stderr says where it stopped), a wrong option, or the node did not answer the registration /
+ *    hello.
  */
 import { InvalidArgumentError } from 'commander'
 import { SingleBar, Presets } from 'cli-progress'
@@ -265,6 +266,9 @@ export async function runReplay (capture: string, o: ReplayCommandOptions, io: I
   const seconds = st.elapsedMs / 1000
   out(`elapsed: ${seconds.toFixed(3)} s, rate: ${seconds > 0 ? Math.round(st.sent / seconds) : st.sent} frames/s`)
   if (st.syncTimeouts > 0) out(`node: ${plural(st.syncTimeouts, 'flow-control marker')} not answered in time; frames may have been lost at the node (see its drop counters)`)
-  if (st.stopped !== undefined) out(`stopped early: ${st.stopped.message} (${st.stopped.code}); every whole record before it was replayed`)
-  return st.stopped !== undefined || st.skipped.malformed > 0 ? 1 : 0
+  if (st.stopped !== undefined) {
+    io.stderr.write(`ipxlab replay: stopped early: ${st.stopped.message} (${st.stopped.code}); every whole record before it was replayed\n`)
+    return 2
+  }
+  return st.skipped.malformed > 0 ? 1 : 0
 }

@@ -8,6 +8,7 @@
  */
 import http from 'node:http'
 import { isIP } from 'node:net'
+import { DROP_NOTE } from '../node/status-api.js'
 import type { StatusDocument } from '../node/status-api.js'
 import type { Io } from './main.js'
 
@@ -29,6 +30,8 @@ export interface StatsOptions {
   node?: string | undefined
   json?: boolean | undefined
   timeoutMs?: number | undefined
+  /** Bearer token for a node started with `--api-token(-file)`; default `IPXLAB_API_TOKEN`. */
+  token?: string | undefined
 }
 
 /** Exit statuses (as `Exit` in main.ts; repeated to keep this module free of main's imports). */
@@ -65,9 +68,15 @@ class FetchError extends Error {
   }
 }
 
-async function fetchStats (host: string, port: number, timeoutMs: number): Promise<string> {
+async function fetchStats (host: string, port: number, timeoutMs: number, token: string | undefined): Promise<string> {
   return await new Promise((resolve, reject) => {
-    const req = http.get({ host, port, path: '/api/stats', agent: false, timeout: timeoutMs, headers: { accept: 'application/json' } }, res => {
+    const headers: Record<string, string> = { accept: 'application/json', ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}) }
+    const req = http.get({ host, port, path: '/api/stats', agent: false, timeout: timeoutMs, headers }, res => {
+      if (res.statusCode === 401) {
+        res.resume()
+        reject(new FetchError(token === undefined ? 'the node requires a token: pass --api-token-file or set IPXLAB_API_TOKEN' : 'the node refused the token'))
+        return
+      }
       if (res.statusCode !== 200) {
         res.resume()
         reject(new FetchError(`the node answered HTTP ${res.statusCode ?? '?'} for /api/stats`))
@@ -141,8 +150,13 @@ export function formatStats (d: StatusDocument): string {
     }
     out.push(...table(rows))
   }
-  out.push(`drops by reason (${d.drops.reduce((a, x) => a + x.count, 0)})`)
-  out.push(...table(d.drops.map(x => [x.component, x.peer === '' ? '-' : x.peer, x.reason, String(x.count)])))
+  out.push('drops by layer, component and reason')
+  out.push(...table(d.drops.map(x => [x.layer ?? '-', x.component, x.peer === '' ? '-' : x.peer, x.reason, String(x.count)])))
+  out.push(`  (${d.dropsNote ?? DROP_NOTE})`)
+  const kernel = Object.entries(d.kernelDrops ?? {})
+  if (kernel.length > 0) out.push(`kernel receive-buffer drops: ${kernel.map(([s, n]) => `${s} ${n === null ? 'unknown' : n}`).join(', ')}`)
+  const tc = d.tcpConnections
+  if (tc !== null && tc !== undefined) out.push(`tcp connections: ${tc.open} open, refused ${tc.refused.total_limit} (total limit) + ${tc.refused.per_ip_limit} (per-IP limit)`)
   if (d.snp !== null) {
     const e = d.snp.endpoint
     out.push(`snp: ${e.received} datagrams received, ${e.delivered} accepted, ${e.sent} sent`)
@@ -163,7 +177,7 @@ export async function runStats (o: StatsOptions, io: Io): Promise<number> {
   const timeoutMs = o.timeoutMs ?? DEFAULT_STATS_TIMEOUT_MS
   let body: string
   try {
-    body = await fetchStats(addr.host, addr.port, timeoutMs)
+    body = await fetchStats(addr.host, addr.port, timeoutMs, o.token)
   } catch (err) {
     const why = err instanceof FetchError ? err.why : String(err)
     // Given the node's 2644 (data-plane) address, or another port that is no status API: the
@@ -173,7 +187,7 @@ export async function runStats (o: StatsOptions, io: Io): Promise<number> {
       shown = show(STATUS_PORT)
       io.stderr.write(`ipxlab stats: ${first} is not a status API (${why}; a data-plane address?); asking ${shown}, the QoS plane's port\n`)
       try {
-        body = await fetchStats(addr.host, STATUS_PORT, timeoutMs)
+        body = await fetchStats(addr.host, STATUS_PORT, timeoutMs, o.token)
       } catch (err2) {
         const why2 = err2 instanceof FetchError ? err2.why : String(err2)
         io.stderr.write(`ipxlab stats: cannot reach the node's status API at ${shown} either (${why2}); is the node running, and what is its --snp address?\n`)

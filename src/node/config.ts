@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
-import { parseHostPort } from '../address.js'
+import { isLoopback, parseHostPort } from '../address.js'
 import type { HostPort } from '../address.js'
 import { parseNode } from '../../protocol/ipx/address.js'
 import { BROADCAST_NODE, Socket } from '../../protocol/constants.js'
@@ -84,7 +84,38 @@ export interface LimitsConfig {
   rateLimit?: RateLimitConfig
   /** Ping every DOSBox client this often (ms) so NAT mappings stay open; off when absent. */
   keepaliveMs?: number
+  /** DOSBox client slots one IP address may hold (default {@link DEFAULT_MAX_CLIENTS_PER_IP}). */
+  maxPerIp: number
+  /** Open TCP connections on the listen port at most (default {@link DEFAULT_TCP_MAX_CONNECTIONS}). */
+  tcpMaxConnections: number
+  /** Open TCP connections from one IP at most (default {@link DEFAULT_TCP_MAX_PER_IP}). */
+  tcpMaxPerIp: number
+  /** A TCP connection's first whole frame must arrive within this, ms (default 10 000; 0 = no deadline). */
+  tcpFirstFrameMs: number
+  /** A TCP connection without a whole frame this long is closed, ms (default 300 000; 0 = never). */
+  tcpIdleMs: number
 }
+
+/** The status API (HTTP on tcp; issue 13). */
+export interface ApiConfig {
+  /** Where it listens. Default: the `snpListen` address when one is set, else loopback (the listen host when that is loopback). */
+  listen: HostPort
+  /** Bearer token required on every path but `/healthz` (RFC 6750); absent = open. */
+  token?: string
+  /** Open connections at most (default 64). */
+  maxConnections: number
+  /** Open connections from one IP at most (default 8), so one host cannot starve `/healthz`. */
+  maxPerIp: number
+}
+
+/** Default DOSBox slots per IP: one DOSBox game has at most 16 players (DOSBox's IPX server table). */
+export const DEFAULT_MAX_CLIENTS_PER_IP = 16
+/** Default cap on TCP connections to 2644: far below a default 1024-descriptor ulimit, far above a lab's needs. */
+export const DEFAULT_TCP_MAX_CONNECTIONS = 512
+/** Default TCP connections per IP: a NATed lab room's relays and links, not a descriptor flood. */
+export const DEFAULT_TCP_MAX_PER_IP = 16
+/** Shortest API token, characters: a guessable token is no protection. */
+export const MIN_API_TOKEN_CHARS = 16
 
 /** A validated node configuration. */
 export interface NodeConfig {
@@ -104,6 +135,7 @@ export interface NodeConfig {
   /** SAP services advertised (default: a file server named after the node, socket 0x0451). */
   services: AdvertisedService[]
   limits: LimitsConfig
+  api: ApiConfig
   /** pcapng file to write what the node routes. */
   capture?: string
 }
@@ -241,6 +273,11 @@ const schema = z.strictObject({
     maxClients: integer(1, 65_535).default(256),
     idleTimeoutMs: integer(0, 86_400_000).default(600_000),
     keepaliveMs: integer(100, 86_400_000).optional(),
+    maxPerIp: integer(1, 65_535).optional(),
+    tcpMaxConnections: integer(1, 1_000_000).optional(),
+    tcpMaxPerIp: integer(1, 1_000_000).optional(),
+    tcpFirstFrameMs: integer(0, 86_400_000).optional(),
+    tcpIdleMs: integer(0, 86_400_000).optional(),
     rateLimit: z.strictObject({
       packetsPerSecond: positiveNumber.optional(),
       packetBurst: positiveNumber.optional(),
@@ -248,6 +285,13 @@ const schema = z.strictObject({
       byteBurst: positiveNumber.optional()
     }).optional()
   }).default({ maxClients: 256, idleTimeoutMs: 600_000 }),
+  api: z.strictObject({
+    listen: hostPort(false, DEFAULT_SNP_PORT).optional(),
+    token: z.string().optional(),
+    tokenFile: z.string().min(1, 'must be a file path').optional(),
+    maxConnections: integer(1, 100_000).optional(),
+    maxPerIp: integer(1, 100_000).optional()
+  }).default({}),
   capture: z.string().min(1, 'must be a file path').optional()
 }).superRefine((c, ctx) => {
   if (c.mode === 'route' && c.network === undefined) {
@@ -266,6 +310,8 @@ const schema = z.strictObject({
     if (seen.has(k)) ctx.addIssue({ code: 'custom', path: ['services', i, 'name'], message: `duplicates another service of type 0x${s.type.toString(16)} named ${JSON.stringify(s.name)}` })
     seen.add(k)
   })
+  if (c.api.token !== undefined && c.api.tokenFile !== undefined) ctx.addIssue({ code: 'custom', path: ['api', 'tokenFile'], message: 'and api.token are both set: give one' })
+  if (c.api.token !== undefined && c.api.token.trim().length < MIN_API_TOKEN_CHARS) ctx.addIssue({ code: 'custom', path: ['api', 'token'], message: `must be at least ${MIN_API_TOKEN_CHARS} characters` })
   c.peers.forEach((p, i) => {
     if (p.network !== undefined && p.network !== 0 && c.mode !== 'route') {
       ctx.addIssue({ code: 'custom', path: ['peers', i, 'network'], message: 'is for route mode only: in bridge mode every port is on the node\'s network' })
@@ -361,8 +407,14 @@ export function validateConfig (input: unknown, sources: ReadonlyMap<string, str
     limits: {
       maxClients: c.limits.maxClients,
       idleTimeoutMs: c.limits.idleTimeoutMs,
-      ...(c.limits.keepaliveMs !== undefined ? { keepaliveMs: c.limits.keepaliveMs } : {})
-    }
+      ...(c.limits.keepaliveMs !== undefined ? { keepaliveMs: c.limits.keepaliveMs } : {}),
+      maxPerIp: c.limits.maxPerIp ?? Math.min(DEFAULT_MAX_CLIENTS_PER_IP, c.limits.maxClients),
+      tcpMaxConnections: c.limits.tcpMaxConnections ?? DEFAULT_TCP_MAX_CONNECTIONS,
+      tcpMaxPerIp: c.limits.tcpMaxPerIp ?? DEFAULT_TCP_MAX_PER_IP,
+      tcpFirstFrameMs: c.limits.tcpFirstFrameMs ?? 10_000,
+      tcpIdleMs: c.limits.tcpIdleMs ?? 300_000
+    },
+    api: apiConfig(c.api, c.snpListen, c.listen, sources)
   }
   if (c.limits.rateLimit !== undefined) {
     const rl: RateLimitConfig = {}
@@ -374,6 +426,39 @@ export function validateConfig (input: unknown, sources: ReadonlyMap<string, str
   }
   if (c.capture !== undefined) config.capture = c.capture
   return config
+}
+
+/**
+ * The status API's settings. Where it listens (issue 13: it must not face the Internet by
+ * default): `api.listen` when given; else the `snpListen` address when that was set (`--snp` moves
+ * both planes, as before); else the listen host when that is a loopback address (the two-node lab
+ * on 127.0.0.1 and 127.0.0.2), else 127.0.0.1 (::1 for an IPv6 listen host), on the SNP port.
+ * The SNP UDP plane itself stays on the listen host: peers must reach it.
+ */
+function apiConfig (a: { listen?: HostPort | undefined, token?: string | undefined, tokenFile?: string | undefined, maxConnections?: number | undefined, maxPerIp?: number | undefined }, snp: HostPort | undefined, listen: HostPort, sources: ReadonlyMap<string, string>): ApiConfig {
+  const host = isLoopback(listen.host) ? listen.host : (listen.host.includes(':') ? '::1' : '127.0.0.1')
+  const out: ApiConfig = {
+    listen: a.listen ?? snp ?? { host, port: DEFAULT_SNP_PORT },
+    maxConnections: a.maxConnections ?? 64,
+    maxPerIp: a.maxPerIp ?? 8
+  }
+  if (a.token !== undefined) out.token = a.token.trim()
+  if (a.tokenFile !== undefined) out.token = readToken(a.tokenFile, sourceOf('api.tokenFile', sources))
+  return out
+}
+
+/** The token in a file (the first line, trimmed); throws {@link ConfigError} naming `api.tokenFile`. */
+function readToken (path: string, from: string | undefined): string {
+  const by = from === undefined ? '' : ` (set by ${from})`
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new ConfigError('api.tokenFile', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}${by}`)
+  }
+  const token = (text.split(/\r?\n/)[0] ?? '').trim()
+  if (token.length < MIN_API_TOKEN_CHARS) throw new ConfigError('api.tokenFile', `${path} must hold a token of at least ${MIN_API_TOKEN_CHARS} characters on its first line${by}`)
+  return token
 }
 
 function sourceOf (field: string, sources: ReadonlyMap<string, string>): string | undefined {
@@ -404,7 +489,13 @@ export const ENV_VARIABLES = {
   IPXLAB_SAP_EXPIRE_MS: 'timers.sapExpireMs',
   IPXLAB_MAX_CLIENTS: 'limits.maxClients',
   IPXLAB_IDLE_TIMEOUT_MS: 'limits.idleTimeoutMs',
-  IPXLAB_KEEPALIVE_MS: 'limits.keepaliveMs'
+  IPXLAB_KEEPALIVE_MS: 'limits.keepaliveMs',
+  IPXLAB_MAX_PER_IP: 'limits.maxPerIp',
+  IPXLAB_TCP_MAX_CONNECTIONS: 'limits.tcpMaxConnections',
+  IPXLAB_TCP_MAX_PER_IP: 'limits.tcpMaxPerIp',
+  IPXLAB_API_LISTEN: 'api.listen',
+  IPXLAB_API_TOKEN: 'api.token',
+  IPXLAB_API_TOKEN_FILE: 'api.tokenFile'
 } as const
 
 type Raw = Record<string, unknown>

@@ -44,6 +44,8 @@ import type { NativeLink, NativeLinkOptions } from '../transport/native-link.js'
 import { DosboxAttachment, NativeLinkAttachment, TcpSegmentAttachment } from '../transport/attachment.js'
 import type { Attachment } from '../transport/attachment.js'
 import { TcpLinkDialer, TcpTunnelServer } from '../transport/tcp.js'
+import type { TcpConnectionFigures } from '../transport/tcp.js'
+import { KernelDropReader } from '../transport/kernel-drops.js'
 import type { DropReason } from '../transport/counters.js'
 import { Counters } from '../transport/counters.js'
 import type { CounterSnapshot } from '../transport/counters.js'
@@ -57,6 +59,7 @@ import { LinkQos } from './link-qos.js'
 import { SnpAgent, linkSettingsFromQos } from './snp-agent.js'
 import type { SnpAgentOptions, SnpReceiveRecorder } from './snp-agent.js'
 import { StatusApi } from './status-api.js'
+import { apiProtection, tcpProtection } from './protection.js'
 import type { AddressInfo } from 'node:net'
 import type { LinkQosOptions, LinkQosStats } from './link-qos.js'
 import type { NodeConfig, PeerConfig } from './config.js'
@@ -127,6 +130,10 @@ export interface NodeStats {
   routes: Array<{ network: string, port: string | null, hops: number, ticks: number }>
   services: Array<{ type: number, name: string, address: string, hops: number, port: string | null }>
   counters: { dosbox: CounterSnapshot, router: CounterSnapshot, attachments: CounterSnapshot, tunnel: CounterSnapshot, tcp: CounterSnapshot | null }
+  /** TCP connections on the listen port: open, refused by reason, closed by reason (issue 13). */
+  tcpConnections: TcpConnectionFigures | null
+  /** Datagrams the kernel dropped before the node read them, per UDP socket (null: cannot tell). */
+  kernelDrops: Record<string, number | null>
   captured: number
   captureErrors: number
 }
@@ -166,6 +173,8 @@ export class IpxNode {
   readonly #resolveTimers = new Set<NodeJS.Timeout>()
   #lastKeepalive = 0
   #started = false
+  #serving = false
+  readonly #kernel = new KernelDropReader()
   #stopped = false
 
   constructor (config: NodeConfig, runtime: NodeRuntime = {}) {
@@ -213,6 +222,7 @@ export class IpxNode {
       send: (d, port, address) => { this.tunnel.endpoint.send(d, port, address) },
       serverPort,
       maxClients: this.config.limits.maxClients,
+      maxPerIp: this.config.limits.maxPerIp,
       idleTimeoutMs: this.config.limits.idleTimeoutMs,
       ...(this.config.limits.rateLimit !== undefined ? { rateLimit: this.config.limits.rateLimit } : {}),
       logger: this.#log.child({ component: `node/${this.config.name}/dosbox` })
@@ -287,14 +297,15 @@ export class IpxNode {
         this.#segments.delete(id)
         if (this.detach(id)) this.#log.info('DOSBox relay detached', { remote: `${conn.remoteAddress}:${conn.remotePort}`, reason })
       },
+      ...tcpProtection(c),
       logger: this.#log
     })
     await this.tcp.start()
     // The QoS plane: SNP on udp snpListen, the status API on tcp at the same port (port 0: the one UDP got).
     await this.snp.start()
     this.#api = new StatusApi({
-      host: c.snpListen.host,
-      port: this.snp.address().port,
+      ...apiProtection(c),
+      port: c.api.listen.port === 0 ? this.snp.address().port : c.api.listen.port,
       source: { stats: () => this.stats(), snpStats: () => this.snp.stats(), running: () => this.#started && !this.#stopped },
       logger: this.#log.child({ component: `node/${c.name}/status` })
     })
@@ -312,6 +323,7 @@ export class IpxNode {
     const tickMs = Math.max(10, Math.min(MAX_TICK_MS, Math.floor(Math.min(c.timers.ripIntervalMs, c.timers.sapIntervalMs) / 10)))
     this.#timer = setInterval(() => { this.#tick() }, tickMs)
     this.#timer.unref()
+    this.#serving = true
     this.#log.info('node started', { mode: c.mode, network: hex(c.network, 8), node: ipxCodec.formatNode(c.node), listen: `${c.listen.host}:${c.listen.port}`, peers: c.peers.map(p => `${p.transport}://${p.host}:${p.port}`) })
   }
 
@@ -458,6 +470,7 @@ export class IpxNode {
    * TCP relay queue, a closing connection) is counted here, once.
    */
   #attached (d: Buffer, verdict: DropReason | undefined): void {
+    this.attachments.receive(d.length)
     if (verdict === undefined) this.attachments.deliver(d.length)
     else this.attachments.drop(verdict)
   }
@@ -520,6 +533,8 @@ export class IpxNode {
       routes: [...this.router.routes.values()].map(r => ({ network: hex(r.network, 8).toUpperCase(), port: r.port, hops: r.hops, ticks: r.ticks })),
       services: [...this.sap.table.values()].map(({ server: s, port }) => ({ type: s.type, name: s.name, address: ipxCodec.formatIpxAddress(s), hops: s.hops, port })),
       counters: { dosbox: snap(this.dosbox.counters), router: snap(this.router.counters), attachments: snap(this.attachments), tunnel: snap(this.tunnel.counters), tcp: this.tcp !== undefined ? snap(this.tcp.counters) : null },
+      tcpConnections: this.tcp?.connectionStats() ?? null,
+      kernelDrops: this.#serving ? this.#kernel.read([{ name: 'tunnel', address: this.tunnel.address() }, { name: 'snp', address: this.snp.address() }]) : {},
       captured: this.#capture?.recordCount ?? 0,
       captureErrors: this.captureErrors
     }
@@ -549,7 +564,8 @@ export class IpxNode {
     await this.tunnel.stop()
     for (const s of this.#peers) s.link.stop()
     this.#capture?.close()
-    this.#log.info('node stopped')
+    // A node whose start failed (a port in use) never served: it does not say "stopped" (issue 13).
+    if (this.#serving) this.#log.info('node stopped')
   }
 }
 

@@ -56,6 +56,13 @@ export const DEFAULT_REPORT_INTERVAL_MS = 1000
  * a full ring still rests on 20 samples; a busier interval reports its latest 2048 frames.
  */
 export const DELAY_SAMPLES_PER_INTERVAL = 2048
+/**
+ * Largest count one class may show in one report: a million packets in a report interval (1 s by
+ * default) is beyond any IPX lab link; a larger lost/received count is a forged or corrupt report
+ * and the whole report is discarded (counted `reports.implausible`).
+ */
+export const MAX_REPORT_COUNT = 1_000_000
+
 /** Probes awaiting a reply, per peer; older ones are forgotten (a lost probe is not retried). */
 const MAX_OUTSTANDING_PROBES = 16
 const U32 = 0xffffffff
@@ -170,7 +177,7 @@ export interface SnpPeerStats {
     /** One-way delay variation, consecutive forward delays: the last and the mean absolute value. */
     ipdvMicros: { last: number, meanAbs: number } | null
   }
-  reports: { sent: number, received: number }
+  reports: { sent: number, received: number, implausible: number }
   /** What this node measured of the peer's traffic, per class name. */
   measured: Record<string, MeasuredClass>
   /** What the peer measured of this node's traffic, per class name (from its reports). */
@@ -354,6 +361,8 @@ interface PeerState {
   ipdv: { last: number, sumAbs: number, count: number }
   reportsSent: number
   reportsReceived: number
+  /** Reports discarded as implausible (a count above {@link MAX_REPORT_COUNT}). */
+  reportsImplausible: number
   lastReportAt: number
   intervalStartMicros: number
   /** The QoS stage's cumulative drops per class at the last report, to report the interval's. */
@@ -456,6 +465,7 @@ export class SnpAgent {
       ipdv: { last: 0, sumAbs: 0, count: 0 },
       reportsSent: 0,
       reportsReceived: 0,
+      reportsImplausible: 0,
       lastReportAt: this.#now(),
       intervalStartMicros: this.#nowMicros(),
       prevDrops: new Map(),
@@ -591,7 +601,9 @@ export class SnpAgent {
     // return and forget the bye (the flaky "stop says bye" test: the socket closes a moment later).
     if (this.#stopped) return
     const p = this.#peers.get(r.peer)
-    if (p === undefined) return
+    // A stopping agent has said bye: it answers nothing more (a hello-ack sent while the socket
+    // closes would arrive after the bye and undo it at the peer).
+    if (p === undefined || this.#stopped) return
     const m = r.message
     const b = m.body
     switch (b.kind) {
@@ -632,6 +644,11 @@ export class SnpAgent {
       }
       case 'report':
         p.reportsReceived++
+        // A forged report (no key) must not add billions to the peer's figures (issue 13).
+        if (b.report.classes.some(c => c.packets > MAX_REPORT_COUNT || c.lost > MAX_REPORT_COUNT || c.reordered > MAX_REPORT_COUNT || c.duplicates > MAX_REPORT_COUNT)) {
+          p.reportsImplausible++
+          break
+        }
         for (const c of b.report.classes) {
           const k = p.peerMeasured.get(c.classId) ?? {
             packets: 0, bytes: 0, lost: 0, reordered: 0, duplicates: 0, drops: emptyDrops(), last: { packets: 0, lost: 0, delayMicros: { p50: 0, p99: 0, max: 0 } }
@@ -724,7 +741,7 @@ export class SnpAgent {
         rttMicros: r.count > 0 ? { last: r.last, min: r.min, avg: Math.round(r.sum / r.count), max: r.max } : null,
         ipdvMicros: p.ipdv.count > 0 ? { last: p.ipdv.last, meanAbs: Math.round(p.ipdv.sumAbs / p.ipdv.count) } : null
       },
-      reports: { sent: p.reportsSent, received: p.reportsReceived },
+      reports: { sent: p.reportsSent, received: p.reportsReceived, implausible: p.reportsImplausible },
       measured,
       peerMeasured,
       bye: p.bye ?? null

@@ -21,6 +21,9 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Counter, Gauge, Registry } from 'prom-client'
 import { TransportError } from '../errors.js'
+import { ConnectionLimiter } from '../transport/connection-limiter.js'
+import { ApiGuard } from './api-guard.js'
+import type { ApiGuardStats } from './api-guard.js'
 import type { Logger } from '../log.js'
 import { TRAFFIC_CLASSES } from '../qos/classes.js'
 import type { CounterSnapshot } from '../transport/counters.js'
@@ -56,27 +59,52 @@ export interface StatusApiOptions {
   maxUrlLength?: number
   requestTimeoutMs?: number
   maxConnections?: number
+  /** Open connections from one IP at most (default {@link DEFAULT_MAX_PER_IP}). */
+  maxPerIp?: number
+  /** Bearer token for every path but `/healthz` (RFC 6750 §2.1); absent = open. */
+  token?: string
   logger?: Logger
 }
 
+/** Default open connections per IP: a scraper, a browser and a health check, with room to spare. */
+export const DEFAULT_MAX_PER_IP = 8
+
 /** One non-zero drop counter. */
 export interface DropLine {
-  /** `dosbox`, `router`, `tunnel`, `tcp`, `link_rx`, `link_tx`, `snp`. */
+  /** `kernel`, `dosbox`, `router`, `attachments`, `tunnel`, `tcp`, `link_rx`, `link_tx`, `snp`. */
   component: string
-  /** The peer for link components, else ''. */
+  /** The peer for link components, the socket for `kernel`, else ''. */
   peer: string
   reason: string
   count: number
+  /** Where in the path the component sits ({@link DROP_LAYERS}); each layer counts only what reached it. */
+  layer: DropLayer
 }
+
+/**
+ * The layers a datagram crosses, in order. Each counts its own verdicts: a datagram dropped at one
+ * layer never reaches the next. One exception, said wherever drops are shown: `socket` (`tunnel`,
+ * `tcp`) counts a native frame the link refused as its own drop too, with the link's reason, and
+ * `link_rx` counts it again; so drops of different layers must not be added up.
+ */
+export const DROP_LAYERS = ['kernel', 'socket', 'client', 'link', 'router', 'attachment', 'qos_plane'] as const
+export type DropLayer = typeof DROP_LAYERS[number]
+
+/** What `stats` prints under the drop table (one source for the CLI and the API document). */
+export const DROP_NOTE = 'each layer counts what reached it; socket-layer drops (tunnel, tcp) include the frames a native link refused, which link_rx counts again: do not add layers up'
 
 /** The `/api/stats` document. */
 export interface StatusDocument extends NodeStats {
   /** Traffic classes by id (the native class byte). */
   classes: Array<{ id: number, name: string }>
-  /** Every non-zero drop counter of the node, by component and reason. */
+  /** Every non-zero drop counter of the node, by layer, component and reason. */
   drops: DropLine[]
+  /** How to read {@link drops} ({@link DROP_NOTE}). */
+  dropsNote: string
   /** SNP: per peer, what this node measured and what the peer reported; null without SNP. */
   snp: SnpStats | null
+  /** The status API's own refusals (connections, tokens); set by the server that answers. */
+  api?: ApiGuardStats
 }
 
 /** `/healthz`: ok, or why not. */
@@ -87,9 +115,9 @@ export function health (running: boolean, stats: NodeStats | undefined): { ok: b
   return { ok: true, reason: stats.peers.length === 0 ? 'no peers' : 'all links up' }
 }
 
-function dropLines (component: string, peer: string, c: CounterSnapshot | null, out: DropLine[]): void {
+function dropLines (layer: DropLayer, component: string, peer: string, c: CounterSnapshot | null, out: DropLine[]): void {
   if (c === null) return
-  for (const [reason, count] of Object.entries(c.dropped)) if (count > 0) out.push({ component, peer, reason, count })
+  for (const [reason, count] of Object.entries(c.dropped)) if (count > 0) out.push({ component, peer, reason, count, layer })
 }
 
 /** Builds the `/api/stats` document from a source. */
@@ -97,18 +125,18 @@ export function statusDocument (source: StatusSource): StatusDocument {
   const s = source.stats()
   const snp = source.snpStats() ?? null
   const drops: DropLine[] = []
-  dropLines('dosbox', '', s.counters.dosbox, drops)
-  dropLines('router', '', s.counters.router, drops)
-  dropLines('tunnel', '', s.counters.tunnel, drops)
-  dropLines('tcp', '', s.counters.tcp, drops)
-  for (const p of s.peers) {
-    dropLines('link_rx', p.address, p.counters, drops)
-    dropLines('link_tx', p.address, p.sent, drops)
-  }
+  for (const [socket, n] of Object.entries(s.kernelDrops ?? {})) if (n !== null && n > 0) drops.push({ component: 'kernel', peer: socket, reason: 'receive_buffer', count: n, layer: 'kernel' })
+  dropLines('socket', 'tunnel', '', s.counters.tunnel, drops)
+  dropLines('socket', 'tcp', '', s.counters.tcp, drops)
+  dropLines('client', 'dosbox', '', s.counters.dosbox, drops)
+  for (const p of s.peers) dropLines('link', 'link_rx', p.address, p.counters, drops)
+  dropLines('router', 'router', '', s.counters.router, drops)
+  dropLines('attachment', 'attachments', '', s.counters.attachments, drops)
+  for (const p of s.peers) dropLines('link', 'link_tx', p.address, p.sent, drops)
   if (snp !== null) {
-    for (const [reason, count] of Object.entries(snp.endpoint.dropped)) if (count > 0) drops.push({ component: 'snp', peer: '', reason, count })
+    for (const [reason, count] of Object.entries(snp.endpoint.dropped)) if (count > 0) drops.push({ component: 'snp', peer: '', reason, count, layer: 'qos_plane' })
   }
-  return { ...s, classes: TRAFFIC_CLASSES.map((name, id) => ({ id, name })), drops, snp }
+  return { ...s, classes: TRAFFIC_CLASSES.map((name, id) => ({ id, name })), drops, dropsNote: DROP_NOTE, snp }
 }
 
 type Labels = Record<string, string>
@@ -131,6 +159,8 @@ export class StatusApi {
   readonly #updates: Array<(d: StatusDocument) => void> = []
   /** The live dashboard's routes. */
   readonly #dashboard: Dashboard
+  /** Connection caps, token check and their counters (issue 13). */
+  readonly guard: ApiGuard
 
   constructor (o: StatusApiOptions) {
     this.#o = o
@@ -144,7 +174,12 @@ export class StatusApi {
       // Node checks the two timeouts above only this often (default 30 s).
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(timeout / 2)))
     }, (req, res) => { this.#handle(req, res) })
-    this.#server.maxConnections = o.maxConnections ?? DEFAULT_MAX_CONNECTIONS
+    this.guard = new ApiGuard({
+      limiter: new ConnectionLimiter({ maxTotal: o.maxConnections ?? DEFAULT_MAX_CONNECTIONS, maxPerIp: o.maxPerIp ?? DEFAULT_MAX_PER_IP }),
+      ...(o.token !== undefined ? { token: o.token } : {}),
+      ...(o.logger !== undefined ? { logger: o.logger } : {})
+    })
+    this.guard.attach(this.#server)
     // An idle socket (no request in progress) is closed after the same time.
     this.#server.setTimeout(timeout)
     this.#server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -178,6 +213,7 @@ export class StatusApi {
     })
     this.#server.on('error', (err: NodeJS.ErrnoException) => { this.#o.logger?.warn('status api: server error', { code: err.code }) })
     this.#address = this.#server.address() as AddressInfo
+    this.guard.warnIfExposed(this.#address.address)
     return this.#address
   }
 
@@ -221,6 +257,10 @@ export class StatusApi {
     }
     const q = url.indexOf('?')
     const path = q < 0 ? url : url.slice(0, q)
+    if (path !== '/healthz' && !this.guard.authorized(req)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="ipxlab"')
+      return this.#reply(req, res, 401, 'text/plain', 'a bearer token is required (Authorization: Bearer ...)\n')
+    }
     try {
       switch (path) {
         case '/healthz': {
@@ -230,7 +270,7 @@ export class StatusApi {
           return this.#reply(req, res, 503, 'application/json', JSON.stringify({ status: 'unavailable', reason: h.reason }) + '\n')
         }
         case '/api/stats':
-          return this.#reply(req, res, 200, 'application/json', JSON.stringify(statusDocument(this.#o.source)) + '\n')
+          return this.#reply(req, res, 200, 'application/json', JSON.stringify({ ...statusDocument(this.#o.source), api: this.guard.stats() }) + '\n')
         case '/metrics':
           this.#refresh(statusDocument(this.#o.source))
           this.registry.metrics().then(text => {
@@ -308,7 +348,7 @@ export class StatusApi {
 
   #defineMetrics (): void {
     const comp = (d: StatusDocument): Array<[string, string, CounterSnapshot | null]> => [
-      ['dosbox', '', d.counters.dosbox], ['router', '', d.counters.router], ['tunnel', '', d.counters.tunnel], ['tcp', '', d.counters.tcp],
+      ['dosbox', '', d.counters.dosbox], ['router', '', d.counters.router], ['attachments', '', d.counters.attachments], ['tunnel', '', d.counters.tunnel], ['tcp', '', d.counters.tcp],
       ...d.peers.flatMap(p => [['link_rx', p.address, p.counters], ['link_tx', p.address, p.sent]] as Array<[string, string, CounterSnapshot]>)
     ]
     this.#gauge('ipxlab_node_info', 'The node: name, mode, IPX network and node address (always 1).', ['name', 'mode', 'network', 'node'],
@@ -321,8 +361,14 @@ export class StatusApi {
       for (const [component, peer, c] of comp(d)) if (c !== null) emit({ component, peer }, c.delivered)
       if (d.snp !== null) emit({ component: 'snp', peer: '' }, d.snp.endpoint.delivered)
     })
-    this.#counter('ipxlab_datagrams_dropped_total', 'Datagrams or frames a component dropped, by reason.', ['component', 'peer', 'reason'], (d, emit) => {
-      for (const x of d.drops) emit({ component: x.component, peer: x.peer, reason: x.reason }, x.count)
+    this.#counter('ipxlab_datagrams_dropped_total', 'Datagrams or frames a component dropped, by reason. Do not sum across layers: socket-layer drops include frames link_rx also counts.', ['layer', 'component', 'peer', 'reason'], (d, emit) => {
+      for (const x of d.drops) if (x.component !== 'kernel') emit({ layer: x.layer, component: x.component, peer: x.peer, reason: x.reason }, x.count)
+    })
+    this.#counter('ipxlab_kernel_receive_drops_total', 'Datagrams the kernel dropped on a UDP socket before the node read them (/proc/net/udp drops column).', ['socket'], (d, emit) => {
+      for (const [socket, n] of Object.entries(d.kernelDrops ?? {})) if (n !== null) emit({ socket }, n)
+    })
+    this.#counter('ipxlab_tcp_refused_total', 'TCP connections to the data port refused at accept, by reason.', ['reason'], (d, emit) => {
+      for (const [reason, n] of Object.entries(d.tcpConnections?.refused ?? {})) emit({ reason }, n)
     })
     this.#gauge('ipxlab_clients', 'Registered DOSBox and RFC 1234 clients.', [], (d, emit) => { emit({}, d.clients.length) })
     this.#gauge('ipxlab_routes', 'Entries in the IPX routing table.', [], (d, emit) => { emit({}, d.routes.length) })

@@ -19,6 +19,8 @@ export const DropReason = {
   UnknownDestination: 'unknown_destination',
   /** The client table is full; the registration was refused. */
   TableFull: 'table_full',
+  /** The sender's IP holds its quota of client slots; the registration was refused. */
+  IpQuota: 'ip_quota',
   /** A per-client packet or byte rate limit was exceeded. */
   RateLimited: 'rate_limited',
   /** A bounded send queue was full. */
@@ -34,7 +36,11 @@ export const DropReason = {
   /** The socket's send failed. */
   SendFailed: 'send_failed',
   /** Dropped by policy (loop prevention, filter, the QoS stage). */
-  Policy: 'policy'
+  Policy: 'policy',
+  /** A partial frame thrown away when its connection's deadline passed (TCP). */
+  Timeout: 'timeout',
+  /** Stamped further in the future than the clock-skew tolerance (sequence-guard.ts). */
+  FutureTimestamp: 'future_timestamp'
 } as const
 export type DropReason = typeof DropReason[keyof typeof DropReason]
 

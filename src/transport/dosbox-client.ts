@@ -10,6 +10,7 @@ import dgram from 'node:dgram'
 import type { RemoteInfo } from 'node:dgram'
 import { ipx, IPX_HEADER_LENGTH, IPX_NO_CHECKSUM, DOSBOX_CONTROL_SOCKET } from '../../protocol/index.js'
 import { TransportError } from '../errors.js'
+import { encodeUnregister } from '../../protocol/dosbox-unregister.js'
 
 /** Socket errors after bind, over every client of this process (send failures among them). */
 export const errors = { count: 0 }
@@ -211,10 +212,15 @@ export class DosboxClient {
   }
 
   async close (): Promise<void> {
-    // DOSBox has no disconnect datagram ([074] ipx.cpp:1004 TODO); the node expires idle clients.
+    // DOSBox has no disconnect datagram ([074] ipx.cpp:1004 TODO): ipxlab's unregister gives the
+    // slot back at once (protocol/dosbox-unregister.ts); other servers expire idle clients.
     if (this.#timer !== undefined) clearInterval(this.#timer)
     this.#timer = undefined
     const s = this.#socket
+    if (s !== undefined && this.#node !== undefined) {
+      const bye = encodeUnregister(this.#node, this.#o.to.port)
+      await new Promise<void>(resolve => { s.send(bye, this.#o.to.port, this.#o.to.host, () => { resolve() }) })
+    }
     this.#socket = undefined
     await closeClientSocket(s)
   }

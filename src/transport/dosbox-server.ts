@@ -33,6 +33,9 @@ import type { IpxPeek } from '../../protocol/ipx/index.js'
 import { IPX_HEADER_LENGTH, IPX_NO_CHECKSUM, DOSBOX_MAX_DATAGRAM, DOSBOX_CONTROL_SOCKET } from '../../protocol/constants.js'
 import { Counters, DropReason } from './counters.js'
 import type { Logger } from '../log.js'
+import { LogLimiter } from '../log-limiter.js'
+import { SlotQuota, evictable } from './slot-quota.js'
+import { isUnregister } from '../../protocol/dosbox-unregister.js'
 
 // Hot-path copies of imported bindings: under a transpiling loader (tsx) each access to an
 // imported name can go through a getter; module-level consts are read directly.
@@ -81,7 +84,7 @@ export interface DosboxClientInfo {
 }
 
 /** What the client hook is told. */
-export type DosboxClientEvent = 'registered' | 'reregistered' | 'expired'
+export type DosboxClientEvent = 'registered' | 'reregistered' | 'expired' | 'evicted' | 'unregistered'
 
 /** Per-client token buckets ([RFC 2697] style single-rate buckets, one for packets, one for bytes). */
 export interface RateLimit {
@@ -101,8 +104,12 @@ export interface DosboxServerOptions {
   send: (datagram: Uint8Array, port: number, address: string) => void
   /** The server's UDP port; it appears in the ack's src node ([074] ackClient, ipxserver.cpp:126-150). */
   serverPort: number
-  /** Client table size (default {@link DEFAULT_MAX_CLIENTS}). */
+  /** Client table size (default {@link DEFAULT_MAX_CLIENTS}); when full, the longest-idle client (30 s or more) is evicted. */
   maxClients?: number
+  /** Slots one IPv4 address may hold (default: no quota beyond `maxClients`); more → `ip_quota`. */
+  maxPerIp?: number
+  /** Registration and expiry lines: at most one per interval per IP and event (default 60 s). */
+  logIntervalMs?: number
   /** Idle expiry in ms, reset by any datagram from the client (default 10 min; 0 = never). */
   idleTimeoutMs?: number
   /** Largest datagram accepted (default {@link DOSBOX_MAX_DATAGRAM}). */
@@ -243,6 +250,8 @@ export class DosboxServer {
   readonly #pktBurst: number
   readonly #bps: number
   readonly #byteBurst: number
+  readonly #quota: SlotQuota | undefined
+  readonly #logLimit: LogLimiter
 
   constructor (options: DosboxServerOptions) {
     this.#o = options
@@ -259,6 +268,17 @@ export class DosboxServer {
     this.#pktBurst = rl?.packetBurst ?? this.#pps
     this.#bps = rl?.bytesPerSecond ?? 0
     this.#byteBurst = rl?.byteBurst ?? this.#bps
+    this.#quota = options.maxPerIp !== undefined ? new SlotQuota(options.maxPerIp) : undefined
+    this.#logLimit = new LogLimiter({ ...(options.logIntervalMs !== undefined ? { intervalMs: options.logIntervalMs } : {}), now: this.#now })
+  }
+
+  /** Logs a client event at info, at most once per interval per IP and event (issue 13: a re-registration flood wrote a line per datagram). */
+  #note (event: DosboxClientEvent, e: Entry, extra: Record<string, unknown> = {}): void {
+    const suppressed = this.#logLimit.allow(`${event}|${e.ipv4}`)
+    if (suppressed === undefined) return
+    this.#o.logger?.info(`client ${event === 'reregistered' ? 're-registered' : event}`, {
+      client: `${e.ipv4}:${e.port}`, node: formatNode(e.node), clients: this.#list.length, ...extra, ...(suppressed > 0 ? { suppressedSinceLast: suppressed } : {})
+    })
   }
 
   /** The source node our keepalive pings carry (0.0.0.1 + server port). */
@@ -334,6 +354,12 @@ export class DosboxServer {
     if (peek.srcNode !== senderNode) return this.#drop(DropReason.Spoofed, rinfo)
 
     if (peek.dstNode === this.#keepaliveNode && peek.dstSocket === DOSBOX_CONTROL_SOCKET) {
+      // A keepalive reply, or ipxlab's unregister (protocol/dosbox-unregister.ts): the slot is freed.
+      if (isUnregister(d)) {
+        this.#remove(sender)
+        this.#note('unregistered', sender)
+        this.#o.onClient?.('unregistered', snapshot(sender))
+      }
       this.counters.deliver(size)
       return
     }
@@ -402,7 +428,14 @@ export class DosboxServer {
       event = 'reregistered'
       e.requestedMac = requestedMac
     } else {
-      if (this.#list.length >= this.#maxClients) return this.#drop(DropReason.TableFull, rinfo)
+      if (this.#quota !== undefined && !this.#quota.allows(ip)) return this.#drop(DropReason.IpQuota, rinfo)
+      if (this.#list.length >= this.#maxClients) {
+        const victim = evictable(this.#list, now)
+        if (victim === undefined) return this.#drop(DropReason.TableFull, rinfo)
+        this.#remove(victim)
+        this.#note('evicted', victim, { idleMs: Math.round(now - victim.lastSeen), for: `${numberToIpv4(ip)}:${rinfo.port}` })
+        this.#o.onClient?.('evicted', snapshot(victim))
+      }
       event = 'registered'
       e = {
         node,
@@ -421,16 +454,14 @@ export class DosboxServer {
       }
       this.#list.push(e)
       this.#byNode.set(node, e)
+      this.#quota?.take(ip)
     }
     e.lastSeen = now
     e.packets++
     e.bytes += d.length
     this.#send(encodeRegistrationAck(node, this.#o.serverPort), rinfo.port, rinfo.address)
     this.counters.deliver(d.length)
-    this.#o.logger?.info(event === 'registered' ? 'client registered' : 'client re-registered', {
-      client: `${e.ipv4}:${e.port}`, node: formatNode(node), clients: this.#list.length,
-      ...(requestedMac !== undefined ? { requestedMac: formatNode(requestedMac) } : {})
-    })
+    this.#note(event, e, requestedMac !== undefined ? { requestedMac: formatNode(requestedMac) } : {})
     this.#o.onClient?.(event, snapshot(e))
   }
 
@@ -457,6 +488,7 @@ export class DosboxServer {
       last.index = e.index
     }
     this.#byNode.delete(e.node)
+    this.#quota?.release(Math.floor(e.node / 0x10000))
   }
 
   /** Expires clients idle for longer than the timeout; returns how many. Call periodically. */
@@ -468,7 +500,7 @@ export class DosboxServer {
       if (now - e.lastSeen > this.#idleTimeoutMs) {
         this.#remove(e)
         n++
-        this.#o.logger?.info('client expired', { client: `${e.ipv4}:${e.port}`, node: formatNode(e.node), idleMs: Math.round(now - e.lastSeen), clients: this.#list.length })
+        this.#note('expired', e, { idleMs: Math.round(now - e.lastSeen) })
         this.#o.onClient?.('expired', snapshot(e))
       }
     }

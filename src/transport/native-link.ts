@@ -8,12 +8,14 @@
  * MAC, window update after it):
  *  1. link not started → `policy`;
  *  2. `tunnel.decode`: a `DecodeError` at the version byte → `unsupported`, any other → `malformed`;
- *  3. a hello whose timestamp is later than the last accepted hello, and whose sequence does not
- *     continue the current window, starts a new replay window (SPEC.md §5) and skips the check;
- *     any other frame: `ReplayWindow.check` → `replayed` (a duplicate, older than the window, or
- *     stamped before the hello that last reset the window);
- *  4. keys configured: `tunnel.verify` must say `ok`, else `unauthenticated`;
- *  5. `ReplayWindow.accept`, sequence statistics (gaps = loss, late arrivals = reordering);
+ *  3. `SequenceGuard.check` (sequence-guard.ts; SPEC.md §5): stamped too far ahead →
+ *     `future_timestamp`; with a key, a duplicate, a frame behind the window or stamped before the
+ *     last window reset → `replayed`; without a key only an exact duplicate is refused (the
+ *     window measures and resynchronises, it never takes the link down);
+ *  4. keys configured: `tunnel.verify` must say `ok`, else `unauthenticated` (one warning a minute
+ *     naming the peer);
+ *  5. `SequenceGuard.accept`: window update, sequence statistics (gaps = loss unless absurd, late
+ *     arrivals = reordering);
  *  6. by type: data → `onPacket` (oversize → `oversize`); hello → hello-ack; keepalive →
  *     keepalive-ack; keepalive-ack → RTT sample; bye → link down; unknown type → `unsupported`.
  *     Consumed control frames count as delivered.
@@ -51,11 +53,17 @@ import {
 } from '../../protocol/tunnel/messages.js'
 import type { HelloBody } from '../../protocol/tunnel/messages.js'
 import { MICROS_PER_SECOND } from '../../protocol/tunnel/timestamp.js'
-import { MIN_KEY_LENGTH, ReplayWindow, sign, verify } from '../../protocol/tunnel/auth.js'
+import { MIN_KEY_LENGTH, sign, verify } from '../../protocol/tunnel/auth.js'
 import { ConfigError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { Counters, DropReason } from './counters.js'
 import { parseListenAddress } from './serve.js'
+import { GuardResult, SequenceGuard, plausibleRtt } from './sequence-guard.js'
+import { LogLimiter } from '../log-limiter.js'
+import type { SequenceStats } from './sequence-guard.js'
+
+const GUARD_OK = GuardResult.Ok
+const GUARD_DETAIL = ['ok', 'replayed', 'too_old', 'before the last window reset', 'stamped too far in the future'] as const
 
 /** Where a link's frames go: returns undefined when the transport took the frame, else why not. */
 export type FrameSink = (frame: Buffer) => DropReason | undefined
@@ -147,25 +155,17 @@ export interface SampleSummary {
 }
 
 /** Per-link receive and send statistics. Receive figures come from the peer's sequence numbers. */
-export interface LinkStats {
+export interface LinkStats extends SequenceStats {
   /** Frames accepted (all types). */
   received: number
   /** Data frames delivered. */
   dataReceived: number
-  /** Sequence numbers skipped and not (yet) filled by a late frame. */
-  lost: number
-  /** Frames that arrived after a higher sequence (and were accepted). */
-  reordered: number
-  /** Frames whose sequence was already seen. */
-  duplicates: number
-  /** Frames too far behind the highest sequence to tell (dropped as replayed). */
-  tooOld: number
+  /** Keepalive echoes whose round trip was negative or absurd (discarded, not recorded). */
+  rttDiscarded: number
   /** `verify` outcomes other than ok, with keys configured. */
   unsigned: number
   unknownKey: number
   badTag: number
-  /** Times a newer hello with a discontinuous sequence started a new window (peer restarts). */
-  windowResets: number
   /** Frames sent (all types) and data frames among them. */
   sent: number
   dataSent: number
@@ -245,7 +245,8 @@ export class NativeLink {
   readonly #timers: LinkTimers
   readonly #log: Logger | undefined
   readonly #debug: boolean
-  readonly #window: ReplayWindow
+  readonly #guard: SequenceGuard
+  readonly #authLog = new LogLimiter()
   readonly #helloBody: Buffer
   readonly #delays: Float64Array
   #delayNext = 0
@@ -260,12 +261,8 @@ export class NativeLink {
   #lastHeardMs = 0
   #lastSentMs = -Infinity
   #lastHelloMs = -Infinity
-  /** µs: timestamp of the last accepted hello (a replayed older hello cannot reset the window). */
-  #lastHelloTs = -1
   /** µs: the send time of the last frame encoded. */
   #lastEncodeUs = 0
-  /** µs: timestamp of the hello that last reset the window; older frames are refused. */
-  #floorTs = -1
   #peerNode: number | undefined
   #peerHello: HelloBody | undefined
 
@@ -304,15 +301,16 @@ export class NativeLink {
     this.#timers = options.timers ?? DEFAULT_TIMERS
     this.#log = options.logger?.child({ component: 'transport/native-link', peer: `${this.peer.host}:${this.peer.port}` })
     this.#debug = this.#log?.isDebugEnabled() ?? false
-    this.#window = new ReplayWindow(options.replayBits)
     this.#delays = new Float64Array(options.delaySamples ?? 1024)
     this.#seq = (options.initialSequence ?? randomInt(0, 0x100000000)) >>> 0
     this.#sink = options.send
     this.stats = {
       received: 0, dataReceived: 0, lost: 0, reordered: 0, duplicates: 0, tooOld: 0,
       unsigned: 0, unknownKey: 0, badTag: 0, windowResets: 0, sent: 0, dataSent: 0,
+      resyncs: 0, jumps: 0, futureTimestamps: 0, rttDiscarded: 0,
       delay: summary(), rtt: summary()
     }
+    this.#guard = new SequenceGuard({ strict: this.#keys !== undefined, replayBits: options.replayBits, stats: this.stats })
     this.#helloBody = encodeHello({
       network: options.network ?? 0,
       mode: options.mode ?? LinkMode.Bridge,
@@ -486,7 +484,7 @@ export class NativeLink {
     }
     const h = frame.header
     const sentAt = h.timestamp.seconds * MICROS_PER_SECOND + h.timestamp.micros
-    const refused = this.#admit(buf, frame, sentAt)
+    const refused = this.#admit(buf, frame, sentAt, receivedAt)
     if (refused !== undefined) return refused
     this.stats.received++
     this.#lastHeardMs = receivedAt / 1000
@@ -503,7 +501,10 @@ export class NativeLink {
         break
       case MessageType.KeepaliveAck: {
         const echo = decodeEcho(frame.payload)
-        record(this.stats.rtt, receivedAt - (echo.echoTimestamp.seconds * MICROS_PER_SECOND + echo.echoTimestamp.micros))
+        const rtt = receivedAt - (echo.echoTimestamp.seconds * MICROS_PER_SECOND + echo.echoTimestamp.micros)
+        // A forged echo once showed −86,399 s in /metrics (issue 13): only plausible samples count.
+        if (plausibleRtt(rtt)) record(this.stats.rtt, rtt)
+        else this.stats.rttDiscarded++
         break
       }
       case MessageType.Bye:
@@ -522,30 +523,16 @@ export class NativeLink {
    * a newer hello), the MAC, then the window moves and the sequence statistics. Returns the drop
    * reason (counted), or undefined when the frame is admitted.
    */
-  #admit (buf: Buffer, frame: NativeFrame, sentAt: number): DropReason | undefined {
+  #admit (buf: Buffer, frame: NativeFrame, sentAt: number, receivedAt: number): DropReason | undefined {
     const h = frame.header
     const seq = h.sequence
     const st = this.stats
-    // SPEC.md §5: only a hello later than the last accepted one may start a new window. A hello
-    // that merely continues the current sequence (ahead by less than the window, as a hello
-    // retransmitted while the link is down does) keeps the window: resetting it would let frames
-    // sent before that hello be replayed. After a real reset, frames stamped before the resetting
-    // hello belong to the sender's previous run and are refused as replayed.
-    const window = this.#window
-    const newerHello = h.type === HELLO && sentAt > this.#lastHelloTs
-    const r = window.check(seq)
-    const top = window.highest
-    const reset = newerHello && !(r === 'ok' && top !== undefined && ((seq - top) >>> 0) <= window.size)
-    if (!reset) {
-      if (r !== 'ok') {
-        if (r === 'replayed') st.duplicates++
-        else st.tooOld++
-        return this.#drop(DropReason.Replayed, r, frame)
-      }
-      if (sentAt < this.#floorTs) {
-        st.tooOld++
-        return this.#drop(DropReason.Replayed, 'before the last window reset', frame)
-      }
+    // SPEC.md §5 and sequence-guard.ts: strict with a key, measure-only without one.
+    const guard = this.#guard
+    const hello = h.type === HELLO || h.type === MessageType.HelloAck
+    const g = guard.check(seq, sentAt, hello, receivedAt)
+    if (g !== GUARD_OK) {
+      return this.#drop(g === GuardResult.Future ? DropReason.FutureTimestamp : DropReason.Replayed, GUARD_DETAIL[g], frame)
     }
     if (this.#keys !== undefined) {
       const v = verify(buf, this.#keys)
@@ -553,28 +540,11 @@ export class NativeLink {
         if (v === 'unsigned') st.unsigned++
         else if (v === 'unknown_key') st.unknownKey++
         else st.badTag++
+        this.#authWarning(v, h.keyId)
         return this.#drop(DropReason.Unauthenticated, v, frame)
       }
     }
-    if (newerHello) this.#lastHelloTs = sentAt
-    if (reset) {
-      if (top !== undefined) st.windowResets++
-      window.reset()
-      this.#floorTs = sentAt
-    }
-    // Sequence statistics before the window moves: a frame ahead of the top skips (ahead − 1)
-    // sequence numbers, counted lost; one behind it (new, or check would have refused it) fills one
-    // of those gaps, so it counts reordered and un-counts one loss (RFC 3550 A.3's expected − received idea).
-    const from = window.highest
-    if (from !== undefined) {
-      const ahead = (seq - from) >>> 0
-      if (ahead < 0x80000000) st.lost += ahead - 1
-      else {
-        st.reordered++
-        if (st.lost > 0) st.lost--
-      }
-    }
-    window.accept(seq)
+    guard.accept(seq, sentAt, hello)
     return undefined
   }
 
@@ -618,6 +588,16 @@ export class NativeLink {
     this.counters.drop(reason)
     if (this.#debug) this.#log?.debug('drop', { reason, detail, ...(frame !== undefined ? { frame: describeFrame(frame) } : {}) })
     return reason
+  }
+
+  /**
+   * One warning per minute naming the peer when its frames fail authentication: with different
+   * `--key` values on two nodes the link stays down, and the default log level must say why.
+   */
+  #authWarning (why: string, keyId: number): void {
+    const suppressed = this.#authLog.allow(why)
+    if (suppressed === undefined) return
+    this.#log?.warn('frames from the peer fail authentication: is the same --key (and key id) set on both nodes?', { peer: `${this.peer.host}:${this.peer.port}`, why, keyId, ...(suppressed > 0 ? { suppressedSinceLast: suppressed } : {}) })
   }
 
   #nowMs (): number {

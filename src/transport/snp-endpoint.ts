@@ -9,13 +9,13 @@
  *     version byte → `unsupported` (SPEC.md §7, "each unknown type or version"), any other → `malformed`;
  *  2. the sender: the registered peer whose native node id is the header's `node`, else (node id not
  *     learned yet) the peer whose SNP address is the datagram's source → else `unknown_peer`;
- *  3. replay: a hello or hello-ack stamped later than the last accepted one from that peer skips
- *     the window check (SPEC.md §5: a restarted peer starts its sequence anywhere); any other
- *     datagram: `ReplayWindow.check`, and a datagram stamped before the hello that last reset the
- *     window → `replayed` (the order of RFC 4303 §3.4.3: check before the MAC);
+ *  3. replay: `SequenceGuard.check` (sequence-guard.ts, SPEC.md §5): too far in the future →
+ *     `future_timestamp`; with keys the window enforces (`replayed`); without keys only an exact
+ *     duplicate is refused and the window resynchronises, so forged datagrams cannot make the
+ *     real ones "replayed" (check before the MAC, RFC 4303 §3.4.3);
  *  4. the peer has keys: `snp.verify` must say `ok`, else `unauthenticated` (SPEC.md §5);
  *  5. `snp.decode` (the body rules, SPEC.md §3) → `malformed` on a `DecodeError`;
- *  6. window reset for a newer hello, `ReplayWindow.accept` (after the MAC, RFC 4303 §3.4.3);
+ *  6. `SequenceGuard.accept`: window reset or resync, then the window update (after the MAC);
  *  7. an unknown message type → `unsupported`; else `onMessage`, counted `delivered`.
  *
  * Sent datagrams: header filled here (this node's id, the per-sender sequence, the send time), the
@@ -25,13 +25,15 @@ import type { AddressInfo } from 'node:net'
 import type { RemoteInfo } from 'node:dgram'
 import { DecodeError } from '../../protocol/errors.js'
 import {
-  MessageType, ReplayWindow, SnpOffset, decode, encode, makeMessage, messageTypeName, readFrame, sign,
+  MessageType, SnpOffset, decode, encode, makeMessage, messageTypeName, readFrame, sign,
   timestampFromMicros, timestampToMicros, verify, describeMessage
 } from '../../protocol/snp/index.js'
 import type { SnpBody, SnpHeader, SnpMessage } from '../../protocol/snp/index.js'
 import { EncodeError } from '../../protocol/errors.js'
 import type { Logger } from '../log.js'
 import { UdpEndpoint } from './udp-endpoint.js'
+import { GuardResult, SequenceGuard, sequenceStats } from './sequence-guard.js'
+import type { SequenceStats } from './sequence-guard.js'
 
 /** Why an SNP datagram was dropped. Stable names: logs, stats and metrics use them. */
 export const SnpDropReason = {
@@ -44,7 +46,9 @@ export const SnpDropReason = {
   /** The sender is none of the configured peers. */
   UnknownPeer: 'unknown_peer',
   /** A version or message type this node does not speak. */
-  Unsupported: 'unsupported'
+  Unsupported: 'unsupported',
+  /** Stamped further ahead than the clock-skew tolerance (sequence-guard.ts). */
+  FutureTimestamp: 'future_timestamp'
 } as const
 export type SnpDropReason = typeof SnpDropReason[keyof typeof SnpDropReason]
 
@@ -110,6 +114,8 @@ export interface SnpEndpointStats {
   sendFailed: number
   /** Socket `'error'` events. */
   socketErrors: number
+  /** Sequence figures over every peer (sequence-guard.ts): duplicates, resyncs, jumps, future timestamps. */
+  sequence: SequenceStats
 }
 
 /** Per-peer receive state. */
@@ -118,10 +124,8 @@ interface PeerEntry {
   keys: ReadonlyMap<number, Buffer> | undefined
   signKeyId: number
   signKey: Buffer | undefined
-  window: ReplayWindow
-  /** µs: the timestamp of the last accepted hello / hello-ack, and the floor after a window reset. */
-  lastHelloTs: number
-  floorTs: number
+  /** Replay window and timestamp floor: strict with keys, measure-only without (sequence-guard.ts). */
+  guard: SequenceGuard
 }
 
 /** Read once: `performance.timeOrigin` does not change. */
@@ -170,7 +174,8 @@ export class SnpEndpoint {
       sent: 0,
       sentBytes: 0,
       sendFailed: 0,
-      socketErrors: 0
+      socketErrors: 0,
+      sequence: sequenceStats()
     }
     // SPEC.md §2: the sequence starts anywhere; a random start keeps restarts apart (as the native link).
     this.#sequence = Math.floor(Math.random() * 0x100000000) >>> 0
@@ -202,9 +207,7 @@ export class SnpEndpoint {
       keys,
       signKeyId,
       signKey,
-      window: new ReplayWindow(this.#o.replayBits),
-      lastHelloTs: -1,
-      floorTs: -1
+      guard: new SequenceGuard({ strict: keys !== undefined, replayBits: this.#o.replayBits, stats: this.#stats.sequence })
     })
   }
 
@@ -256,15 +259,9 @@ export class SnpEndpoint {
     // 3. Replay (SPEC.md §5).
     const sentAt = timestampToMicros(header.timestamp)
     const isHello = header.type === MessageType.Hello || header.type === MessageType.HelloAck
-    const newerHello = isHello && sentAt > e.lastHelloTs
     const seq = header.sequence
-    const continues = e.window.highest !== undefined && e.window.check(seq) === 'ok'
-    const reset = newerHello && !continues
-    if (!reset) {
-      const r = e.window.check(seq)
-      if (r !== 'ok') return this.#drop(SnpDropReason.Replayed, r, rinfo)
-      if (sentAt < e.floorTs) return this.#drop(SnpDropReason.Replayed, 'stamped before the last window reset', rinfo)
-    }
+    const g = e.guard.check(seq, sentAt, isHello, receivedAt)
+    if (g !== GuardResult.Ok) return this.#drop(g === GuardResult.Future ? SnpDropReason.FutureTimestamp : SnpDropReason.Replayed, g === GuardResult.Future ? 'stamped too far ahead' : 'replay window', rinfo)
     // 4. Authentication, with the peer's keys only.
     if (e.keys !== undefined) {
       const v = verify(buf, e.keys)
@@ -284,12 +281,7 @@ export class SnpEndpoint {
       return this.#decodeDrop(err, rinfo)
     }
     // 6. Window.
-    if (newerHello) e.lastHelloTs = sentAt
-    if (reset) {
-      e.window.reset()
-      e.floorTs = sentAt
-    }
-    e.window.accept(seq)
+    e.guard.accept(seq, sentAt, isHello)
     // 7. Deliver.
     if (message.body.kind === 'unknown') return this.#drop(SnpDropReason.Unsupported, messageTypeName(header.type), rinfo)
     st.delivered++
@@ -357,6 +349,7 @@ export class SnpEndpoint {
       decodeErrors: { ...s.decodeErrors },
       receivedByType: { ...s.receivedByType },
       sentByType: { ...s.sentByType },
+      sequence: { ...s.sequence },
       socketErrors: this.#udp.stats.errors
     }
   }

@@ -25,6 +25,11 @@ import { TransportError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { Counters, DropReason } from './counters.js'
 import type { FrameSink, NativeLink } from './native-link.js'
+import { ConnectionLimiter } from './connection-limiter.js'
+import type { ConnectionLimits } from './connection-limiter.js'
+import { ConnectionDeadlines } from './connection-deadlines.js'
+import type { DeadlineOptions } from './connection-deadlines.js'
+import { LogLimiter } from '../log-limiter.js'
 
 /**
  * Default send queue bound per connection: 256 frames or 1 MiB, whichever comes first. Rationale:
@@ -41,6 +46,7 @@ export const DEFAULT_MAX_IPX_LENGTH = 1424
 export type CloseReason =
   | 'framing_error' | 'unknown_encapsulation' | 'unexpected_encapsulation' | 'unknown_peer' | 'rejected'
   | 'replaced' | 'peer_closed' | 'socket_error' | 'stopped' | 'connect_timeout'
+  | 'first_frame_timeout' | 'idle_timeout' | 'bad_checksum'
 
 /** Options shared by every TCP connection. */
 export interface TcpConnectionOptions {
@@ -52,6 +58,8 @@ export interface TcpConnectionOptions {
   maxFrameLength?: number
   /** Largest bare IPX packet accepted (default {@link DEFAULT_MAX_IPX_LENGTH}). */
   maxIpxLength?: number
+  /** Deadlines for the first whole frame and between frames (issue 13); absent: none. */
+  deadlines?: DeadlineOptions
   logger?: Logger
 }
 
@@ -62,6 +70,8 @@ interface ConnectionEvents {
   onFrame: (frame: Buffer, conn: TcpFrameConnection) => DropReason | undefined
   /** Called once, whatever closed it. */
   onClose: (conn: TcpFrameConnection, reason: CloseReason, detail: string) => void
+  /** Whether to log this close (a rate limit per source); default yes. */
+  logClose?: (conn: TcpFrameConnection, reason: CloseReason) => boolean
 }
 
 /** Per-connection figures. */
@@ -107,6 +117,7 @@ export class TcpFrameConnection {
   #ending: CloseReason | undefined
   /** The sink to attach to a link: this connection's {@link send}. */
   readonly sink: FrameSink
+  readonly #deadlines: ConnectionDeadlines | undefined
 
   constructor (socket: net.Socket, options: TcpConnectionOptions, events: ConnectionEvents) {
     this.#socket = socket
@@ -126,6 +137,14 @@ export class TcpFrameConnection {
     socket.on('drain', () => { this.#flush() })
     socket.on('error', (err: NodeJS.ErrnoException) => { this.close('socket_error', err.code ?? err.message) })
     socket.on('close', () => { this.close(this.#ending ?? 'peer_closed', 'socket closed') })
+    this.#deadlines = options.deadlines !== undefined
+      ? new ConnectionDeadlines(options.deadlines, (which, ms) => { this.close(which === 'first_frame' ? 'first_frame_timeout' : 'idle_timeout', `no whole frame for ${ms} ms`) })
+      : undefined
+  }
+
+  /** Bytes of a partial frame waiting for the rest (0 between frames). */
+  get partialBytes (): number {
+    return (this.#pending?.length ?? 0) + (this.#deframer?.bufferedBytes ?? 0)
   }
 
   /** The framing, once the first two bytes arrived. */
@@ -203,6 +222,7 @@ export class TcpFrameConnection {
     try {
       for (const frame of this.#deframer.push(chunk)) {
         this.stats.framesIn++
+        this.#deadlines?.frame()
         this.#events.onFrame(frame, this)
         if (this.#closing) return
       }
@@ -216,13 +236,14 @@ export class TcpFrameConnection {
   close (reason: CloseReason, detail = ''): void {
     if (this.#closing) return
     this.#closing = true
+    this.#deadlines?.cancel()
     this.stats.discarded += this.queuedFrames
     this.#queue = []
     this.#head = 0
     this.#queuedBytes = 0
     this.#socket.destroy()
     const level = reason === 'framing_error' || reason === 'unknown_encapsulation' || reason === 'socket_error' ? 'warn' : 'info'
-    this.#log?.[level]('connection closed', { remote: `${this.remoteAddress}:${this.remotePort}`, kind: this.#kind, reason, detail })
+    if (this.#events.logClose?.(this, reason) !== false) this.#log?.[level]('connection closed', { remote: `${this.remoteAddress}:${this.remotePort}`, kind: this.#kind, reason, detail })
     this.#events.onClose(this, reason, detail)
   }
 
@@ -248,12 +269,37 @@ function countClose (map: Map<CloseReason, number>, reason: CloseReason): void {
   map.set(reason, (map.get(reason) ?? 0) + 1)
 }
 
+/**
+ * A connection closed for its framing, its encapsulation or a deadline threw away the bytes of a
+ * frame that never became whole: that is one unit received and one dropped, so `received =
+ * delivered + drops` holds for the component (issue 13, item 5: a framing close used to add a
+ * drop with no receive).
+ */
+function countThrownAway (c: Counters, conn: TcpFrameConnection, reason: CloseReason): void {
+  let why: DropReason | undefined
+  if (reason === 'framing_error') why = DropReason.Malformed
+  else if (reason === 'unknown_encapsulation' || reason === 'unexpected_encapsulation') why = DropReason.Unsupported
+  else if ((reason === 'first_frame_timeout' || reason === 'idle_timeout') && conn.partialBytes > 0) why = DropReason.Timeout
+  if (why === undefined) return
+  c.receive(conn.partialBytes)
+  c.drop(why)
+}
+
 /** Maps a `listen` error as `bindError` does for UDP. */
 function listenError (err: unknown, host: string, port: number): TransportError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code
   if (code === 'EADDRINUSE') return new TransportError('IPX_ERR_ADDR_IN_USE', `tcp ${host}:${port} is already in use`, { cause: err })
   if (code === 'EACCES' || code === 'EPERM') return new TransportError('IPX_ERR_ACCESS', `no permission to listen on tcp ${host}:${port}`, { cause: err })
   return new TransportError('IPX_ERR_SOCKET', `cannot listen on tcp ${host}:${port}: ${code ?? String(err)}`, { cause: err })
+}
+
+/** What {@link TcpTunnelServer.connectionStats} reports. */
+export interface TcpConnectionFigures {
+  open: number
+  admitted: number
+  refused: { total_limit: number, per_ip_limit: number }
+  limits: { maxTotal: number, maxPerIp: number } | null
+  closed: Partial<Record<CloseReason, number>>
 }
 
 /** Options of {@link TcpTunnelServer}. */
@@ -270,6 +316,10 @@ export interface TcpTunnelServerOptions extends TcpConnectionOptions {
   onIpx?: (packet: Buffer, conn: TcpFrameConnection) => void
   /** An `FF FF` connection closed. */
   onIpxClose?: (conn: TcpFrameConnection, reason: CloseReason) => void
+  /** Total and per-IP caps on open connections (issue 13); absent: none. */
+  limits?: ConnectionLimits
+  /** Refusal and close lines: at most one per interval per source and reason (default 60 s). */
+  logIntervalMs?: number
 }
 
 /**
@@ -282,6 +332,9 @@ export class TcpTunnelServer {
   readonly counters = new Counters()
   /** How many connections closed, by reason. */
   readonly closeReasons = new Map<CloseReason, number>()
+  /** Admission control; refusals are counted in its `refused`. */
+  readonly limiter: ConnectionLimiter | undefined
+  readonly #logLimit: LogLimiter
   readonly #o: TcpTunnelServerOptions
   readonly #log: Logger | undefined
   readonly #conns = new Set<TcpFrameConnection>()
@@ -292,6 +345,8 @@ export class TcpTunnelServer {
   constructor (options: TcpTunnelServerOptions) {
     this.#o = options
     this.#log = options.logger?.child({ component: 'transport/tcp' })
+    this.limiter = options.limits !== undefined ? new ConnectionLimiter(options.limits) : undefined
+    this.#logLimit = new LogLimiter(options.logIntervalMs !== undefined ? { intervalMs: options.logIntervalMs } : {})
     this.#server = net.createServer(socket => { this.#accept(socket) })
   }
 
@@ -323,15 +378,37 @@ export class TcpTunnelServer {
     return [...this.#conns]
   }
 
+  /** Connections open, admitted and refused (by reason), and closes by reason: for stats. */
+  connectionStats (): TcpConnectionFigures {
+    const l = this.limiter?.snapshot()
+    return {
+      open: this.#conns.size,
+      admitted: l?.admitted ?? 0,
+      refused: l?.refused ?? { total_limit: 0, per_ip_limit: 0 },
+      limits: l !== undefined ? { maxTotal: l.maxTotal, maxPerIp: l.maxPerIp } : null,
+      closed: Object.fromEntries(this.closeReasons)
+    }
+  }
+
   #accept (socket: net.Socket): void {
     if (this.#stopping !== undefined) {
       socket.destroy()
       return
     }
+    const ip = socket.remoteAddress ?? ''
+    const refused = this.limiter?.admit(ip)
+    if (refused !== undefined) {
+      // Refused before any byte is read: the fd is released at once (issue 13, item 1).
+      socket.destroy()
+      const suppressed = this.#logLimit.allow(`${refused}|${ip}`)
+      if (suppressed !== undefined) this.#log?.warn('connection refused', { remote: ip, reason: refused, open: this.limiter!.open, fromThisIp: this.limiter!.openFrom(ip), ...(suppressed > 0 ? { suppressedSinceLast: suppressed } : {}) })
+      return
+    }
     const conn = new TcpFrameConnection(socket, { ...this.#o, ...(this.#log !== undefined ? { logger: this.#log } : {}) }, {
       onKind: () => true,
       onFrame: (frame, c) => this.#frame(frame, c),
-      onClose: (c, reason) => { this.#closed(c, reason) }
+      onClose: (c, reason) => { this.#closed(c, reason, ip) },
+      logClose: (c, reason) => reason === 'stopped' || this.#logLimit.allow(`${reason}|${c.remoteAddress}`) !== undefined
     })
     this.#conns.add(conn)
   }
@@ -345,6 +422,13 @@ export class TcpTunnelServer {
         c.drop(DropReason.Unsupported)
         conn.close('rejected', 'no handler for IPX streams')
         return DropReason.Unsupported
+      }
+      // Every DOSBox packet carries checksum FFFF ([074] ipx.cpp:656); on an FF FF stream a later
+      // packet without it means the stream lost its framing (issue 13): count it, close.
+      if (frame[0] !== 0xff || frame[1] !== 0xff) {
+        c.drop(DropReason.Malformed)
+        conn.close('bad_checksum', `IPX checksum 0x${hex((frame[0]! << 8) | frame[1]!, 4)} mid-stream, not FFFF`)
+        return DropReason.Malformed
       }
       c.deliver(frame.length)
       this.#o.onIpx(frame, conn)
@@ -380,11 +464,11 @@ export class TcpTunnelServer {
     return verdict
   }
 
-  #closed (conn: TcpFrameConnection, reason: CloseReason): void {
+  #closed (conn: TcpFrameConnection, reason: CloseReason, ip: string): void {
     this.#conns.delete(conn)
+    this.limiter?.release(ip)
     countClose(this.closeReasons, reason)
-    if (reason === 'framing_error') this.counters.drop(DropReason.Malformed)
-    else if (reason === 'unknown_encapsulation') this.counters.drop(DropReason.Unsupported)
+    countThrownAway(this.counters, conn, reason)
     if (conn.link !== undefined && conn.link.sink === conn.sink) conn.link.attach(undefined)
     if (conn.kind === 'ipx') this.#o.onIpxClose?.(conn, reason)
   }
@@ -532,8 +616,7 @@ export class TcpLinkDialer {
         },
         onClose: (c, reason) => {
           countClose(this.closeReasons, reason)
-          if (reason === 'framing_error') this.counters.drop(DropReason.Malformed)
-          else if (reason === 'unknown_encapsulation' || reason === 'unexpected_encapsulation') this.counters.drop(DropReason.Unsupported)
+          countThrownAway(this.counters, c, reason)
           if (this.#conn === c) {
             this.#conn = undefined
             link.attach(undefined)

@@ -25,6 +25,6 @@ test('the node banner: listen address, the IPXNET CONNECT line with the real por
   t.regex(text, new RegExp(`^ipxlab node BANNER listening on udp\\+tcp 127\\.0\\.0\\.1:${port} \\(bridge mode, network 00000001\\)$`, 'm'))
   t.regex(text, new RegExp(`^ {2}DOSBox clients: IPXNET CONNECT 127\\.0\\.0\\.1 ${port}$`, 'm'))
   t.regex(text, new RegExp(`^ {2}dashboard: http://127\\.0\\.0\\.1:${api}/$`, 'm'))
-  t.regex(text, new RegExp(`^ {2}status: http://127\\.0\\.0\\.1:${api}/api/stats `, 'm'))
+  t.regex(text, new RegExp(`^ {2}status API: http://127\\.0\\.0\\.1:${api}/api/stats `, 'm'))
   t.notRegex(text, /<this host/)
 })

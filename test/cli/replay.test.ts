@@ -74,15 +74,16 @@ test('replay: filters, rewrites and --loop show in the summary', async t => {
   t.regex(typed.stdout, /^sent: 1 /m, 'one NetBIOS broadcast (type 20) in the sample')
 })
 
-test('replay: a capture cut inside a record is replayed up to its last whole record, says where it stopped, exit 1', async t => {
+test('replay: a capture cut inside a record is replayed up to its last whole record, says where it stopped in one line on stderr, exit 2 (as every command for a damaged file)', async t => {
   const n = await dosboxNode(t)
   const file = path.join(tempDir(t), 'cut.pcapng')
   const bytes = readFileSync(SAMPLE)
   writeFileSync(file, bytes.subarray(0, bytes.length - 10))
   const r = await run(['replay', file, '--to', `127.0.0.1:${n.address.port}`, '--max'])
-  t.is(r.code, 1)
+  t.is(r.code, 2)
   t.regex(r.stdout, /^sent: 14 /m)
-  t.regex(r.stdout, /^stopped early: .*capture is truncated: 14 whole records read, then an incomplete record at byte offset \d+ \(IPX_ERR_CAPTURE_TRUNCATED\); every whole record before it was replayed$/m)
+  t.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+  t.regex(r.stderr, /^ipxlab replay: stopped early: .*capture is truncated: 14 whole records read, then an incomplete record at byte offset \d+ \(IPX_ERR_CAPTURE_TRUNCATED\); every whole record before it was replayed$/m)
 })
 
 const need = { shared: true }

@@ -45,7 +45,9 @@ test('stats against a real node: clients, peers (up, rtt, loss, SNP hello), rout
   t.regex(o, /NODE-A/)
   t.regex(o, /^classes on the link to 127\.0\.0\.2:\d+: sent \(queue\), received, and what the peer reported receiving$/m)
   for (const c of ['network_control', 'interactive', 'game', 'bulk', 'background', 'default']) t.regex(o, new RegExp(`^ {2}${c} +\\d+`, 'm'), c)
-  t.regex(o, /^drops by reason \(\d+\)$/m)
+  t.regex(o, /^drops by layer, component and reason$/m)
+  t.regex(o, /do not add layers up/, 'the per-layer note (issue 13)')
+  t.regex(o, /^kernel receive-buffer drops: tunnel \d+, snp \d+$/m)
 
   const j = await run('stats', '--node', `127.0.0.1:${a.api!.port}`, '--json')
   t.is(j.code, 0)

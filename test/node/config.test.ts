@@ -17,7 +17,8 @@ test('defaults: a bridge node on 0.0.0.0:2644 / 2629 with a file server named af
   t.deepEqual(c.peers, [])
   t.deepEqual(c.services, [{ type: 4, name: 'IPXLAB', socket: 0x0451 }])
   t.deepEqual(c.timers, { ripIntervalMs: 60_000, ripExpireMs: 180_000, ripGarbageMs: 240_000, sapIntervalMs: 60_000, sapExpireMs: 300_000, bridgeAgeMs: 300_000 })
-  t.deepEqual(c.limits, { maxClients: 256, idleTimeoutMs: 600_000 })
+  t.deepEqual(c.limits, { maxClients: 256, idleTimeoutMs: 600_000, maxPerIp: 16, tcpMaxConnections: 512, tcpMaxPerIp: 16, tcpFirstFrameMs: 10_000, tcpIdleMs: 300_000 })
+  t.deepEqual(c.api, { listen: { host: '127.0.0.1', port: 2629 }, maxConnections: 64, maxPerIp: 8 }, 'the status API on loopback (issue 13)')
   t.is(c.capture, undefined)
   t.is(c.node, defaultNode('IPXLAB', c.listen))
   t.is(Math.floor(c.node / 2 ** 40), 0x02, 'locally administered 02:…')
@@ -55,7 +56,7 @@ test('a full config: hex text and numbers, peers as text and objects, keys, time
   t.true(c.peers.every(p => p.key?.equals(Buffer.from(KEY_HEX, 'hex')) === true), 'the node-wide key applies where a peer has none')
   t.deepEqual(c.timers, { ripIntervalMs: 1000, ripExpireMs: 3000, ripGarbageMs: 4000, sapIntervalMs: 2000, sapExpireMs: 10_000, bridgeAgeMs: 300_000 })
   t.deepEqual(c.services, [{ type: 7, name: 'PRINTQ', socket: 0x8060 }])
-  t.deepEqual(c.limits, { maxClients: 10, idleTimeoutMs: 0, rateLimit: { packetsPerSecond: 100 } })
+  t.deepEqual(c.limits, { maxClients: 10, idleTimeoutMs: 0, rateLimit: { packetsPerSecond: 100 }, maxPerIp: 10, tcpMaxConnections: 512, tcpMaxPerIp: 16, tcpFirstFrameMs: 10_000, tcpIdleMs: 300_000 })
   t.is(c.capture, '/tmp/a.pcapng')
 })
 

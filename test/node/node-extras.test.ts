@@ -31,8 +31,8 @@ test('a DOSBox relay over TCP (IPX framed by its length, as js-dos relays) is a 
   t.deepEqual(data(y)[0], hello)
   // ... and B's client answers it by unicast, back over the tunnel and down the TCP connection.
   const answer = await y.sendTo(relayNode, Buffer.from('hello browser'))
-  t.true(await until(() => inbound.length >= answer.length, 3000), 'the answer came back over TCP')
-  t.deepEqual(inbound.subarray(0, answer.length), answer)
+  // The segment also gets the node's own RIP/SAP broadcasts (a NetWare LAN does), possibly first.
+  t.true(await until(() => inbound.includes(answer), 3000), 'the answer came back over TCP, whole')
   t.truthy(a.router.port('tcp:127.0.0.1:' + String(sock.localPort)))
   sock.destroy()
   t.true(await until(() => a.router.ports().every(p => !p.id.startsWith('tcp:')), 3000), 'the port goes with the connection')

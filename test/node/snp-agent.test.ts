@@ -173,3 +173,16 @@ test('stop says bye: the peer records the reason', async t => {
   t.is(reason, snp.ByeReason.Shutdown)
   t.is(peer(b).bye, snp.ByeReason.Shutdown)
 })
+
+test('a forged SNP report (no key) claiming 2,147,483,646 lost is discarded as implausible, counted, and the figures stay true', async t => {
+  const { a, b, bSnp } = await twoNodes(t, { runtime: { snp: FAST } })
+  t.true(await until(() => peer(b).hello.complete, 3000))
+  const entry = { classId: 3, reserved: 0, packets: 1, bytes: 40, lost: 0x7ffffffe, reordered: 0, duplicates: 0, delay: { p50: 1, p99: 1, max: 1 }, drops: { queueFull: 0, aqm: 0, expired: 0, policer: 0, other: 0 } }
+  const forged = snp.encode(snp.makeMessage({ node: a.config.node, sequence: 0x12345678, timestamp: snp.timestampFromMicros(Math.floor((performance.timeOrigin + performance.now()) * 1000)), authenticated: false, keyId: 0 },
+    { kind: 'report', report: { intervalMicros: 1_000_000, classes: [entry] } }))
+  const s = dgram.createSocket('udp4')
+  t.teardown(() => { s.close() })
+  await new Promise<void>(resolve => { s.send(forged, bSnp, '127.0.0.2', () => { resolve() }) })
+  t.true(await until(() => peer(b).reports.implausible === 1, 3000), JSON.stringify(peer(b).reports))
+  t.true(Object.values(peer(b).peerMeasured).every(m => m.lost < 1000), 'no billions of lost packets')
+})

@@ -152,19 +152,19 @@ test('UDP: loss, reordering and duplicates injected by wrapping the send functio
   t.deepEqual(p.gotB.map(x => x[0]), want)
 })
 
-test('crafted frames from a raw socket: gaps, late frames, duplicates, too old, replays; stats and drops say exactly that', async t => {
+test('with a key (strict window), crafted frames from a raw socket: gaps, late frames, duplicates, too old, replays; stats and drops say exactly that', async t => {
   const raw = await rawPeer()
   t.teardown(raw.close)
   const tb = new UdpTunnel({ host: HOST, port: 0 })
   const pb = (await tb.start()).port
   t.teardown(async () => { await tb.stop() })
   const got: Got = []
-  const b = new NativeLink({ node: NODE_B, peer: { host: HOST, port: raw.port }, onPacket: collect(got), keepaliveIntervalMs: 10_000 })
+  const b = new NativeLink({ node: NODE_B, peer: { host: HOST, port: raw.port }, keys: new Map([[1, KEY_A]]), onPacket: collect(got), keepaliveIntervalMs: 10_000 })
   tb.addLink(b)
   b.start()
   const seqs = [99, 100, 101, 103, 102, 102, 105, 100, 105 - 2000, 106]
-  await raw.send(frame({ type: MessageType.Hello, node: NODE_A, sequence: seqs[0]! }, HELLO_BODY), pb)
-  for (const s of seqs.slice(1)) await raw.send(frame({ type: MessageType.Data, node: NODE_A, sequence: s >>> 0, trafficClass: 3 }, ipx(s)), pb)
+  await raw.send(frame({ type: MessageType.Hello, node: NODE_A, sequence: seqs[0]!, keyId: 1 }, HELLO_BODY, KEY_A), pb)
+  for (const s of seqs.slice(1)) await raw.send(frame({ type: MessageType.Data, node: NODE_A, sequence: s >>> 0, trafficClass: 3, keyId: 1 }, ipx(s), KEY_A), pb)
   t.true(await until(() => b.counters.received === seqs.length))
   t.true(b.up)
   t.deepEqual(got.map(g => g[1].sequence), [100, 101, 103, 102, 105, 106])
@@ -267,24 +267,24 @@ test('demultiplexer: unknown peers, unknown encapsulations, other versions, bad 
   t.throws(() => { tb.addLink(new NativeLink({ node: 1, peer: { host: HOST, port: raw.port }, onPacket: () => {} })) }, { instanceOf: ConfigError, code: 'IPX_ERR_CONFIG' })
 })
 
-test('peer restart: a later hello with a new sequence resets the window; old-run frames and an old hello stay refused', async t => {
+test('with a key, peer restart: a later hello with a new sequence resets the window; old-run frames and an old hello stay refused', async t => {
   const raw = await rawPeer()
   t.teardown(raw.close)
   const tb = new UdpTunnel({ host: HOST, port: 0 })
   const pb = (await tb.start()).port
   t.teardown(async () => { await tb.stop() })
   const got: Got = []
-  const b = new NativeLink({ node: NODE_B, peer: { host: HOST, port: raw.port }, onPacket: collect(got), keepaliveIntervalMs: 10_000 })
+  const b = new NativeLink({ node: NODE_B, peer: { host: HOST, port: raw.port }, keys: new Map([[1, KEY_A]]), onPacket: collect(got), keepaliveIntervalMs: 10_000 })
   tb.addLink(b)
   b.start()
   const t0 = nowMicros() - 10_000_000
-  const hello1 = frame({ type: MessageType.Hello, node: NODE_A, sequence: 5000, micros: t0 }, HELLO_BODY)
-  const oldData = frame({ type: MessageType.Data, node: NODE_A, sequence: 5002, micros: t0 + 2 }, ipx(2))
+  const hello1 = frame({ type: MessageType.Hello, node: NODE_A, sequence: 5000, micros: t0, keyId: 1 }, HELLO_BODY, KEY_A)
+  const oldData = frame({ type: MessageType.Data, node: NODE_A, sequence: 5002, micros: t0 + 2, keyId: 1 }, ipx(2), KEY_A)
   await raw.send(hello1, pb)
-  await raw.send(frame({ type: MessageType.Data, node: NODE_A, sequence: 5001, micros: t0 + 1 }, ipx(1)), pb)
+  await raw.send(frame({ type: MessageType.Data, node: NODE_A, sequence: 5001, micros: t0 + 1, keyId: 1 }, ipx(1), KEY_A), pb)
   // Restart: new run, sequence far behind, later timestamp.
-  await raw.send(frame({ type: MessageType.Hello, node: NODE_A, sequence: 10, micros: t0 + 1000 }, HELLO_BODY), pb)
-  await raw.send(frame({ type: MessageType.Data, node: NODE_A, sequence: 11, micros: t0 + 1001 }, ipx(11)), pb)
+  await raw.send(frame({ type: MessageType.Hello, node: NODE_A, sequence: 10, micros: t0 + 1000, keyId: 1 }, HELLO_BODY, KEY_A), pb)
+  await raw.send(frame({ type: MessageType.Data, node: NODE_A, sequence: 11, micros: t0 + 1001, keyId: 1 }, ipx(11), KEY_A), pb)
   await raw.send(oldData, pb) // sent by the old run before the restart; arrives late
   await raw.send(hello1, pb) // a replayed older hello cannot reset the window again
   t.true(await until(() => b.counters.received === 6))

@@ -134,7 +134,7 @@ test('replay: the same datagram twice, or one older than the window, is dropped 
     hello: { peerNode: 0, network: 1, mode: 0, reserved: 0, classCount: 6, capabilities: 3, reportIntervalMs: 1000, probeIntervalMs: 1000, mtu: 1424, link: { upRate: 0, downRate: 0, delayMicros: 0, jitterMicros: 0, lossPpm: 0 }, classDigest: Buffer.alloc(16) }
   }
   // A restarted peer: a new sequence far behind, a later timestamp.
-  const later = 1_800_000_000_000_000
+  const later = 1_750_000_000_000_000 // later than the first run, and not ahead of the clock (sequence-guard.ts refuses that)
   t.is(e.handle(datagram({ sequence: 3, key: KEY, body: hello, micros: later })), undefined, 'newer hello resets the window')
   t.is(e.handle(datagram({ sequence: 4, key: KEY, micros: later + 1 })), undefined, 'and the new sequence continues')
   t.is(e.handle(datagram({ sequence: 5, key: KEY, micros: later - 10 })), SnpDropReason.Replayed, 'stamped before the reset')
@@ -212,4 +212,24 @@ test('a taken port fails start with TransportError IPX_ERR_ADDR_IN_USE', async t
   const { port } = await a.start()
   const b = new SnpEndpoint({ host: '127.0.0.1', port, node: NODE_B, onMessage: () => {} })
   await t.throwsAsync(b.start(), { instanceOf: TransportError, code: 'IPX_ERR_ADDR_IN_USE' })
+})
+
+test('without keys (issue 13): after forged datagrams with random sequences and a year-ahead hello, the real peer is still heard; with keys the window still enforces', t => {
+  const { e, got } = endpointWithPeer()
+  const now = Date.now() * 1000
+  let seq = 100
+  for (let i = 0; i < 20; i++) t.is(e.handle(datagram({ sequence: seq++, micros: now + i })), undefined)
+  // The fuzz that once left "almost every well-formed datagram dropped as replayed".
+  let state = 0x1234
+  for (let i = 0; i < 200; i++) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0
+    e.handle(datagram({ sequence: state, micros: now + 100 + i }))
+  }
+  t.is(e.handle(datagram({ sequence: 7, micros: now + 365 * 86_400_000_000, body: { kind: 'hello', hello: { peerNode: 0, network: 1, mode: 0, reserved: 0, classCount: 6, capabilities: 3, reportIntervalMs: 1000, probeIntervalMs: 1000, mtu: 1424, link: { upRate: 0, downRate: 0, delayMicros: 0, jitterMicros: 0, lossPpm: 0 }, classDigest: Buffer.alloc(16) } } })), SnpDropReason.FutureTimestamp)
+  const before = got.length
+  for (let i = 0; i < 20; i++) t.is(e.handle(datagram({ sequence: seq++, micros: now + 1000 + i })), undefined, `real datagram ${i} after the fuzz`)
+  t.is(got.length, before + 20)
+  t.true(e.stats().sequence.resyncs >= 1)
+  accounted(t, e)
+  t.log(`snp unkeyed: ${JSON.stringify(e.stats().sequence)}, dropped ${JSON.stringify(Object.fromEntries(Object.entries(e.stats().dropped).filter(([, n]) => n > 0)))}`)
 })
