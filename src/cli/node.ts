@@ -10,6 +10,7 @@
 import { startNode } from '../node/node.js'
 import type { IpxNode } from '../node/node.js'
 import { mergeConfigSources, readConfigFile } from '../node/config.js'
+import { describeQos } from '../node/qos-options.js'
 import { createLogger } from '../log.js'
 import { ConfigError } from '../errors.js'
 import type { Io } from './main.js'
@@ -29,6 +30,16 @@ export interface NodeFlags {
   maxClients?: number
   idleTimeout?: number
   keepalive?: number
+  qos?: string
+  wan?: string
+  rate?: string
+  delay?: string
+  jitter?: string
+  loss?: string
+  seed?: string
+  lfi?: string
+  fragmentMs?: string
+  fragmentBytes?: string
   logLevel: string
 }
 
@@ -70,6 +81,13 @@ function flagsToConfig (f: NodeFlags): Record<string, unknown> {
   if (f.idleTimeout !== undefined) limits.idleTimeoutMs = f.idleTimeout * 1000
   if (f.keepalive !== undefined) limits.keepaliveMs = f.keepalive * 1000
   if (Object.keys(limits).length > 0) out.limits = limits
+  const qos: Record<string, unknown> = {}
+  const qosFlags = { qos: 'discipline', wan: 'wan', rate: 'rateBps', delay: 'delayMs', jitter: 'jitterMs', loss: 'loss', seed: 'seed', lfi: 'lfi', fragmentMs: 'fragmentMs', fragmentBytes: 'fragmentBytes' } as const
+  for (const [flag, key] of Object.entries(qosFlags)) {
+    const v = f[flag as keyof typeof qosFlags]
+    if (v !== undefined) qos[key] = v
+  }
+  if (Object.keys(qos).length > 0) out.qos = qos
   return out
 }
 
@@ -88,7 +106,11 @@ export async function runNode (options: NodeCommandOptions, io: Io): Promise<num
   const shown = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`
   io.stdout.write(`ipxlab node ${config.name} listening on udp+tcp ${shown} (${config.mode} mode, network ${config.network.toString(16).padStart(8, '0').toUpperCase()})\n`)
   io.stdout.write(`  DOSBox clients: IPXNET CONNECT <this host's address> ${port}\n`)
-  for (const p of config.peers) io.stdout.write(`  peer: ${p.transport}://${p.address}${p.key !== undefined ? ' (authenticated)' : ''}\n`)
+  io.stdout.write(`  QoS: ${describeQos(config.qos)}; status and /metrics on http://${config.snpListen.host}:${node.api?.port ?? config.snpListen.port}/api/stats\n`)
+  for (const p of config.peers) {
+    const own = describeQos(p.qos)
+    io.stdout.write(`  peer: ${p.transport}://${p.address}${p.key !== undefined ? ' (authenticated)' : ''}${own !== describeQos(config.qos) ? `, QoS: ${own}` : ''}\n`)
+  }
   options.onStarted?.(node)
   const why = await (options.until ?? untilSignal())
   await node.stop()
