@@ -24,6 +24,8 @@ import type { Io } from './main.js'
 /** Options of {@link runLab}. */
 export interface LabOptions {
   scenario?: string
+  /** qos scenario: an era profile (FIFO, SNP and SNP + LFI on it). */
+  wan?: string
   json: boolean
   report?: string
   /** Passes over the capture (default 10). */
@@ -65,8 +67,9 @@ export async function runLab (o: LabOptions, io: Io): Promise<number> {
   const SAMPLE_CAPTURE = sampleCapture()
   if (o.scenario !== undefined && o.scenario !== 'default') {
     if (o.scenario !== 'qos') throw new ConfigError('scenario', `unknown scenario ${JSON.stringify(o.scenario)}; known: default, qos`)
-    return await runQosLab({ json: o.json, ...(o.report !== undefined ? { report: o.report } : {}) }, io)
+    return await runQosLab({ json: o.json, ...(o.report !== undefined ? { report: o.report } : {}), ...(o.wan !== undefined ? { scenario: { wan: o.wan } } : {}) }, io)
   }
+  if (o.wan !== undefined) throw new ConfigError('wan', 'is for --scenario qos; a node takes --wan itself (ipxlab node --qos snp --wan PROFILE)')
   const levels = ['error', 'warn', 'info', 'debug']
   if (o.logLevel !== undefined && !levels.includes(o.logLevel)) throw new ConfigError('log-level', `must be one of ${levels.join(', ')}`)
   const port = o.port ?? 2644

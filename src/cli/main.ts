@@ -188,6 +188,7 @@ export function buildProgram (io: Io, status: { code: number }): Command {
   program.command('lab')
     .description('the embedded default (npm start): nodes A and B on loopback, a native tunnel with SNP QoS, the bundled capture replayed into A')
     .option('--scenario <name>', 'default, or qos: FIFO versus SNP under a bulk copy on an emulated 1 Mbit/s, 30 ms link')
+    .option('--wan <profile>', 'qos scenario: run FIFO, SNP and SNP + LFI on an era profile (modem-56k, isdn-64k, isdn-128k, t1, ethernet-10m)')
     .option('--report <file.html>', 'qos scenario: where to write the HTML report')
     .option('--json', 'qos scenario: print one JSON object')
     .option('--loop <n>', 'passes over the bundled capture (default 10)', parseCount('--loop', 1))
@@ -200,7 +201,7 @@ export function buildProgram (io: Io, status: { code: number }): Command {
     .option('--snp-port <port>', 'the port of both nodes\' QoS plane and status API (default 2629)', parseCount('--snp-port', 1))
     .option('--capture <file.pcapng>', 'write what node B routes to a capture file')
     .option('--log-level <level>', 'error, warn (default), info or debug')
-    .action(async (opts: { scenario?: string, report?: string, json?: boolean, loop?: number, speed?: number, port?: number, snpPort?: number, capture?: string, logLevel?: string }) => {
+    .action(async (opts: { scenario?: string, wan?: string, report?: string, json?: boolean, loop?: number, speed?: number, port?: number, snpPort?: number, capture?: string, logLevel?: string }) => {
       status.code = await runLab({ ...opts, json: opts.json === true }, io)
     })
 

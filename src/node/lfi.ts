@@ -12,18 +12,17 @@
  */
 import { ConfigError } from '../errors.js'
 import { serializationMs } from '../qos/classes.js'
-import type { TrafficClass } from '../qos/classes.js'
+import type { ClassTable, TrafficClass } from '../qos/classes.js'
 import { FRAGMENT_HEADER_LENGTH } from '../../protocol/tunnel/fragment.js'
-import { NATIVE_HEADER_LENGTH } from '../../protocol/tunnel/frame.js'
 
 /** `--lfi`: always, never, or when the link's full-frame time exceeds {@link LFI_AUTO_THRESHOLD_MS}. */
 export type LfiMode = 'on' | 'off' | 'auto'
 /** Target serialisation time of one fragment, ms (FRF.12's customary 10 ms). */
 export const LFI_DEFAULT_FRAGMENT_MS = 10
 /**
- * Smallest fragment, IPX bytes. Each fragment costs its 8-byte fragment header and (but the first)
- * a 28-byte native header on top: at 128 bytes that is at most 36/128 = 28 % more link time for a
- * fragmented frame, and below it the cost grows fast. 10 ms at 56 kbit/s would be 70 bytes.
+ * Smallest fragment, IPX bytes. Each fragment costs its 8-byte fragment header on the emulated
+ * line: at 128 bytes that is 6.25 % more line time for a fragmented frame, and below it the cost
+ * grows fast (10 ms at 56 kbit/s would be 70 bytes: 11 %).
  */
 export const LFI_MIN_FRAGMENT_BYTES = 128
 /**
@@ -63,16 +62,18 @@ export function resolveLfi (mode: LfiMode, rateBps: number | null, fragmentMs = 
   const chunkBytes = fragmentBytes ?? Math.max(LFI_MIN_FRAGMENT_BYTES, Math.floor(fragmentMs * rateBps / 8000))
   const fullFrameMs = serializationMs(LFI_FULL_FRAME_BYTES, rateBps)
   const enabled = mode === 'on' || (mode === 'auto' && fullFrameMs > LFI_AUTO_THRESHOLD_MS)
-  return { mode, enabled: enabled && chunkBytes < LFI_FULL_FRAME_BYTES, chunkBytes, fragmentMs: serializationMs(chunkBytes + FRAGMENT_HEADER_LENGTH + NATIVE_HEADER_LENGTH, rateBps), fullFrameMs }
+  return { mode, enabled: enabled && chunkBytes < LFI_FULL_FRAME_BYTES, chunkBytes, fragmentMs: serializationMs(chunkBytes + FRAGMENT_HEADER_LENGTH, rateBps), fullFrameMs }
 }
 
 /**
- * What a fragment costs on the emulated link beyond an unfragmented frame, bytes: the emulated
- * link charges a whole frame its IPX bytes, so each fragment adds its fragment header, and each but
- * the first the native header a whole frame would not have needed again.
+ * What a fragment costs on the emulated line beyond its share of the frame, bytes. The emulated
+ * line carries IPX bytes, as a serial WAN line would: a whole frame is charged its IPX length and
+ * not the native tunnel's 28-byte header (which crosses loopback, not the modelled line), so a
+ * fragment is charged its IPX bytes plus what LFI adds on the line, its 8-byte fragment header
+ * (FRF.12 adds 2 bytes of fragmentation header plus its Frame Relay framing per fragment).
  */
-export function fragmentOverheadBytes (index: number): number {
-  return FRAGMENT_HEADER_LENGTH + (index > 0 ? NATIVE_HEADER_LENGTH : 0)
+export function fragmentOverheadBytes (): number {
+  return FRAGMENT_HEADER_LENGTH
 }
 
 /** LFI counters of one link's QoS stage. */
@@ -93,4 +94,23 @@ export interface LfiStats {
   overheadShare: number
   /** Fragments not sent, by reason (`queue_full`, `codel`, `with_dropped_frame`, `stopped`, ...). */
   fragmentDrops: Record<string, number>
+}
+
+/**
+ * Share of the link up to which interactive and game frames are sent ahead of the round robin
+ * while LFI is on: FRF.12's dual queue (Cisco's "dual FIFO": a high-priority queue for small
+ * urgent frames, fragments in the normal one), capped as network control is (CAKE's soft
+ * admission, classes.ts) so it can never starve the bulk. A deficit round robin alone cannot meet
+ * LFI's aim on a slow line: a class that has just been served waits for the others' whole quanta
+ * (bulk's 2 × 1500 bytes are 430 ms at 56 kbit/s, fragmented or not).
+ */
+export const LFI_URGENT_SHARE = 0.25
+
+/** The class table under LFI: `base` with interactive and game strict up to {@link LFI_URGENT_SHARE}. */
+export function lfiClassTable (base: ClassTable): ClassTable {
+  return {
+    ...base,
+    interactive: { ...base.interactive, strictShare: base.interactive.strictShare ?? LFI_URGENT_SHARE },
+    game: { ...base.game, strictShare: base.game.strictShare ?? LFI_URGENT_SHARE }
+  }
 }

@@ -14,7 +14,7 @@
  *  transmission on the emulated link (issue 6's definition): the link's own delay is not in it.
  */
 import { Classifier } from '../qos/classifier.js'
-import { TRAFFIC_CLASSES, classIndex } from '../qos/classes.js'
+import { DEFAULT_CLASS_TABLE, TRAFFIC_CLASSES, classIndex } from '../qos/classes.js'
 import type { TrafficClass, ClassTable } from '../qos/classes.js'
 import { createScheduler } from '../qos/scheduler.js'
 import type { Scheduler } from '../qos/scheduler.js'
@@ -24,7 +24,7 @@ import { percentile } from '../qos/simulate.js'
 import type { DropReason } from '../transport/counters.js'
 import type { Logger } from '../log.js'
 import { FRAGMENT_HEADER_LENGTH, fragmentPacket } from '../../protocol/tunnel/fragment.js'
-import { LFI_CLASSES, fragmentOverheadBytes } from './lfi.js'
+import { LFI_CLASSES, fragmentOverheadBytes, lfiClassTable } from './lfi.js'
 import type { LfiSettings, LfiStats } from './lfi.js'
 
 /** How far ahead the pump may start a transmission, ms: below a timer tick. */
@@ -164,25 +164,27 @@ export class LinkQos {
     this.discipline = o.discipline ?? 'none'
     this.classifier = o.classifier ?? new Classifier({ monitorOnly: o.monitorOnly === true })
     for (const c of TRAFFIC_CLASSES) this.#classes.set(c, freshClass())
+    const l = o.lfi
+    this.#lfi = l === undefined
+      ? undefined
+      : {
+          mode: l.mode, enabled: l.enabled && this.discipline !== 'none' && o.sendFragment !== undefined, chunkBytes: l.chunkBytes, fragmentMs: l.fragmentMs, fullFrameMs: l.fullFrameMs,
+          fragmentedFrames: 0, fragmentsSent: 0, peerCannotReassemble: 0, overheadBytes: 0, overheadShare: 0, fragmentDrops: {}
+        }
+    // Under LFI interactive and game frames go ahead of the fragments, capped (lfi.ts, FRF.12's dual queue).
+    const classes = this.#lfi?.enabled === true && this.discipline === 'snp' ? lfiClassTable(o.classes ?? DEFAULT_CLASS_TABLE) : o.classes
     if (this.discipline !== 'none') {
       const rate = o.rateBps
       if (rate === undefined || !(rate > 0)) throw new RangeError('a QoS discipline needs rateBps > 0')
       this.#scheduler = createScheduler<Item>(this.discipline, {
         linkRate: rate,
-        ...(o.classes !== undefined ? { classes: o.classes } : {}),
+        ...(classes !== undefined ? { classes } : {}),
         ...(o.fifoLimitBytes !== undefined ? { limitBytes: o.fifoLimitBytes } : {}),
         now: o.now(),
         onDrop: (item, reason) => { this.#dropItem(item, reason) }
       })
       this.#wan = new WanEmulator({ ...(o.wan ?? {}), rate })
     }
-    const l = o.lfi
-    this.#lfi = l === undefined
-      ? undefined
-      : {
-          mode: l.mode, enabled: l.enabled && this.#scheduler !== undefined && o.sendFragment !== undefined, chunkBytes: l.chunkBytes, fragmentMs: l.fragmentMs, fullFrameMs: l.fullFrameMs,
-          fragmentedFrames: 0, fragmentsSent: 0, peerCannotReassemble: 0, overheadBytes: 0, overheadShare: 0, fragmentDrops: {}
-        }
   }
 
   /** A queued item dropped: a whole frame counts in its class; a fragment in the LFI figures, its frame once. */
@@ -209,8 +211,8 @@ export class LinkQos {
     lfi.fragmentedFrames++
     const group: FragmentGroup = { size: d.length, doomed: false, counted: false }
     bodies.forEach((body, index) => {
-      // What the emulated link serialises: the fragment body, plus a native header but for the first.
-      const size = body.length - FRAGMENT_HEADER_LENGTH + fragmentOverheadBytes(index)
+      // What the emulated line serialises: the fragment's IPX bytes and its fragment header (lfi.ts).
+      const size = body.length - FRAGMENT_HEADER_LENGTH + fragmentOverheadBytes()
       this.#scheduler!.enqueue({ size, trafficClass: c, measuredClass: measured, data: body, arrivedAt: now, fragment: { group, index } }, now)
     })
   }
@@ -251,10 +253,11 @@ export class LinkQos {
     this.#pump()
   }
 
-  #sent (c: TrafficClass, d: Buffer, delayMs: number, size = d.length): void {
+  #sent (c: TrafficClass, d: Buffer, delayMs: number, size = d.length, packet = true): void {
     const k = this.#classes.get(c)!
-    k.sentPackets++
     k.sentBytes += size
+    if (!packet) return
+    k.sentPackets++
     if (k.delays.length < DELAY_SAMPLES) k.delays.push(delayMs)
     else { k.delays[k.next] = delayMs; k.next = (k.next + 1) % DELAY_SAMPLES }
     if (this.#wan === undefined) this.#deliver(c, d)
@@ -293,10 +296,12 @@ export class LinkQos {
       const tx = wan.send(item, item.size, start)
       this.#busyMs += tx.end - tx.start
       this.#wireBytes += item.size
-      if (frag === undefined || frag.index === 0) this.#sent(item.measuredClass, item.data, start - item.arrivedAt, frag?.group.size)
+      // A fragmented frame counts one packet (its queueing delay: until its first fragment starts) and the IPX bytes of each fragment sent.
+      if (frag === undefined) this.#sent(item.measuredClass, item.data, start - item.arrivedAt)
+      else this.#sent(item.measuredClass, item.data, start - item.arrivedAt, item.size - fragmentOverheadBytes(), frag.index === 0)
       if (frag !== undefined) {
         this.#lfi!.fragmentsSent++
-        this.#lfi!.overheadBytes += fragmentOverheadBytes(frag.index)
+        this.#lfi!.overheadBytes += fragmentOverheadBytes()
       }
       // A fragment lost on the line: the sender does not know, so the rest still go (the far end counts the frame).
       if (tx.lost !== undefined) this.#dropItem(item, `wan_${tx.lost}`, false)
