@@ -83,7 +83,8 @@ function arbBody (type: number): fc.Arbitrary<Buffer> {
     case MessageType.Bye: return u16.map(reason => encodeBye({ reason }))
     case MessageType.Fragment:
       return fc.tuple(arbIpxPacket(), fc.integer({ min: 16, max: 64 }), u16, fc.nat())
-        .map(([p, chunk, id, k]) => { const f = fragmentPacket(p, chunk, id); return f.length > 0 ? f[k % f.length]! : fragmentPacket(Buffer.concat([p, Buffer.alloc(0)]), Math.max(1, p.length - 1), id)[0]! })
+        // A chunk below the packet's size: always two or more fragments; any one of them.
+        .map(([p, chunk, id, k]) => { const f = fragmentPacket(p, Math.min(chunk, p.length - 1), id); return f[k % f.length]! })
     default: return bytes(64)
   }
 }
