@@ -119,5 +119,15 @@ export async function runNode (options: NodeCommandOptions, io: Io): Promise<num
   const r = node.router.counters
   io.stdout.write(`ipxlab node stopped (${String(why)}): ${c.received} datagrams received, ${c.delivered} delivered, ` +
     `${node.dosbox.counters.totalDropped()} dropped${drops !== '' ? ` (${drops})` : ''}; router ${r.delivered} delivered, ${r.totalDropped()} dropped\n`)
+  for (const p of node.stats().peers) {
+    // Per class on each link, what the QoS stage did (issue 11): the figures `ipxlab stats` shows live.
+    const rows = Object.entries(p.qos.classes).filter(([, k]) => k.packets > 0)
+    if (rows.length === 0) continue
+    io.stdout.write(`  link to ${p.address} (qos ${p.qos.qos ?? p.qos.discipline}${p.qos.profile != null ? ` on ${p.qos.profile}` : ''}${p.qos.lfi?.enabled === true ? `, LFI: ${p.qos.lfi.fragmentsSent} fragments sent` : ''}):\n`)
+    for (const [c, k] of rows) {
+      const dropped = Object.values(k.drops).reduce((a, b) => a + b, 0)
+      io.stdout.write(`    ${c.padEnd(16)} ${k.packets} packets, ${k.sentPackets} sent, ${dropped} dropped, queue p50 ${k.p50Ms.toFixed(1)} ms p99 ${k.p99Ms.toFixed(1)} ms\n`)
+    }
+  }
   return 0
 }

@@ -41,4 +41,5 @@ test('a hand-started node with --qos snp --wan isdn-64k: banner, stats, /api/sta
   t.regex(s.text().stdout, /qos on the link to 127\.0\.0\.3:9: qos snp, discipline snp, 64 kbit\/s \(isdn-64k\), utilisation [\d.]+ %, LFI on: 0 frames in 0 fragments of 128 B/)
   release()
   t.is(await run, 0)
+  t.regex(text().stdout, /link to 127\.0\.0\.3:9 \(qos snp on isdn-64k, LFI: 0 fragments sent\):\n {4}game +1 packets, \d sent, \d dropped, queue p50 [\d.]+ ms p99 [\d.]+ ms/, 'the stop summary shows the per-class figures')
 })
