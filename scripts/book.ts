@@ -179,7 +179,8 @@ export const CHAPTERS: readonly BookChapter[] = [
       { layout: tunnel.NATIVE_HEADER, note: 'Options (header length − 28 bytes), the body and, when authenticated, a 16-byte HMAC-SHA-256-128 tag follow.' },
       { layout: tunnel.HELLO_FIELDS, note: 'Body of hello and hello-ack; an 8-byte class-table digest follows at offset 12.' },
       { layout: tunnel.ECHO_BODY, note: 'Body of keepalive-ack.' },
-      { layout: tunnel.BYE_BODY, note: 'Body of bye.' }
+      { layout: tunnel.BYE_BODY, note: 'Body of bye.' },
+      { layout: tunnel.FRAGMENT_HEADER, note: 'Version 2 only: the header of a fragment (type 7, link fragmentation and interleaving, modelled on FRF.12); the fragment\'s bytes of the IPX packet follow (tunnel/SPEC.md §3.2).' }
     ]
   },
   {

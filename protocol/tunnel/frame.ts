@@ -12,13 +12,20 @@ import { IPX_HEADER_LENGTH, hex } from '../constants.js'
 import { formatNode } from '../ipx/address.js'
 import { describeHeader, decode as decodeIpxHeader } from '../ipx/header.js'
 import { MessageType, bodyLength, messageTypeName } from './messages.js'
+import { FRAGMENT_HEADER_LENGTH } from './fragment.js'
 import { MICROS_PER_SECOND } from './timestamp.js'
 import type { Timestamp } from './timestamp.js'
 
 /** `IX` (0x49 0x58): never FFFF, the value RFC 1234 and DOSBox put first (SPEC.md R4, R10). */
 export const NATIVE_MAGIC = 0x4958
-/** The only version this codec speaks. */
+/** The version of every frame but fragments: what a version 1 peer reads (SPEC.md §2). */
 export const NATIVE_VERSION = 1
+/**
+ * Version 2 = version 1 plus the fragment message (type 7, SPEC.md §3.2). Only fragment frames are
+ * sent as version 2, and only to a peer whose hello announced {@link Capability.Fragment}, so a
+ * version 1 peer never sees one (and would count it `unsupported` if it did).
+ */
+export const NATIVE_VERSION_LFI = 2
 /** Fixed header size in bytes; also the smallest frame (a keepalive). */
 export const NATIVE_HEADER_LENGTH = 28
 /** HMAC-SHA-256 truncated to 128 bits (RFC 4868 §2.6; SPEC.md §4). */
@@ -64,8 +71,8 @@ export interface NativeHeader {
 export const NATIVE_HEADER = defineLayout<NativeHeader>('tunnel', 'ipxlab native frame header', [
   { name: 'magic', type: 'u16', doc: '0x4958 "IX"; never FFFF, so never mistaken for IPX (RFC 1234 reserves non-FFFF)' },
   { name: 'length', type: 'u16', doc: 'whole frame in bytes incl. header, options, payload and tag; at least 28; same place as the IPX length' },
-  { name: 'version', type: 'u8', doc: '1' },
-  { name: 'type', type: 'u8', doc: '1 data, 2 hello, 3 hello-ack, 4 keepalive, 5 keepalive-ack, 6 bye' },
+  { name: 'version', type: 'u8', doc: '1; 2 for fragments (type 7, LFI), which only a peer announcing the fragment capability is sent' },
+  { name: 'type', type: 'u8', doc: '1 data, 2 hello, 3 hello-ack, 4 keepalive, 5 keepalive-ack, 6 bye, 7 fragment (version 2)' },
   { name: 'flags', type: 'u8', doc: '0x01 authenticated (16-byte tag at the end); other bits reserved, rejected' },
   { name: 'headerLength', type: 'u8', doc: 'bytes before the payload: 28 + options' },
   { name: 'trafficClass', type: 'u8', doc: 'QoS class chosen by the sender; 0 default' },
@@ -125,6 +132,14 @@ export function classify (buf: Uint8Array, offset = 0): Encapsulation {
 
 /** Hot-path copy of {@link MessageType.Data}: one load instead of a property read through the import per frame. */
 const DATA = MessageType.Data
+const FRAGMENT = MessageType.Fragment
+
+/** The version rule of SPEC.md §2: fragments are version 2, everything else version 1 or 2. */
+function versionFault (version: number, type: number): string | undefined {
+  if (version !== NATIVE_VERSION && version !== NATIVE_VERSION_LFI) return `version ${version} is not supported (only 1 and 2)`
+  if (type === FRAGMENT && version !== NATIVE_VERSION_LFI) return 'a fragment (type 7) needs version 2'
+  return undefined
+}
 
 function isAuthenticated (flags: number): boolean {
   return (flags & FrameFlag.Authenticated) !== 0
@@ -157,6 +172,9 @@ function bodyFault (type: number, buf: Uint8Array, start: number, end: number):
       return { code: 'IPX_ERR_LENGTH_BEYOND_DATA', at: start + 2, message: `IPX length ${ipxLength} exceeds the ${size}-byte body` }
     }
     return undefined
+  }
+  if (type === FRAGMENT && size <= FRAGMENT_HEADER_LENGTH) {
+    return { code: 'IPX_ERR_BAD_LENGTH', at: start, message: `fragment body of ${size} bytes holds no data after its ${FRAGMENT_HEADER_LENGTH}-byte header` }
   }
   const want = bodyLength(type)
   if (want >= 0 && size !== want) {
@@ -193,9 +211,8 @@ export function decode (buf: Buffer, offset = 0, end: number = buf.length): Nati
   }
   // From here the whole frame is present and at least 28 bytes long, so the layout read cannot fail.
   const header = NATIVE_HEADER.read(buf, offset)
-  if (header.version !== NATIVE_VERSION) {
-    throw new DecodeError('tunnel', 'IPX_ERR_BAD_VALUE', offset + NativeOffset.version, `version ${header.version} is not supported (only 1)`)
-  }
+  const vf = versionFault(header.version, header.type)
+  if (vf !== undefined) throw new DecodeError('tunnel', 'IPX_ERR_BAD_VALUE', offset + NativeOffset.version, vf)
   if ((header.flags & ~KNOWN_FLAGS) !== 0) {
     throw new DecodeError('tunnel', 'IPX_ERR_BAD_VALUE', offset + NativeOffset.flags, `reserved flag bits set in 0x${hex(header.flags, 2)}`)
   }
@@ -241,7 +258,8 @@ export function encode (frame: NativeFrame, buf?: Buffer, offset = 0): Buffer {
   const h = frame.header
   const len = encodingLength(frame)
   if (h.magic !== NATIVE_MAGIC) fail('magic', `magic must be 0x4958, got ${h.magic}`)
-  if (h.version !== NATIVE_VERSION) fail('version', `version must be 1, got ${h.version}`)
+  const vf = versionFault(h.version, h.type)
+  if (vf !== undefined) fail('version', vf)
   if (!Number.isInteger(h.flags) || (h.flags & ~KNOWN_FLAGS) !== 0) fail('flags', `unknown flag bits in ${h.flags}`)
   if (len > NATIVE_MAX_LENGTH) {
     throw new EncodeError('tunnel', 'IPX_ERR_TOO_LARGE', `frame of ${len} bytes exceeds the u16 length`, 'length')
@@ -309,7 +327,7 @@ export function makeFrame (fields: FrameFields, payload: Buffer = Buffer.alloc(0
     header: {
       magic: NATIVE_MAGIC,
       length,
-      version: NATIVE_VERSION,
+      version: fields.type === FRAGMENT ? NATIVE_VERSION_LFI : NATIVE_VERSION,
       type: fields.type,
       flags: auth ? FrameFlag.Authenticated : 0,
       headerLength,

@@ -21,12 +21,14 @@ export const MessageType = {
   /** 5: answers a keepalive with an {@link EchoBody}. */
   KeepaliveAck: 5,
   /** 6: closes the link; carries a {@link ByeBody}. */
-  Bye: 6
+  Bye: 6,
+  /** 7 (version 2 frames only): one fragment of an IPX packet (fragment.ts, SPEC.md §3.2). */
+  Fragment: 7
 } as const
 export type MessageType = typeof MessageType[keyof typeof MessageType]
 
 const MESSAGE_TYPE_NAMES: ReadonlyMap<number, string> = new Map([
-  [1, 'data'], [2, 'hello'], [3, 'hello-ack'], [4, 'keepalive'], [5, 'keepalive-ack'], [6, 'bye']
+  [1, 'data'], [2, 'hello'], [3, 'hello-ack'], [4, 'keepalive'], [5, 'keepalive-ack'], [6, 'bye'], [7, 'fragment']
 ])
 
 /** `data`, `hello`, ...; unknown values read `Unknown(0x1f)`. */
@@ -57,7 +59,9 @@ export const Capability = {
   /** bit 2: classifies into traffic classes. */
   Qos: 0x0004,
   /** bit 3: answers keepalives with an echo. */
-  Echo: 0x0008
+  Echo: 0x0008,
+  /** bit 4: reassembles fragments (version 2 frames, type 7; SPEC.md §3.2). */
+  Fragment: 0x0010
 } as const
 
 /** Reason codes of a bye (bye offset 0). Unknown values decode. */
@@ -105,7 +109,7 @@ export const HELLO_FIELDS = defineLayout<HelloFields>('tunnel', 'native hello bo
   { name: 'network', type: 'u32', doc: 'the sender\'s IPX network number' },
   { name: 'mode', type: 'u8', doc: '0 bridge, 1 route' },
   { name: 'reserved', type: 'u8', doc: 'sent 0, ignored' },
-  { name: 'capabilities', type: 'u16', doc: 'bit 0 TCP, 1 auth, 2 QoS classes, 3 keepalive echo' },
+  { name: 'capabilities', type: 'u16', doc: 'bit 0 TCP, 1 auth, 2 QoS classes, 3 keepalive echo, 4 fragments (LFI)' },
   { name: 'keepaliveInterval', type: 'u16', doc: 'seconds between keepalives; 0 = none' },
   { name: 'maxPacket', type: 'u16', doc: 'largest IPX packet accepted (DOSBox IPXBUFFERSIZE is 1424)' }
 ])

@@ -46,16 +46,18 @@ function lpad (s: string, n: number): string {
 /** The text summary: one row per discipline and class, utilisation, the aims. */
 export function formatQosSummary (report: QosScenarioReport): string {
   const lines: string[] = []
-  lines.push(`QoS scenario: ${report.rateBps / 1e6} Mbit/s, ${report.delayMs} ms one-way, ${report.durationMs / 1000} s per discipline ` +
+  lines.push(`QoS scenario: ${report.profile != null ? `${report.profile}, ` : ''}${report.rateBps / 1e6} Mbit/s, ${report.delayMs} ms one-way, ${report.durationMs / 1000} s per discipline ` +
     `(${report.warmupMs / 1000} s warm-up); full-size frame ${report.frameBytes} B = ${report.frameMs.toFixed(2)} ms`)
   lines.push('')
-  lines.push(`${pad('disc', 5)} ${pad('class', 16)} ${lpad('packets', 7)} ${lpad('queue p50', 10)} ${lpad('p99', 8)} ${lpad('max', 8)} ${lpad('1-way p99', 10)} ${lpad('kbit/s', 8)} ${lpad('drops', 6)}  (ms)`)
+  lines.push(`${pad('disc', 7)} ${pad('class', 16)} ${lpad('packets', 7)} ${lpad('queue p50', 10)} ${lpad('p99', 8)} ${lpad('max', 8)} ${lpad('1-way p99', 10)} ${lpad('kbit/s', 8)} ${lpad('drops', 6)}  (ms)`)
   for (const [name, d] of Object.entries(report.disciplines) as Array<[QosDiscipline, QosDisciplineResult]>) {
     for (const [c, k] of Object.entries(d.classes)) {
-      lines.push(`${pad(name.toUpperCase(), 5)} ${pad(c, 16)} ${lpad(String(k.offered), 7)} ${lpad(k.p50Ms.toFixed(1), 10)} ${lpad(k.p99Ms.toFixed(1), 8)} ${lpad(k.maxMs.toFixed(1), 8)} ` +
+      lines.push(`${pad(name.toUpperCase(), 7)} ${pad(c, 16)} ${lpad(String(k.offered), 7)} ${lpad(k.p50Ms.toFixed(1), 10)} ${lpad(k.p99Ms.toFixed(1), 8)} ${lpad(k.maxMs.toFixed(1), 8)} ` +
         `${lpad(k.oneWay !== null ? k.oneWay.p99Ms.toFixed(1) : '-', 10)} ${lpad((k.throughputBps / 1000).toFixed(1), 8)} ${lpad(String(k.drops), 6)}`)
     }
-    lines.push(`${pad(name.toUpperCase(), 5)} link utilisation ${(d.utilisation * 100).toFixed(2)} %`)
+    const lfi = d.linkQos.lfi
+    lines.push(`${pad(name.toUpperCase(), 7)} link utilisation ${(d.utilisation * 100).toFixed(2)} %` +
+      (lfi?.enabled === true ? ` (LFI: ${lfi.fragmentedFrames} frames in ${lfi.fragmentsSent} fragments of ${lfi.chunkBytes} B, ${lfi.overheadBytes} B of fragment headers = ${(lfi.overheadShare * 100).toFixed(2)} % of the line)` : ''))
   }
   lines.push('')
   for (const a of report.aims) lines.push(`${a.pass ? 'PASS' : 'FAIL'}  ${a.description}: ${a.value} (limit ${a.limit})`)

@@ -32,6 +32,8 @@ import type { Io } from './main.js'
 /** Options of {@link runLab}. */
 export interface LabOptions {
   scenario?: string
+  /** qos scenario: an era profile (FIFO, SNP and SNP + LFI on it). */
+  wan?: string
   json: boolean
   report?: string
   /** Passes over the capture, then end (as `once`; default with `once`: {@link ONCE_PASSES}). */
@@ -65,6 +67,7 @@ export function checkLabOptions (o: LabOptions): void {
   if (!qos) {
     if (o.report !== undefined) throw new ConfigError('lab', '--report is an option of --scenario qos (the default scenario writes no report)')
     if (o.json) throw new ConfigError('lab', '--json is an option of --scenario qos (the default scenario prints a summary)')
+    if (o.wan !== undefined) throw new ConfigError('wan', 'is for --scenario qos; a node takes --wan itself (ipxlab node --qos snp --wan PROFILE)')
   } else {
     const given = Object.entries({ loop: o.loop, once: o.once, duration: o.durationS, speed: o.speed, port: o.port, 'snp-port': o.snpPort, capture: o.capture })
       .filter(([, v]) => v !== undefined).map(([k]) => `--${k}`)
@@ -147,7 +150,7 @@ async function startPair (o: LabOptions, io: Io, nodes: IpxNode[], signal: Abort
 /** Runs the lab; returns the exit status. */
 export async function runLab (o: LabOptions, io: Io): Promise<number> {
   checkLabOptions(o)
-  if (o.scenario === 'qos') return await runQosLab({ json: o.json, ...(o.report !== undefined ? { report: o.report } : {}) }, io)
+  if (o.scenario === 'qos') return await runQosLab({ json: o.json, ...(o.report !== undefined ? { report: o.report } : {}), ...(o.wan !== undefined ? { scenario: { wan: o.wan } } : {}) }, io)
   const SAMPLE_CAPTURE = sampleCapture()
   const logger = createLogger({ level: o.logLevel ?? 'warn', stream: io.stderr })
   const nodes: IpxNode[] = []

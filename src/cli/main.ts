@@ -159,6 +159,16 @@ export function buildProgram (io: Io, status: { code: number, command?: string }
     .option('--api <addr:port>', 'the status API (HTTP): default loopback, or the --snp address when given')
     .option('--api-token <token>', 'bearer token for the status API (all but /healthz); prefer --api-token-file')
     .option('--api-token-file <file>', 'read the status API token from the first line of this file')
+    .option('--qos <mode>', 'QoS on the links: off (default: classify and count only), monitor, fifo or snp (fifo and snp need --wan or --rate)')
+    .option('--wan <profile>', 'emulate an era link: modem-56k, isdn-64k, isdn-128k, t1, ethernet-10m (or lab-wan)')
+    .option('--rate <bit/s>', 'emulated link rate, e.g. 56000 or 56k (overrides the profile\'s)')
+    .option('--delay <ms>', 'emulated one-way delay, 0..60000 ms (overrides the profile\'s)')
+    .option('--jitter <ms>', 'emulated jitter, ± ms (overrides the profile\'s)')
+    .option('--loss <p>', 'emulated random loss probability, 0..1 (overrides the profile\'s)')
+    .option('--seed <n>', 'seed of the WAN emulator (default 1), for repeatable runs')
+    .option('--lfi <mode>', 'link fragmentation and interleaving: auto (default: on when a full frame takes over 20 ms), on or off')
+    .option('--fragment-ms <ms>', 'LFI: target serialisation time of a fragment (default 10)')
+    .option('--fragment-bytes <n>', 'LFI: fragment size in bytes instead (at least 128)')
     .option('--log-level <level>', 'error, warn, info or debug (debug names every drop)', 'info')
     .action(async (opts: NodeFlags) => {
       status.code = await runNode(opts, io)
@@ -261,6 +271,7 @@ function addLabCommand (program: Command, io: Io, status: { code: number }): voi
   program.command('lab')
     .description('the embedded default (npm start): nodes A and B on loopback, a native tunnel with SNP QoS, the bundled capture replayed into A until Ctrl-C, a live dashboard')
     .option('--scenario <name>', 'default, or qos: FIFO versus SNP under a bulk copy on an emulated 1 Mbit/s, 30 ms link')
+    .option('--wan <profile>', 'qos scenario: run FIFO, SNP and SNP + LFI on an era profile (modem-56k, isdn-64k, isdn-128k, t1, ethernet-10m)')
     .option('--report <file.html>', 'qos scenario: where to write the HTML report')
     .option('--json', 'qos scenario: print one JSON object')
     .option('--once', 'play the bundled capture 10 times, print the summary and end (default: run until Ctrl-C)')
@@ -279,9 +290,11 @@ function addLabCommand (program: Command, io: Io, status: { code: number }): voi
     .option('--snp-port <port>', 'the port of both nodes\' QoS plane and status API (default 2629)', parseCount('--snp-port', 1))
     .option('--capture <file.pcapng>', 'write what node B routes to a capture file')
     .option('--log-level <level>', 'error, warn (default), info or debug')
-    .action(async (opts: { scenario?: string, report?: string, json?: boolean, once?: boolean, duration?: number, loop?: number, speed?: number, port?: number, snpPort?: number, capture?: string, logLevel?: string }) => {
+    .action(async (opts: { scenario?: string, wan?: string, report?: string, json?: boolean, once?: boolean, duration?: number, loop?: number, speed?: number, port?: number, snpPort?: number, capture?: string, logLevel?: string }) => {
       const { duration, ...rest } = opts
       status.code = await runLab({ ...rest, json: opts.json === true, ...(duration !== undefined ? { durationS: duration } : {}) }, io)
+    .action(async (opts: { scenario?: string, wan?: string, report?: string, json?: boolean, loop?: number, speed?: number, port?: number, snpPort?: number, capture?: string, logLevel?: string }) => {
+      status.code = await runLab({ ...opts, json: opts.json === true }, io)
     })
 }
 

@@ -12,6 +12,7 @@ import os from 'node:os'
 import { startNode } from '../node/node.js'
 import type { IpxNode } from '../node/node.js'
 import { mergeConfigSources, readConfigFile } from '../node/config.js'
+import { describeQos } from '../node/qos-options.js'
 import { createLogger } from '../log.js'
 import { ConfigError } from '../errors.js'
 import type { Io } from './main.js'
@@ -39,6 +40,16 @@ export interface NodeFlags {
   api?: string
   apiToken?: string
   apiTokenFile?: string
+  qos?: string
+  wan?: string
+  rate?: string
+  delay?: string
+  jitter?: string
+  loss?: string
+  seed?: string
+  lfi?: string
+  fragmentMs?: string
+  fragmentBytes?: string
   logLevel: string
 }
 
@@ -90,6 +101,13 @@ function flagsToConfig (f: NodeFlags): Record<string, unknown> {
   if (f.apiToken !== undefined) api.token = f.apiToken
   if (f.apiTokenFile !== undefined) api.tokenFile = f.apiTokenFile
   if (Object.keys(api).length > 0) out.api = api
+  const qos: Record<string, unknown> = {}
+  const qosFlags = { qos: 'discipline', wan: 'wan', rate: 'rateBps', delay: 'delayMs', jitter: 'jitterMs', loss: 'loss', seed: 'seed', lfi: 'lfi', fragmentMs: 'fragmentMs', fragmentBytes: 'fragmentBytes' } as const
+  for (const [flag, key] of Object.entries(qosFlags)) {
+    const v = f[flag as keyof typeof qosFlags]
+    if (v !== undefined) qos[key] = v
+  }
+  if (Object.keys(qos).length > 0) out.qos = qos
   return out
 }
 
@@ -121,7 +139,11 @@ export function banner (node: IpxNode): string {
     lines.push(`  dashboard: http://${hostPort(h, api.port)}/`)
     lines.push(`  status API: http://${hostPort(h, api.port)}/api/stats (also /metrics, /healthz; ipxlab stats --node ${hostPort(h, api.port)})${config.api.token !== undefined ? ' (bearer token required but for /healthz)' : ''}`)
   }
-  for (const p of config.peers) lines.push(`  peer: ${p.transport}://${p.address}${p.key !== undefined ? ' (authenticated)' : ''}`)
+  lines.push(`  QoS: ${describeQos(config.qos)}`)
+  for (const p of config.peers) {
+    const own = describeQos(p.qos)
+    lines.push(`  peer: ${p.transport}://${p.address}${p.key !== undefined ? ' (authenticated)' : ''}${own !== describeQos(config.qos) ? `, QoS: ${own}` : ''}`)
+  }
   if (config.capture === '-') lines.push('  capture: pcapng on standard output (these lines and the log go to standard error)')
   return lines.join('\n') + '\n'
 }
@@ -149,5 +171,15 @@ export async function runNode (options: NodeCommandOptions, io: Io): Promise<num
   const r = node.router.counters
   out.write(`ipxlab node stopped (${String(why)}): ${c.received} datagrams received, ${c.delivered} delivered, ` +
     `${node.dosbox.counters.totalDropped()} dropped${drops !== '' ? ` (${drops})` : ''}; router ${r.delivered} delivered, ${r.totalDropped()} dropped\n`)
+  for (const p of node.stats().peers) {
+    // Per class on each link, what the QoS stage did (issue 11): the figures `ipxlab stats` shows live.
+    const rows = Object.entries(p.qos.classes).filter(([, k]) => k.packets > 0)
+    if (rows.length === 0) continue
+    out.write(`  link to ${p.address} (qos ${p.qos.qos ?? p.qos.discipline}${p.qos.profile != null ? ` on ${p.qos.profile}` : ''}${p.qos.lfi?.enabled === true ? `, LFI: ${p.qos.lfi.fragmentsSent} fragments sent` : ''}):\n`)
+    for (const [c, k] of rows) {
+      const dropped = Object.values(k.drops).reduce((a, b) => a + b, 0)
+      out.write(`    ${c.padEnd(16)} ${k.packets} packets, ${k.sentPackets} sent, ${dropped} dropped, queue p50 ${k.p50Ms.toFixed(1)} ms p99 ${k.p99Ms.toFixed(1)} ms\n`)
+    }
+  }
   return 0
 }

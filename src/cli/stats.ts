@@ -112,6 +112,15 @@ function table (rows: string[][], indent = '  '): string[] {
   return rows.map(r => indent + r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i]!)).join('  ').trimEnd())
 }
 
+/** One line: what the link's QoS stage runs (issue 11), and LFI's figures both ways. */
+function qosLine (q: StatusDocument['peers'][number]['qos'], r: StatusDocument['peers'][number]['reassembly'] | undefined): string {
+  const rate = q.rateBps === null ? 'no emulated link' : `${q.rateBps >= 1e6 ? `${q.rateBps / 1e6} Mbit/s` : `${q.rateBps / 1e3} kbit/s`}${q.profile != null ? ` (${q.profile})` : ''}`
+  const util = q.utilisation === null ? '' : `, utilisation ${(q.utilisation * 100).toFixed(1)} %`
+  const lfi = q.lfi === undefined ? '' : q.lfi.enabled ? `, LFI on: ${q.lfi.fragmentedFrames} frames in ${q.lfi.fragmentsSent} fragments of ${q.lfi.chunkBytes} B (${(q.lfi.overheadShare * 100).toFixed(1)} % headers)` : `, LFI off (${q.lfi.mode})`
+  const rx = r === undefined || r.fragmentsReceived === 0 ? '' : `; fragments received ${r.fragmentsReceived}, packets rebuilt ${r.framesCompleted}, incomplete ${Object.values(r.framesIncomplete).reduce((a, b) => a + b, 0)}`
+  return `qos ${q.qos ?? q.discipline}, discipline ${q.discipline === 'none' ? 'none (classify and count only)' : q.discipline}${q.monitorOnly ? ' monitor-only' : ''}, ${rate}${util}${lfi}${rx}`
+}
+
 /** The human-readable form of a status document: one section per topic. */
 export function formatStats (d: StatusDocument): string {
   const out: string[] = []
@@ -134,6 +143,7 @@ export function formatStats (d: StatusDocument): string {
   out.push(...table(d.services.map(s => [`0x${s.type.toString(16).padStart(4, '0')}`, s.name, s.address, `${s.hops} hops`])))
   for (const p of d.peers) {
     const s = snpPeers.get(p.address)
+    out.push(`qos on the link to ${p.address}: ${qosLine(p.qos, p.reassembly)}`)
     out.push(`classes on the link to ${p.address}: sent (queue), received, and what the peer reported receiving`)
     const rows: string[][] = [['class', 'sent', 'bytes', 'drops', 'queue p50/p99 ms', 'received', 'lost', 'delay p50/p99 ms', 'peer got', 'peer lost', 'peer delay p50/p99 ms']]
     const names = [...new Set([...d.classes.map(c => c.name), ...Object.keys(p.qos.classes), ...Object.keys(s?.measured ?? {}), ...Object.keys(s?.peerMeasured ?? {})])]

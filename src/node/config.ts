@@ -18,6 +18,8 @@ import { BROADCAST_NODE, Socket } from '../../protocol/constants.js'
 import { SAP_MAX_NAME_CHARS } from '../../protocol/sap.js'
 import type { RouterMode } from './router.js'
 import type { AdvertisedService } from './services/sap.js'
+import { qosField, mergeQos, qosIssues, resolveQos } from './qos-options.js'
+import type { QosRaw, QosSettings } from './qos-options.js'
 
 /** The IANA port of the data plane (`travsoft-ipx-t`, architecture.md). */
 export const DEFAULT_TUNNEL_PORT = 2644
@@ -48,6 +50,8 @@ export interface PeerConfig {
   network: number
   /** The peer's SNP control address (udp 2629, issue 6); default the peer's host, port 2629. */
   snp: HostPort
+  /** This link's QoS (issue 11): the node's `qos`, with the peer's own `qos` members over it. */
+  qos: QosSettings
 }
 
 /** Timers, ms. RIP/SAP defaults from ipx-reference §B3-B4; shorten them for a fast lab. */
@@ -138,6 +142,8 @@ export interface NodeConfig {
   api: ApiConfig
   /** pcapng file to write what the node routes. */
   capture?: string
+  /** QoS on every link unless a peer sets its own (issue 11, src/node/qos-options.ts); default off. */
+  qos: QosSettings
 }
 
 function hexOrNumber (what: string, max: number, min: number): z.ZodType<number, number | string> {
@@ -213,7 +219,8 @@ const peerObject = z.strictObject({
   key: keyField.optional(),
   keyId: integer(1, 255).optional(),
   network: hexOrNumber('an IPX network', 0xfffffffe, 0).optional(),
-  snp: hostPort(true, DEFAULT_SNP_PORT).optional()
+  snp: hostPort(true, DEFAULT_SNP_PORT).optional(),
+  qos: qosField.optional()
 })
 
 /** A peer as parsed, before the node-wide defaults are applied. */
@@ -224,6 +231,7 @@ interface ParsedPeer {
   keyId?: number | undefined
   network?: number | undefined
   snp?: HostPort | undefined
+  qos?: QosRaw | undefined
 }
 
 /** A peer: an object, or `ADDR:PORT` text with an optional `udp://` / `tcp://` prefix. */
@@ -292,8 +300,13 @@ const schema = z.strictObject({
     maxConnections: integer(1, 100_000).optional(),
     maxPerIp: integer(1, 100_000).optional()
   }).default({}),
-  capture: z.string().min(1, 'must be a file path').optional()
+  capture: z.string().min(1, 'must be a file path').optional(),
+  qos: qosField.optional()
 }).superRefine((c, ctx) => {
+  for (const i of qosIssues(c.qos)) ctx.addIssue({ code: 'custom', path: ['qos', ...i.path], message: i.message })
+  c.peers.forEach((p, n) => {
+    for (const i of qosIssues(mergeQos(c.qos, p.qos))) ctx.addIssue({ code: 'custom', path: p.qos !== undefined ? ['peers', n, 'qos', ...i.path] : ['qos', ...i.path], message: i.message })
+  })
   if (c.mode === 'route' && c.network === undefined) {
     ctx.addIssue({ code: 'custom', path: ['network'], message: 'is required in route mode: each node is its own IPX network (issue 5)' })
   }
@@ -390,7 +403,8 @@ export function validateConfig (input: unknown, sources: ReadonlyMap<string, str
         transport: p.transport,
         keyId: p.keyId ?? c.keyId,
         network: p.network ?? 0,
-        snp: p.snp ?? { host: p.host, port: DEFAULT_SNP_PORT }
+        snp: p.snp ?? { host: p.host, port: DEFAULT_SNP_PORT },
+        qos: resolveQos(mergeQos(c.qos, p.qos))
       }
       if (key !== undefined) peer.key = key
       return peer
@@ -414,7 +428,8 @@ export function validateConfig (input: unknown, sources: ReadonlyMap<string, str
       tcpFirstFrameMs: c.limits.tcpFirstFrameMs ?? 10_000,
       tcpIdleMs: c.limits.tcpIdleMs ?? 300_000
     },
-    api: apiConfig(c.api, c.snpListen, c.listen, sources)
+    api: apiConfig(c.api, c.snpListen, c.listen, sources),
+    qos: resolveQos(c.qos)
   }
   if (c.limits.rateLimit !== undefined) {
     const rl: RateLimitConfig = {}
@@ -495,7 +510,17 @@ export const ENV_VARIABLES = {
   IPXLAB_TCP_MAX_PER_IP: 'limits.tcpMaxPerIp',
   IPXLAB_API_LISTEN: 'api.listen',
   IPXLAB_API_TOKEN: 'api.token',
-  IPXLAB_API_TOKEN_FILE: 'api.tokenFile'
+  IPXLAB_API_TOKEN_FILE: 'api.tokenFile',
+  IPXLAB_QOS: 'qos.discipline',
+  IPXLAB_WAN: 'qos.wan',
+  IPXLAB_RATE: 'qos.rateBps',
+  IPXLAB_DELAY_MS: 'qos.delayMs',
+  IPXLAB_JITTER_MS: 'qos.jitterMs',
+  IPXLAB_LOSS: 'qos.loss',
+  IPXLAB_SEED: 'qos.seed',
+  IPXLAB_LFI: 'qos.lfi',
+  IPXLAB_FRAGMENT_MS: 'qos.fragmentMs',
+  IPXLAB_FRAGMENT_BYTES: 'qos.fragmentBytes'
 } as const
 
 type Raw = Record<string, unknown>

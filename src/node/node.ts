@@ -66,6 +66,10 @@ import type { NodeConfig, PeerConfig } from './config.js'
 import type { Logger } from '../log.js'
 import { silentLogger } from '../log.js'
 import { Socket } from '../../protocol/constants.js'
+import { Reassembler } from '../../protocol/tunnel/fragment.js'
+import type { ReassemblyStats } from '../../protocol/tunnel/fragment.js'
+import { DEFAULT_MAX_PACKET } from '../transport/native-link.js'
+import { linkQosOptions } from './qos-options.js'
 
 /** How long a stop waits for the QoS stages to pass on the shutdown announcements (ms). */
 export const STOP_DRAIN_MS = 500
@@ -116,6 +120,8 @@ interface PeerState {
   readonly captureInterface: number | undefined
   /** The SNP agent's receive hook: per-class counts for the reports (issue 6). */
   readonly rx: SnpReceiveRecorder
+  /** LFI: rebuilds the peer's fragments (issue 11). */
+  readonly reassembler: Reassembler
 }
 
 /** What {@link IpxNode.stats} returns: everything `ipxlab stats` and the status API show. */
@@ -126,7 +132,7 @@ export interface NodeStats {
   node: string
   listen: string
   clients: Array<{ node: string, address: string, packets: number, bytes: number }>
-  peers: Array<{ address: string, transport: string, up: boolean, counters: CounterSnapshot, sent: CounterSnapshot, link: Record<string, unknown>, qos: LinkQosStats }>
+  peers: Array<{ address: string, transport: string, up: boolean, counters: CounterSnapshot, sent: CounterSnapshot, link: Record<string, unknown>, qos: LinkQosStats, reassembly: ReassemblyStats }>
   routes: Array<{ network: string, port: string | null, hops: number, ticks: number }>
   services: Array<{ type: number, name: string, address: string, hops: number, port: string | null }>
   counters: { dosbox: CounterSnapshot, router: CounterSnapshot, attachments: CounterSnapshot, tunnel: CounterSnapshot, tcp: CounterSnapshot | null }
@@ -205,7 +211,7 @@ export class IpxNode {
       mode: config.mode,
       ...(runtime.qos?.classes !== undefined ? { classTable: runtime.qos.classes } : {}),
       ...(runtime.qos?.classifier !== undefined ? { rules: runtime.qos.classifier.rules } : {}),
-      link: linkSettingsFromQos(runtime.qos),
+      link: linkSettingsFromQos(runtime.qos ?? linkQosOptions(config.qos)),
       ...(runtime.snp ?? {}),
       logger: this.#log.child({ component: `node/${config.name}/snp` })
     })
@@ -400,6 +406,7 @@ export class IpxNode {
     const id = `peer:${p.transport}:${p.host}:${p.port}`
     const keys = p.key !== undefined ? new Map([[p.keyId, p.key]]) : undefined
     const captureInterface = this.#capture?.addInterface({ name: id, linkType: 1, description: `${this.config.name}: native link to ${p.address}` })
+    const reassembler = new Reassembler({ maxPacket: DEFAULT_MAX_PACKET })
     // The link's events arrive only once it runs (below), by which time `state` is whole.
     const attachment = this.#make.nativeLink({
       node: this.config.node,
@@ -407,6 +414,7 @@ export class IpxNode {
       ...(keys !== undefined ? { keys, sendKeyId: p.keyId } : {}),
       network: this.config.network,
       mode: this.config.mode === 'bridge' ? 0 : 1,
+      reassembler,
       logger: this.#log.child({ component: `node/${this.config.name}/link`, peer: p.address }),
       onStateChange: (up, reason) => { this.#linkState(state, up, reason) }
     })
@@ -417,14 +425,17 @@ export class IpxNode {
       return this.router.forward(d, id, this.#now())
     }
     const qos = new LinkQos({
-      ...(this.#runtime.qos ?? {}),
+      // The lab's runtime choice, else this link's configured QoS (issue 11).
+      ...(this.#runtime.qos ?? linkQosOptions(p.qos)),
       now: this.#now,
       logger: this.#log,
-      send: (d, trafficClass) => attachment.send(d, trafficClass)
+      send: (d, trafficClass) => attachment.send(d, trafficClass),
+      sendFragment: (body, trafficClass) => link.sendFragment(body, trafficClass),
+      peerReassembles: () => link.peerReassembles
     })
     const rx = this.snp.addPeer({ id, address: p.address, snp: p.snp, link, qos, ...(p.key !== undefined ? { key: p.key, keyId: p.keyId } : {}) })
     const dialer = p.transport === 'tcp' && this.#dials(p) ? new TcpLinkDialer({ link, host: p.host, port: p.port, logger: this.#log }) : undefined
-    const state: PeerState = { config: p, id, attachment, link, qos, dialer, captureInterface, rx }
+    const state: PeerState = { config: p, id, attachment, link, qos, dialer, captureInterface, rx, reassembler }
     this.#peers.push(state)
     if (p.transport === 'udp') this.tunnel.addLink(link)
     if (dialer !== undefined) dialer.start()
@@ -528,7 +539,8 @@ export class IpxNode {
         counters: snap(s.link.counters),
         sent: snap(s.link.txCounters),
         link: { ...s.link.stats },
-        qos: s.qos.stats()
+        qos: s.qos.stats(),
+        reassembly: s.reassembler.stats()
       })),
       routes: [...this.router.routes.values()].map(r => ({ network: hex(r.network, 8).toUpperCase(), port: r.port, hops: r.hops, ticks: r.ticks })),
       services: [...this.sap.table.values()].map(({ server: s, port }) => ({ type: s.type, name: s.name, address: ipxCodec.formatIpxAddress(s), hops: s.hops, port })),

@@ -25,8 +25,11 @@ export interface QosJsonClass {
   oneWayMaxMs?: number
 }
 
-/** One discipline in {@link QosJson}: `utilisation` (0..1) and one member per class name. */
-export type QosJsonDiscipline = { utilisation: number } & Record<string, number | QosJsonClass>
+/**
+ * One discipline in {@link QosJson}: `utilisation` (0..1), one member per class name, and the same
+ * classes again under `classes` (issue 11 reads `classes.<class>.p99Ms`).
+ */
+export type QosJsonDiscipline = { utilisation: number, classes?: Record<string, QosJsonClass> } & Record<string, number | QosJsonClass | Record<string, QosJsonClass>>
 
 /** The `--json` object of issue 6: a member per discipline (`fifo`, `snp`). */
 export type QosJson = Partial<Record<QosDiscipline, QosJsonDiscipline>>
@@ -36,8 +39,9 @@ export function qosJson (report: QosScenarioReport): QosJson {
   const out: QosJson = {}
   for (const [name, d] of Object.entries(report.disciplines) as Array<[QosDiscipline, QosDisciplineResult]>) {
     const o: QosJsonDiscipline = { utilisation: d.utilisation }
+    const classes: Record<string, QosJsonClass> = {}
     for (const [c, k] of Object.entries(d.classes)) {
-      o[c] = {
+      o[c] = classes[c] = {
         p50Ms: k.p50Ms,
         p99Ms: k.p99Ms,
         maxMs: k.maxMs,
@@ -46,6 +50,7 @@ export function qosJson (report: QosScenarioReport): QosJson {
         ...(k.oneWay !== null ? { oneWayP50Ms: k.oneWay.p50Ms, oneWayP99Ms: k.oneWay.p99Ms, oneWayMaxMs: k.oneWay.maxMs } : {})
       }
     }
+    o.classes = classes
     out[name] = o
   }
   return out

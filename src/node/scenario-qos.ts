@@ -63,9 +63,11 @@ import { percentile, windowSource, periodicSource, ncpReplyDatagram, spxDatagram
 import type { SimPacket, SourceContext, TrafficSource } from '../qos/simulate.js'
 import { BROADCAST_NODE, IPX_HEADER_LENGTH } from '../../protocol/constants.js'
 import * as ipxFields from '../../protocol/ipx/peek.js'
+import { lfiAims, lfiApplies, scenarioLink, scenarioQos } from './scenario-wan.js'
+import type { ScenarioDiscipline } from './scenario-wan.js'
 
-/** A queue discipline the scenario compares. */
-export type QosDiscipline = 'fifo' | 'snp'
+/** A queue discipline the scenario compares (`snp_lfi`: SNP with link fragmentation and interleaving, issue 11). */
+export type QosDiscipline = ScenarioDiscipline
 
 /** The scenario's flows, in stamp order. */
 export const QOS_FLOWS = ['bulk', 'interactive', 'game'] as const
@@ -101,13 +103,15 @@ export interface QosScenarioRunOptions {
   durationMs?: number
   /** Warm-up, ms. Default 15 % of `durationMs`, within 500..3000. */
   warmupMs?: number
-  /** Emulated link rate, bit/s. Default 1 000 000. */
+  /** An era profile (issue 11): its rate and delay, the traffic mix scaled to it; default the 1 Mbit/s, 30 ms link. */
+  wan?: string
+  /** Emulated link rate, bit/s. Default 1 000 000 (or the profile's). */
   rateBps?: number
   /** Emulated one-way link delay, ms. Default 30. */
   delayMs?: number
   /** Seeds the sources' jitter and the WAN emulator. Default 1. */
   seed?: number
-  /** Disciplines to run, in order. Default `['fifo', 'snp']`. */
+  /** Disciplines to run, in order. Default `['fifo', 'snp']`, with `wan` `['fifo', 'snp', 'snp_lfi']`. */
   disciplines?: readonly QosDiscipline[]
   /** Bulk window in frames. Default {@link DEFAULT_BULK_WINDOW}. */
   bulkWindow?: number
@@ -206,6 +210,8 @@ export interface QosAim {
 export interface QosScenarioReport {
   /** ISO time the run started. */
   startedAt: string
+  /** The era profile, or null for the default link. */
+  profile?: string | null
   rateBps: number
   delayMs: number
   durationMs: number
@@ -328,6 +334,9 @@ function nodeDrops (into: Record<string, Record<string, number>>, name: string, 
 interface Resolved {
   durationMs: number
   warmupMs: number
+  profile: string | null
+  interactivePeriodMs: number
+  gamePeriodMs: number
   rateBps: number
   delayMs: number
   seed: number
@@ -343,16 +352,17 @@ function resolve (o: QosScenarioRunOptions): Resolved {
   if (!(Number.isFinite(durationMs) && durationMs >= 1000 && durationMs <= 3_600_000)) throw new ConfigError('scenario.durationMs', 'must be 1000..3600000 ms')
   const warmupMs = o.warmupMs ?? Math.min(3000, Math.max(500, 0.15 * durationMs))
   if (!(warmupMs >= 0 && warmupMs <= durationMs - 500)) throw new ConfigError('scenario.warmupMs', 'must leave at least 500 ms to measure')
-  const rateBps = o.rateBps ?? 1_000_000
-  if (!(Number.isFinite(rateBps) && rateBps >= 64_000 && rateBps <= 100_000_000)) throw new ConfigError('scenario.rateBps', 'must be 64 kbit/s..100 Mbit/s')
-  const delayMs = o.delayMs ?? 30
-  if (!(Number.isFinite(delayMs) && delayMs >= 0 && delayMs <= 1000)) throw new ConfigError('scenario.delayMs', 'must be 0..1000 ms')
-  const bulkWindow = o.bulkWindow ?? DEFAULT_BULK_WINDOW
-  if (!(Number.isInteger(bulkWindow) && bulkWindow >= 1 && bulkWindow <= 1000)) throw new ConfigError('scenario.bulkWindow', 'must be an integer 1..1000')
   const bulkFrameBytes = o.bulkFrameBytes ?? DOSBOX_MAX_DATAGRAM
   if (!(Number.isInteger(bulkFrameBytes) && bulkFrameBytes >= 64 && bulkFrameBytes <= DOSBOX_MAX_DATAGRAM)) throw new ConfigError('scenario.bulkFrameBytes', `must be an integer 64..${DOSBOX_MAX_DATAGRAM}`)
+  const link = scenarioLink({ ...o, bulkFrameBytes, interactiveBytes: INTERACTIVE_BYTES, gameBytes: GAME_BYTES, interactivePeriodMs: INTERACTIVE_PERIOD_MS, gamePeriodMs: GAME_PERIOD_MS })
+  const { rateBps, delayMs, bulkWindow } = link
+  // 9.6 kbit/s: the slowest line of the era (V.32); the 56k modem is a profile.
+  if (!(Number.isFinite(rateBps) && rateBps >= 9_600 && rateBps <= 100_000_000)) throw new ConfigError('scenario.rateBps', 'must be 9.6 kbit/s..100 Mbit/s')
+  if (!(Number.isFinite(delayMs) && delayMs >= 0 && delayMs <= 1000)) throw new ConfigError('scenario.delayMs', 'must be 0..1000 ms')
+  if (!(Number.isInteger(bulkWindow) && bulkWindow >= 1 && bulkWindow <= 1000)) throw new ConfigError('scenario.bulkWindow', 'must be an integer 1..1000')
   return {
     durationMs, warmupMs, rateBps, delayMs, seed: o.seed ?? 1, bulkWindow, bulkFrameBytes,
+    profile: link.profile, interactivePeriodMs: link.interactivePeriodMs, gamePeriodMs: link.gamePeriodMs,
     hosts: o.hosts ?? { a: '127.0.0.1', b: '127.0.0.2' },
     logger: o.logger ?? silentLogger(),
     onProgress: o.onProgress ?? (() => {})
@@ -367,7 +377,7 @@ async function startPair (r: Resolved, discipline: QosDiscipline): Promise<{ a: 
     const bPort = await freePort(r.hosts.b)
     const aSnp = await freePort(r.hosts.a)
     const bSnp = await freePort(r.hosts.b)
-    const runtime = { logger: r.logger, qos: { discipline, rateBps: r.rateBps, wan: { delayMs: r.delayMs, seed: r.seed } } }
+    const runtime = { logger: r.logger, qos: scenarioQos(discipline, r) }
     let a: IpxNode | undefined
     try {
       a = await startNode(validateConfig({
@@ -452,8 +462,8 @@ async function startRun (r: Resolved, discipline: QosDiscipline): Promise<Run> {
       // round trip", counted from the drop.
       retransmitMs: r.delayMs
     }),
-    interactive: periodicSource({ name: 'interactive-spx', datagram: k => spxDatagram(INTERACTIVE_BYTES, 0x50, k), periodMs: INTERACTIVE_PERIOD_MS, jitterMs: INTERACTIVE_JITTER_MS, startMs: windowStart + 3 }),
-    game: periodicSource({ name: 'game-broadcast', datagram: gameBroadcastDatagram(GAME_BYTES), periodMs: GAME_PERIOD_MS, jitterMs: GAME_JITTER_MS, startMs: windowStart + 7 })
+    interactive: periodicSource({ name: 'interactive-spx', datagram: k => spxDatagram(INTERACTIVE_BYTES, 0x50, k), periodMs: r.interactivePeriodMs, jitterMs: INTERACTIVE_JITTER_MS, startMs: windowStart + 3 }),
+    game: periodicSource({ name: 'game-broadcast', datagram: gameBroadcastDatagram(GAME_BYTES), periodMs: r.gamePeriodMs, jitterMs: GAME_JITTER_MS, startMs: windowStart + 7 })
   }
   const classifier = new Classifier()
   const flowClasses = {} as Record<QosFlow, string>
@@ -746,6 +756,8 @@ async function runOne (r: Resolved, discipline: QosDiscipline): Promise<QosDisci
 
 /** Issue 6's aims, judged on a report's figures. */
 export function evaluateAims (report: Omit<QosScenarioReport, 'aims'>): QosAim[] {
+  // On a slow link (a full frame over 20 ms) issue 11's LFI aims are the ones that matter.
+  if (lfiApplies(report.frameMs) && report.disciplines.snp_lfi !== undefined) return lfiAims(report)
   const snp = report.disciplines.snp
   const fifo = report.disciplines.fifo
   const aims: QosAim[] = []
@@ -783,9 +795,10 @@ export function evaluateAims (report: Omit<QosScenarioReport, 'aims'>): QosAim[]
  */
 export async function runQosScenario (options: QosScenarioRunOptions = {}): Promise<QosScenarioReport> {
   const r = resolve(options)
-  const disciplines = options.disciplines ?? ['fifo', 'snp']
+  const disciplines = options.disciplines ?? (options.wan !== undefined ? ['fifo', 'snp', 'snp_lfi'] : ['fifo', 'snp'])
   const report: Omit<QosScenarioReport, 'aims'> = {
     startedAt: new Date().toISOString(),
+    profile: r.profile,
     rateBps: r.rateBps,
     delayMs: r.delayMs,
     durationMs: r.durationMs,

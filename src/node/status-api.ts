@@ -376,6 +376,29 @@ export class StatusApi {
     this.#gauge('ipxlab_link_up', 'Native link state (1 up, 0 down).', ['peer'], (d, emit) => {
       for (const p of d.peers) emit({ peer: p.address }, p.up ? 1 : 0)
     })
+    this.#gauge('ipxlab_link_qos_info', 'The QoS stage of a link (issue 11): what was asked (qos), the scheduler (discipline), the era profile, LFI on or off (always 1).', ['peer', 'qos', 'discipline', 'profile', 'lfi'], (d, emit) => {
+      for (const p of d.peers) emit({ peer: p.address, qos: p.qos.qos ?? p.qos.discipline, discipline: p.qos.discipline, profile: p.qos.profile ?? '', lfi: p.qos.lfi?.enabled === true ? 'on' : 'off' }, 1)
+    })
+    this.#gauge('ipxlab_link_rate_bps', 'Emulated rate of a link\'s QoS stage, bit/s (absent without an emulated link).', ['peer'], (d, emit) => {
+      for (const p of d.peers) if (p.qos.rateBps !== null) emit({ peer: p.address }, p.qos.rateBps)
+    })
+    this.#counter('ipxlab_lfi_fragments_total', 'LFI fragments: sent towards the peer (tx), and received from it by outcome (rx: accepted or the drop reason).', ['peer', 'direction', 'outcome'], (d, emit) => {
+      for (const p of d.peers) {
+        if (p.qos.lfi !== undefined) emit({ peer: p.address, direction: 'tx', outcome: 'sent' }, p.qos.lfi.fragmentsSent)
+        const r = p.reassembly
+        if (r === undefined) continue
+        emit({ peer: p.address, direction: 'rx', outcome: 'accepted' }, r.fragmentsAccepted)
+        for (const [reason, n] of Object.entries(r.fragmentsDropped)) emit({ peer: p.address, direction: 'rx', outcome: reason }, n)
+      }
+    })
+    this.#counter('ipxlab_lfi_frames_total', 'LFI packets received from the peer: rebuilt (complete) or given up, by reason.', ['peer', 'outcome'], (d, emit) => {
+      for (const p of d.peers) {
+        const r = p.reassembly
+        if (r === undefined) continue
+        emit({ peer: p.address, outcome: 'complete' }, r.framesCompleted)
+        for (const [reason, n] of Object.entries(r.framesIncomplete)) emit({ peer: p.address, outcome: reason }, n)
+      }
+    })
     this.#gauge('ipxlab_link_rtt_seconds', 'Last native keepalive round-trip time.', ['peer'], (d, emit) => {
       for (const p of d.peers) {
         const rtt = p.link.rtt as { count?: number, last?: number } | undefined

@@ -43,7 +43,7 @@ import { IPX_HEADER_LENGTH } from '../../protocol/constants.js'
 import { formatNode } from '../../protocol/ipx/address.js'
 import { readLength } from '../../protocol/ipx/peek.js'
 import {
-  AUTH_TAG_LENGTH, NATIVE_HEADER_LENGTH, NATIVE_MAGIC, NATIVE_VERSION, NativeOffset, FrameFlag,
+  AUTH_TAG_LENGTH, NATIVE_HEADER_LENGTH, NATIVE_MAGIC, NATIVE_VERSION, NATIVE_VERSION_LFI, NativeOffset, FrameFlag,
   decode, encode, describeFrame
 } from '../../protocol/tunnel/frame.js'
 import type { NativeFrame, NativeHeader } from '../../protocol/tunnel/frame.js'
@@ -54,6 +54,7 @@ import {
 import type { HelloBody } from '../../protocol/tunnel/messages.js'
 import { MICROS_PER_SECOND } from '../../protocol/tunnel/timestamp.js'
 import { MIN_KEY_LENGTH, sign, verify } from '../../protocol/tunnel/auth.js'
+import type { Reassembler } from '../../protocol/tunnel/fragment.js'
 import { ConfigError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { Counters, DropReason } from './counters.js'
@@ -141,6 +142,11 @@ export interface NativeLinkOptions {
   now?: () => number
   /** Timers (default global, unref'd). */
   timers?: LinkTimers
+  /**
+   * LFI (issue 11): rebuilds fragments (version 2, type 7) into IPX packets delivered like data;
+   * given, the hello announces {@link Capability.Fragment}. Absent: fragments count `unsupported`.
+   */
+  reassembler?: Reassembler
   /** Link events at info, per-frame lines at debug. */
   logger?: Logger
 }
@@ -315,7 +321,8 @@ export class NativeLink {
       network: options.network ?? 0,
       mode: options.mode ?? LinkMode.Bridge,
       reserved: 0,
-      capabilities: (options.capabilities ?? 0) | Capability.Echo | Capability.Qos | (this.#signKey !== undefined ? Capability.Auth : 0),
+      capabilities: (options.capabilities ?? 0) | Capability.Echo | Capability.Qos | (this.#signKey !== undefined ? Capability.Auth : 0) |
+        (options.reassembler !== undefined ? Capability.Fragment : 0),
       // The hello announces whole seconds (SPEC.md §3); sub-second lab intervals round up to 1.
       keepaliveInterval: Math.min(0xffff, Math.ceil(this.#keepaliveMs / 1000)),
       maxPacket: this.#maxPacket,
@@ -418,6 +425,7 @@ export class NativeLink {
   tick (): void {
     if (this.#state === LinkState.Stopped) return
     const now = this.#nowMs()
+    this.#o.reassembler?.sweep(now)
     if (this.#state === LinkState.Up && now - this.#lastHeardMs >= this.#deadMs) this.#enter(LinkState.Down, 'timeout')
     if (this.#sink === undefined) return
     if (this.#state === LinkState.Down) {
@@ -507,6 +515,10 @@ export class NativeLink {
         else this.stats.rttDiscarded++
         break
       }
+      case MessageType.Fragment:
+        if (this.#o.reassembler === undefined) return this.#drop(DropReason.Unsupported, 'fragment without LFI', frame)
+        this.#fragment(frame, receivedAt)
+        break
       case MessageType.Bye:
         this.#onBye(frame)
         break
@@ -582,6 +594,57 @@ export class NativeLink {
     const { reason } = decodeBye(frame.payload)
     this.#log?.info('peer said bye', { reason })
     this.#enter(LinkState.Down, 'bye')
+  }
+
+  /**
+   * LFI: a fragment goes to the reassembler, which counts it by outcome (the link counts the frame
+   * delivered to it); a rebuilt packet is delivered as a data frame would be, with the last
+   * fragment's header as its meta.
+   */
+  #fragment (frame: NativeFrame, receivedAt: number): void {
+    const r = this.#o.reassembler!.push(frame.payload, receivedAt / 1000)
+    // The reassembler was made with this link's maxPacket, so a rebuilt packet never exceeds it.
+    if (r.kind !== 'complete') return
+    const h = frame.header
+    const m = this.#meta
+    m.trafficClass = h.trafficClass
+    m.sequence = h.sequence
+    m.sentAtMicros = h.timestamp.seconds * MICROS_PER_SECOND + h.timestamp.micros
+    m.receivedAtMicros = receivedAt
+    this.stats.dataReceived++
+    this.#o.onPacket(r.packet, m)
+  }
+
+  /**
+   * LFI: sends one fragment body ({@link fragmentPacket}) as a version 2 type-7 frame of
+   * `trafficClass`, counted in {@link txCounters} like data. The caller sends fragments only to a
+   * peer whose hello announced {@link Capability.Fragment}.
+   */
+  sendFragment (body: Buffer, trafficClass = 0): DropReason | undefined {
+    const c = this.txCounters
+    c.receive(body.length)
+    let reason: DropReason | undefined = this.#sink === undefined || this.#state === LinkState.Stopped ? DropReason.SendFailed : undefined
+    if (reason === undefined) {
+      this.#txHeader.version = NATIVE_VERSION_LFI
+      try {
+        reason = this.#sink!(this.#encode(MessageType.Fragment, body, trafficClass & 0xff))
+      } finally {
+        this.#txHeader.version = NATIVE_VERSION
+      }
+    }
+    if (reason !== undefined) {
+      c.drop(reason)
+      return reason
+    }
+    c.deliver(body.length)
+    this.stats.sent++
+    this.#lastSentMs = this.#lastEncodeUs / 1000
+    return undefined
+  }
+
+  /** True when the peer's last hello announced fragment reassembly (LFI may send it fragments). */
+  get peerReassembles (): boolean {
+    return ((this.#peerHello?.capabilities ?? 0) & Capability.Fragment) !== 0
   }
 
   #drop (reason: DropReason, detail: string, frame?: NativeFrame): DropReason {

@@ -9,6 +9,7 @@ import test from 'ava'
 import { runQosScenario, evaluateAims, QOS_FLOWS, STAMP_LENGTH } from '../../src/node/scenario-qos.js'
 import type { QosScenarioReport, QosDisciplineResult, QosClassResult } from '../../src/node/scenario-qos.js'
 import { qosJson, renderQosReportHtml } from '../../src/node/report-html.js'
+import type { QosJsonClass } from '../../src/node/report-html.js'
 import { ConfigError } from '../../src/errors.js'
 
 const FIGURES = ['p50Ms', 'p99Ms', 'maxMs', 'throughputBps', 'drops'] as const
@@ -30,7 +31,8 @@ test.serial('short real-socket run: the --json object has the shape of issue 6',
     t.is(typeof o.utilisation, 'number')
     t.true(o.utilisation >= 0 && o.utilisation <= 1, `${d} utilisation in 0..1`)
     for (const c of ['interactive', 'game', 'bulk']) {
-      const k = o[c]
+      const k = o[c] as QosJsonClass | undefined
+      t.deepEqual(o.classes?.[c], k, `${d}.classes.${c} is the same figures`)
       t.true(typeof k === 'object' && k !== null, `${d} has class ${c}`)
       if (typeof k !== 'object') continue
       for (const f of FIGURES) {
@@ -122,7 +124,8 @@ function synthetic (fifoP99: number, snpP99: number, snpUtil: number): QosScenar
 test('qosJson: exactly utilisation and the five figures per class (one-way delay beside them)', t => {
   const json = qosJson(synthetic(500, 12, 0.98))
   t.deepEqual(Object.keys(json), ['fifo', 'snp'])
-  t.deepEqual(Object.keys(json.snp!), ['utilisation', 'interactive', 'game', 'bulk'])
+  t.deepEqual(Object.keys(json.snp!), ['utilisation', 'interactive', 'game', 'bulk', 'classes'])
+  t.deepEqual(Object.keys(json.snp!.classes!), ['interactive', 'game', 'bulk'])
   t.deepEqual(json.snp!.interactive, { p50Ms: 6, p99Ms: 12, maxMs: 12 * 1.1, throughputBps: 10_000, drops: 0, oneWayP50Ms: 36, oneWayP99Ms: 42, oneWayMaxMs: 43 })
   t.is(json.snp!.utilisation, 0.98)
   t.like(json.snp!.bulk, { drops: 3, throughputBps: 950_000 })

@@ -240,11 +240,11 @@ test('demultiplexer: unknown peers, unknown encapsulations, other versions, bad 
   const b = new NativeLink({ node: NODE_B, peer: { host: HOST, port: raw.port }, onPacket: () => {}, keepaliveIntervalMs: 10_000 })
   tb.addLink(b)
   b.start()
-  const v2 = frame({ type: MessageType.Data, node: NODE_A, sequence: 1 }, ipx(1))
-  v2[4] = 2
+  const v3 = frame({ type: MessageType.Data, node: NODE_A, sequence: 1 }, ipx(1))
+  v3[4] = 3
   const unknownType = frame({ type: 9, node: NODE_A, sequence: 2 }, Buffer.from('x'))
   const truncated = frame({ type: MessageType.Data, node: NODE_A, sequence: 3 }, ipx(3)).subarray(0, 40)
-  await raw.send(v2, pb)
+  await raw.send(v3, pb)
   await raw.send(unknownType, pb)
   await raw.send(truncated, pb)
   await stranger.send(frame({ type: MessageType.Data, node: 0x77, sequence: 1 }, ipx(1)), pb)
@@ -252,7 +252,7 @@ test('demultiplexer: unknown peers, unknown encapsulations, other versions, bad 
   await stranger.send(ipx(5), pb)
   t.true(await until(() => tb.counters.received === 6))
   const c = tb.counters
-  t.is(c.dropped.unsupported, 3, 'version 2, type 9, and "AB"')
+  t.is(c.dropped.unsupported, 3, 'version 3, type 9, and "AB"')
   t.is(c.dropped.malformed, 1)
   t.is(c.dropped.unregistered, 1)
   t.is(c.delivered, 1, 'the FF FF datagram went to onIpx')
@@ -263,7 +263,7 @@ test('demultiplexer: unknown peers, unknown encapsulations, other versions, bad 
   reconciled(t, b.counters, 'link')
   // The same seam fits DosboxServer's onOther: a verdict, not counted by the tunnel.
   t.is(tb.handleNative(Buffer.from('ZZ'), { address: HOST, port: 1, family: 'IPv4', size: 2 }), DropReason.Unsupported)
-  t.is(tb.handleNative(v2, { address: HOST, port: 1, family: 'IPv4', size: v2.length }), DropReason.Unregistered)
+  t.is(tb.handleNative(v3, { address: HOST, port: 1, family: 'IPv4', size: v3.length }), DropReason.Unregistered)
   t.throws(() => { tb.addLink(new NativeLink({ node: 1, peer: { host: HOST, port: raw.port }, onPacket: () => {} })) }, { instanceOf: ConfigError, code: 'IPX_ERR_CONFIG' })
 })
 

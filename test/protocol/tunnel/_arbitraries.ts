@@ -5,7 +5,7 @@
 import fc from 'fast-check'
 import { ipx } from '../../../protocol/index.js'
 import {
-  CLASS_DIGEST_LENGTH, MessageType, encodeBye, encodeEcho, encodeHello, makeFrame
+  CLASS_DIGEST_LENGTH, MessageType, encodeBye, encodeEcho, encodeHello, fragmentPacket, makeFrame
 } from '../../../protocol/tunnel/index.js'
 import type { FrameFields, HelloBody, NativeFrame } from '../../../protocol/tunnel/index.js'
 
@@ -81,6 +81,10 @@ function arbBody (type: number): fc.Arbitrary<Buffer> {
       return fc.record({ echoSequence: u32, echoTimestamp: fc.record({ seconds: u32, micros: fc.integer({ min: 0, max: 999_999 }) }) })
         .map(b => encodeEcho(b))
     case MessageType.Bye: return u16.map(reason => encodeBye({ reason }))
+    case MessageType.Fragment:
+      return fc.tuple(arbIpxPacket(), fc.integer({ min: 16, max: 64 }), u16, fc.nat())
+        // A chunk below the packet's size: always two or more fragments; any one of them.
+        .map(([p, chunk, id, k]) => { const f = fragmentPacket(p, Math.min(chunk, p.length - 1), id); return f[k % f.length]! })
     default: return bytes(64)
   }
 }
@@ -100,8 +104,8 @@ function arbFields (type: number): fc.Arbitrary<FrameFields> {
 
 /** Any valid native frame, of a known or unknown type, with or without a (zero) tag reserved. */
 export const arbFrame: fc.Arbitrary<NativeFrame> = fc.oneof(
-  { weight: 6, arbitrary: fc.integer({ min: 1, max: 6 }) },
-  { weight: 1, arbitrary: fc.oneof(fc.constant(0), fc.integer({ min: 7, max: 255 })) }
+  { weight: 7, arbitrary: fc.integer({ min: 1, max: 7 }) },
+  { weight: 1, arbitrary: fc.oneof(fc.constant(0), fc.integer({ min: 8, max: 255 })) }
 ).chain(type => fc.tuple(arbFields(type), arbBody(type)))
   .map(([fields, body]) => makeFrame(fields, body))
 
