@@ -293,8 +293,6 @@ function addLabCommand (program: Command, io: Io, status: { code: number }): voi
     .action(async (opts: { scenario?: string, wan?: string, report?: string, json?: boolean, once?: boolean, duration?: number, loop?: number, speed?: number, port?: number, snpPort?: number, capture?: string, logLevel?: string }) => {
       const { duration, ...rest } = opts
       status.code = await runLab({ ...rest, json: opts.json === true, ...(duration !== undefined ? { durationS: duration } : {}) }, io)
-    .action(async (opts: { scenario?: string, wan?: string, report?: string, json?: boolean, loop?: number, speed?: number, port?: number, snpPort?: number, capture?: string, logLevel?: string }) => {
-      status.code = await runLab({ ...opts, json: opts.json === true }, io)
     })
 }
 

@@ -17,7 +17,8 @@ import path from 'node:path'
 import { DOSBOX, dosboxMissing as missing, conf, startDosbox, dosboxDir, dosFile, exited } from '../_dosbox.js'
 import { until } from '../transport/_dosbox-client.js'
 import { twoNodes } from './_two-nodes.js'
-import { DosboxSender, Replayer } from '../../src/capture/replay.js'
+import { Replayer } from '../../src/capture/replay.js'
+import { DosboxClient } from '../../src/transport/dosbox-client.js'
 import { CaptureWriter } from '../../src/capture/writer.js'
 import { ncpReplyDatagram } from '../../src/qos/simulate.js'
 import { ethernet, ipx } from '../../protocol/index.js'
@@ -52,12 +53,12 @@ async function pingUnderBulk (t: ExecutionContext, discipline: 'fifo' | 'snp'): 
   const bClient = b.dosbox.clients()[0]!
 
   let bulkReceived = 0
-  const sink = new DosboxSender({ to: { host: '127.0.0.2', port: bPort }, onDatagram: d => { if (d.length === FRAME) bulkReceived++ } })
+  const sink = new DosboxClient({ to: { host: '127.0.0.2', port: bPort }, onDatagram: d => { if (d.length === FRAME) bulkReceived++ } })
   await sink.open()
   t.teardown(async () => { await sink.close() })
   const file = path.join(dir, 'bulk.pcapng')
   bulkCapture(file, sink.sourceNode!)
-  const sender = new DosboxSender({ to: { host: '127.0.0.1', port: aPort } })
+  const sender = new DosboxClient({ to: { host: '127.0.0.1', port: aPort } })
   t.teardown(async () => { await sender.close() })
   const abort = new AbortController()
   const replay = new Replayer({ path: file, sender, timing: { kind: 'original', speed: 1 }, signal: abort.signal }).run()
