@@ -12,6 +12,7 @@ import type { IpxNode } from '../node/node.js'
 import { mergeConfigSources, readConfigFile } from '../node/config.js'
 import { createLogger } from '../log.js'
 import { ConfigError } from '../errors.js'
+import { loadOrCreateKeyFile } from '../node/key-file.js'
 import type { Io } from './main.js'
 
 /** The flags of `ipxlab node`, as commander parses them. */
@@ -25,6 +26,8 @@ export interface NodeFlags {
   name?: string
   node?: string
   key?: string
+  /** `--key-file`: read the key from this file, made with a new key when absent (src/node/key-file.ts). */
+  keyFile?: string
   capture?: string
   maxClients?: number
   idleTimeout?: number
@@ -77,10 +80,20 @@ function flagsToConfig (f: NodeFlags): Record<string, unknown> {
 export async function runNode (options: NodeCommandOptions, io: Io): Promise<number> {
   const levels = ['error', 'warn', 'info', 'debug']
   if (!levels.includes(options.logLevel)) throw new ConfigError('log-level', `must be one of ${levels.join(', ')}`)
+  const env = options.env ?? process.env
+  const keyFile = options.keyFile ?? (env.IPXLAB_KEY_FILE?.trim() !== '' ? env.IPXLAB_KEY_FILE : undefined)
+  let keyNote: string | undefined
+  let flags = options
+  if (keyFile !== undefined) {
+    if (options.key !== undefined || (env.IPXLAB_KEY ?? '').trim() !== '') throw new ConfigError('key-file', 'give the key once: --key-file (IPXLAB_KEY_FILE) or --key (IPXLAB_KEY), not both')
+    const k = loadOrCreateKeyFile(keyFile)
+    flags = { ...options, key: k.text }
+    keyNote = k.created ? `  key: made a new one in ${keyFile} (copy that file to the other nodes of the lab)` : `  key: from ${keyFile}`
+  }
   const config = mergeConfigSources({
     ...(options.config !== undefined ? { file: readConfigFile(options.config), filePath: options.config } : {}),
-    env: options.env ?? process.env,
-    flags: flagsToConfig(options)
+    env,
+    flags: flagsToConfig(flags)
   })
   const logger = createLogger({ level: options.logLevel, stream: io.stderr })
   const node = await startNode(config, { logger })
@@ -88,6 +101,7 @@ export async function runNode (options: NodeCommandOptions, io: Io): Promise<num
   const shown = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`
   io.stdout.write(`ipxlab node ${config.name} listening on udp+tcp ${shown} (${config.mode} mode, network ${config.network.toString(16).padStart(8, '0').toUpperCase()})\n`)
   io.stdout.write(`  DOSBox clients: IPXNET CONNECT <this host's address> ${port}\n`)
+  if (keyNote !== undefined) io.stdout.write(keyNote + '\n')
   for (const p of config.peers) io.stdout.write(`  peer: ${p.transport}://${p.address}${p.key !== undefined ? ' (authenticated)' : ''}\n`)
   options.onStarted?.(node)
   const why = await (options.until ?? untilSignal())

@@ -58,7 +58,7 @@ export interface StatusApiOptions {
 
 /** One non-zero drop counter. */
 export interface DropLine {
-  /** `dosbox`, `router`, `tunnel`, `tcp`, `link_rx`, `link_tx`, `snp`. */
+  /** `dosbox`, `router`, `attachments`, `tunnel`, `tcp`, `link_rx`, `link_tx`, `snp`. */
   component: string
   /** The peer for link components, else ''. */
   peer: string
@@ -96,6 +96,8 @@ export function statusDocument (source: StatusSource): StatusDocument {
   const drops: DropLine[] = []
   dropLines('dosbox', '', s.counters.dosbox, drops)
   dropLines('router', '', s.counters.router, drops)
+  // After the router: the local attachment had no such client (node.ts counts it there once).
+  dropLines('attachments', '', s.counters.attachments, drops)
   dropLines('tunnel', '', s.counters.tunnel, drops)
   dropLines('tcp', '', s.counters.tcp, drops)
   for (const p of s.peers) {
