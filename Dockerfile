@@ -52,14 +52,15 @@ RUN chmod 0755 /app/dist/src/cli/main.js \
  && mkdir -p /data /keys && chown node:node /data /keys
 # Captures (IPXLAB_CAPTURE=/data/...) go to a volume the runtime user can write; /keys holds the
 # lab's key file (IPXLAB_KEY_FILE=/keys/lab.key, made on first start when absent).
-VOLUME ["/data", "/keys"]
+VOLUME ["/data"]
 # The `node` user (uid 1000) of the official image. Ports above 1024 need no capability.
 USER node
 # 2644 = data plane (DOSBox IPXNET clients and native peers, UDP and TCP);
 # 2629 = QoS plane (SNP on UDP, the HTTP status API with /healthz on TCP). src/node/config.ts.
 EXPOSE 2644/udp 2644/tcp 2629/udp 2629/tcp
-# No curl in the slim image: Node's global fetch (Node >= 18) does the request.
+# No curl in the slim image: src/cli/healthcheck.ts asks /healthz with Node's fetch, on the port
+# of IPXLAB_SNP_LISTEN (default 2629).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:2629/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "/app/dist/src/cli/healthcheck.js"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["ipxlab", "node"]

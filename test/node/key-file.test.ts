@@ -61,14 +61,14 @@ test('nodes starting at once on one volume end up with one key (link(2) lets exa
   }))
   const keys = await Promise.all(runs)
   t.is(new Set(keys).size, 1, keys.join(' '))
-  t.is(readFileSync(file, 'utf8').trim(), keys[0])
+  t.is(readFileSync(file, 'utf8').trim(), keys[0] ?? '')
 })
 
-async function node (t: ExecutionContext, o: Parameters<typeof runNode>[0]): Promise<string> {
+async function node (t: ExecutionContext, o: Omit<Parameters<typeof runNode>[0], 'logLevel'>): Promise<string> {
   const stdout = new PassThrough()
   let out = ''
   stdout.on('data', (c: Buffer) => { out += c.toString() })
-  await runNode({ listen: '127.0.0.1:0', snp: '127.0.0.1:0', logLevel: 'error', until: Promise.resolve(), ...o }, { stdout, stderr: new PassThrough() })
+  await runNode({ listen: '127.0.0.1:0', snp: '127.0.0.1:0', until: Promise.resolve(), ...o, logLevel: 'error' }, { stdout, stderr: new PassThrough() })
   t.pass()
   return out
 }
