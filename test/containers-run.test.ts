@@ -128,8 +128,11 @@ async function composeUp (t: ExecutionContext, lab: Lab): Promise<number> {
   return up.ms
 }
 
-async function composeDown (lab: Lab): Promise<void> {
-  await sh('podman', ['rm', '-f', '-v', '-t', '2', lab.container('node-a'), lab.container('node-b'), lab.container('replayer')])
+/** Removes the project's containers (its networks and the key volume stay for the next `up`). */
+async function composeDown (t: ExecutionContext): Promise<void> {
+  const ids = (await sh('podman', ['ps', '-a', '-q', '--filter', `label=${LABEL}=${PROJECT}`])).stdout.split('\n').filter(s => s.trim() !== '')
+  const rm = await sh('podman', ['rm', '-f', '-v', '-t', '2', ...ids])
+  t.is(rm.code, 0, rm.stderr)
 }
 
 /** The replayer service; then each replayed frame found in B's capture of the link from A, or named. */
@@ -186,7 +189,9 @@ async function dosboxPing (t: ExecutionContext, lab: Lab, tmp: string): Promise<
   t.true(await poll(async () => (await stats(lab.ports.bSnp)).clients.length >= 1, 30_000), 'DOSBox B registered with node B through the published port')
   // DOSBox B answers pings once its `ipxnet connect` command has finished and it sits at the prompt.
   t.true(await poll(async () => /connected to server/i.test(dosFile(cDir, 'B.TXT')), 30_000), 'DOSBox B connected')
-  const bClient = (await stats(lab.ports.bSnp)).clients[0]!
+  const bStats = await stats(lab.ports.bSnp)
+  t.is(bStats.mode, 'bridge', 'compose.bridge.yaml made the pair one segment')
+  const bClient = bStats.clients[0]!
   writeFileSync(path.join(tmp, 'A.conf'), conf(cDir, [`ipxnet connect 127.0.0.1 ${lab.ports.a} > c:\\A.TXT`, 'ipxnet ping >> c:\\APING.TXT', 'exit']))
   const dosA = startDosbox(t, tmp, 'A')
   t.not(await exited(dosA, 60_000), 'timeout', 'DOSBox A exited by itself')
@@ -255,7 +260,7 @@ async function dosboxPing (t: ExecutionContext, lab: Lab, tmp: string): Promise<
   await stopAndRestartB(t, lab)
 
   // The pair as one bridged segment, for DOSBox: down, then up with compose.bridge.yaml.
-  await composeDown(lab)
+  await composeDown(t)
   const bridged: Lab = { ...lab, files: [path.join(ROOT, 'compose.yaml'), path.join(ROOT, 'compose.bridge.yaml')] }
   const pingStarted = performance.now()
   await composeUp(t, bridged)
