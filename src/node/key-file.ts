@@ -15,7 +15,7 @@ import path from 'node:path'
 import { ConfigError } from '../errors.js'
 import { parseKey } from './config.js'
 
-/** Bytes of a generated key, as `openssl rand -hex 32` (lab.env.example); SPEC.md §4 needs at least 16. */
+/** Bytes of a generated key, as `openssl rand -hex 32` makes; SPEC.md §4 needs at least 16. */
 export const GENERATED_KEY_BYTES = 32
 
 /** What {@link loadOrCreateKeyFile} found: the key's text, and whether this call made the file. */
