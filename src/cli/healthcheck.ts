@@ -10,10 +10,9 @@
  * default port 2629); a wildcard listening address is asked on loopback. So moving the QoS plane
  * with IPXLAB_SNP_LISTEN needs no other health check.
  */
-import { realpathSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { parseHostPort } from '../address.js'
 import { DEFAULT_SNP_PORT } from '../node/config.js'
+import { isEntryPoint } from './entry-point.js'
 
 /** The `/healthz` URL of the node whose QoS plane listens at `snpListen` (IPXLAB_SNP_LISTEN). */
 export function healthUrl (snpListen: string | undefined): string {
@@ -33,16 +32,6 @@ export async function checkHealth (url: string, timeoutMs = 4000): Promise<numbe
   }
 }
 
-function isEntryPoint (): boolean {
-  const script = process.argv[1]
-  if (script === undefined) return false
-  try {
-    return realpathSync(script) === fileURLToPath(import.meta.url)
-  } catch {
-    return false
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   process.exitCode = await checkHealth(healthUrl(process.env.IPXLAB_SNP_LISTEN))
 }

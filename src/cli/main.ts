@@ -5,8 +5,6 @@
  * in-process with `program.exitOverride()`.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { realpathSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { runDecode } from './decode.js'
 import { runExplain, EXPLAIN_FORMATS } from './explain.js'
 import type { ExplainFormat } from './explain.js'
@@ -20,6 +18,7 @@ import { runStats } from './stats.js'
 import { runReplay, parseNumberOption, parseFrameRange, parseNetworkMapping, parseNodeMapping, parseNetwork, parseNodeOption, parseSpeed, parseKey } from './replay.js'
 import type { ReplayCommandOptions } from './replay.js'
 import { ConfigError, CaptureError, TransportError } from '../errors.js'
+import { isEntryPoint } from './entry-point.js'
 
 /** Where a command writes. */
 export interface Io {
@@ -216,16 +215,6 @@ export async function main (argv: readonly string[], io: Io = { stdout: process.
   }
 }
 
-function isEntryPoint (): boolean {
-  const script = process.argv[1]
-  if (script === undefined) return false
-  try {
-    return realpathSync(script) === fileURLToPath(import.meta.url)
-  } catch {
-    return false
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   process.exitCode = await main(process.argv.slice(2))
 }

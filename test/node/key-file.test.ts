@@ -57,7 +57,11 @@ test('nodes starting at once on one volume end up with one key (link(2) lets exa
     let out = ''
     child.stdout.on('data', (c: Buffer) => { out += c.toString() })
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
-    child.once('exit', status => { clearTimeout(timer); status === 0 ? resolve(out) : reject(new Error(`exit ${String(status)}`)) })
+    child.once('exit', status => {
+      clearTimeout(timer)
+      if (status === 0) resolve(out)
+      else reject(new Error(`exit ${String(status)}`))
+    })
   }))
   const keys = await Promise.all(runs)
   t.is(new Set(keys).size, 1, keys.join(' '))
