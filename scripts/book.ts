@@ -7,7 +7,7 @@
  * Run: `node --import tsx scripts/book.ts` (writes the file); `--check` exits 1 when it is stale.
  * test/protocol/book.test.ts regenerates it in memory and fails when the committed file differs.
  */
-import { readFileSync, writeFileSync, realpathSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
@@ -15,6 +15,7 @@ import {
   layoutTable, PacketType, Socket, packetTypeName, socketName, hex
 } from '../protocol/index.js'
 import type { Layout } from '../protocol/index.js'
+import { isEntryPoint } from '../src/cli/entry-point.js'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 /** The project root. */
@@ -255,17 +256,7 @@ export function renderBook (): string {
   return out.join('\n') + '\n'
 }
 
-function isEntryPoint (): boolean {
-  const script = process.argv[1]
-  if (script === undefined) return false
-  try {
-    return realpathSync(script) === fileURLToPath(import.meta.url)
-  } catch {
-    return false
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   const book = renderBook()
   if (process.argv.includes('--check')) {
     let current = ''

@@ -93,6 +93,12 @@ export interface ReplayRewrite {
   allNetworks?: number
   /** Node → node, for source and destination (broadcast only when mapped explicitly). */
   nodes?: ReadonlyMap<number, number>
+  /**
+   * Every source network becomes this one (wins over {@link networks}): the network the replayer
+   * sits on, set by the automatic mapping (src/capture/network-map.ts), since in DOSBox mode the
+   * replayer is the source of every frame.
+   */
+  sourceNetwork?: number
 }
 
 /** Timing: original spacing divided by `speed` (1 = as captured), or as fast as the node accepts. */
@@ -172,9 +178,9 @@ export function rewritePacket (packet: ipx.IpxPacket, rewrite: ReplayRewrite | u
 /** Rewrites the four address fields of `d` in place; true when a byte changed. */
 function rewriteAddresses (d: Buffer, rewrite: ReplayRewrite | undefined, sourceNode: number | undefined): boolean {
   let rewritten = false
-  for (const [read, write] of [[ipx.readDstNetwork, ipx.writeDstNetwork], [ipx.readSrcNetwork, ipx.writeSrcNetwork]] as const) {
+  for (const [read, write, isSrc] of [[ipx.readDstNetwork, ipx.writeDstNetwork, false], [ipx.readSrcNetwork, ipx.writeSrcNetwork, true]] as const) {
     const from = read(d)
-    const to = mapNetwork(from, rewrite)
+    const to = isSrc && rewrite?.sourceNetwork !== undefined ? rewrite.sourceNetwork : mapNetwork(from, rewrite)
     if (to !== from) { write(d, to); rewritten = true }
   }
   for (const [read, write, isSrc] of [[ipx.readDstNode, ipx.writeDstNode, false], [ipx.readSrcNode, ipx.writeSrcNode, true]] as const) {
@@ -305,6 +311,11 @@ export interface ReplayerOptions {
   loop?: number
   filter?: ReplayFilter
   rewrite?: ReplayRewrite
+  /**
+   * Called once the sender is open (registered), before the first frame: its result, when
+   * defined, replaces {@link rewrite}. The automatic network mapping asks the node here.
+   */
+  resolveRewrite?: (sender: ReplaySender) => Promise<ReplayRewrite | undefined>
   /** Capture reading (extra IPX-in-UDP ports). */
   frames?: FrameOptions
   /** Frames sent between two flow-control markers (default {@link DEFAULT_WINDOW}). */
@@ -374,6 +385,13 @@ export class Replayer {
     const window = o.window ?? DEFAULT_WINDOW
     const syncMs = o.syncTimeoutMs ?? 2000
     await o.sender.open()
+    let rewrite = o.rewrite
+    try {
+      rewrite = (await o.resolveRewrite?.(o.sender)) ?? rewrite
+    } catch (err) {
+      await o.sender.close()
+      throw err
+    }
     let start: number | undefined
     let inFlight = 0
     try {
@@ -389,7 +407,7 @@ export class Replayer {
             const plan = planFrame(f, {
               mode: o.sender.mode,
               ...(o.filter !== undefined ? { filter: o.filter } : {}),
-              ...(o.rewrite !== undefined ? { rewrite: o.rewrite } : {}),
+              ...(rewrite !== undefined ? { rewrite } : {}),
               ...(o.sender.sourceNode !== undefined ? { sourceNode: o.sender.sourceNode } : {}),
               ...(o.maxPacket !== undefined ? { maxPacket: o.maxPacket } : {})
             })

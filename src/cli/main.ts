@@ -5,10 +5,9 @@
  * in-process with `program.exitOverride()`.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { readFileSync, realpathSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { packageRoot } from '../paths.js'
-import { fileURLToPath } from 'node:url'
 import { runDecode } from './decode.js'
 import { runExplain, EXPLAIN_FORMATS } from './explain.js'
 import type { ExplainFormat } from './explain.js'
@@ -26,6 +25,7 @@ import { endQuietlyOnClosedPipe } from './pipes.js'
 import { compileDisplayFilter, filterErrorText } from '../capture/view.js'
 import type { DisplayFilter } from '../capture/view.js'
 import { filter } from '../../protocol/index.js'
+import { isEntryPoint } from './entry-point.js'
 
 /** Where a command writes. */
 export interface Io {
@@ -147,6 +147,7 @@ export function buildProgram (io: Io, status: { code: number, command?: string }
     .option('--name <name>', 'node name (its SAP file server is called this)')
     .option('--node <mac>', 'this node\'s IPX node address')
     .option('--key <hex|base64>', 'pre-shared key for the native links (HMAC-SHA-256)')
+    .option('--key-file <file>', 'read the pre-shared key from a file, made with a new random key when absent (IPXLAB_KEY_FILE)')
     .option('--capture <file.pcapng>', 'write every IPX frame the node routes to a pcapng file')
     .option('--max-clients <n>', 'bound on registered DOSBox clients (DOSBox has 16)', parseCount('--max-clients', 1))
     .option('--idle-timeout <seconds>', 'forget a client silent this long (default 600)', parseCount('--idle-timeout', 1))
@@ -254,6 +255,7 @@ function addReplayCommand (program: Command, io: Io, status: { code: number }): 
     .option('--map-network <old=new>', 'rewrite a network number, source and destination (hex; repeatable)', parseNetworkMapping)
     .option('--map-node <old=new>', 'rewrite a node, source and destination (repeatable)', parseNodeMapping)
     .option('--network <hex>', 'rewrite every network of the capture (but 0 and FFFFFFFF) to the lab\'s', parseNetwork)
+    .option('--no-auto-map', 'dosbox mode: keep the capture\'s networks (by default they are mapped onto the networks the node names in its RIP answer)')
     .option('--udp-port <port>', 'also look for IPX inside UDP on this port in the capture (repeatable; 213, 2644 and 10000 always)', parsePort, [])
     .option('--bind <addr:port>', 'local address to send from (native mode: the peer address the node lists)')
     .option('--key <hex|base64>', 'native mode: pre-shared key; frames are signed', parseKey)
@@ -317,17 +319,7 @@ export async function main (argv: readonly string[], io: Io = { stdout: process.
   }
 }
 
-function isEntryPoint (): boolean {
-  const script = process.argv[1]
-  if (script === undefined) return false
-  try {
-    return realpathSync(script) === fileURLToPath(import.meta.url)
-  } catch {
-    return false
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   // `ipxlab decode x.pcap | head`: the reader leaving ends the command quietly, exit 0 (cli/pipes.ts).
   endQuietlyOnClosedPipe(process.stdout)
   endQuietlyOnClosedPipe(process.stderr)

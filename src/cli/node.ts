@@ -15,6 +15,7 @@ import { mergeConfigSources, readConfigFile } from '../node/config.js'
 import { describeQos } from '../node/qos-options.js'
 import { createLogger } from '../log.js'
 import { ConfigError } from '../errors.js'
+import { loadOrCreateKeyFile } from '../node/key-file.js'
 import type { Io } from './main.js'
 
 /** The flags of `ipxlab node`, as commander parses them. */
@@ -28,6 +29,8 @@ export interface NodeFlags {
   name?: string
   node?: string
   key?: string
+  /** `--key-file`: read the key from this file, made with a new key when absent (src/node/key-file.ts). */
+  keyFile?: string
   capture?: string
   maxClients?: number
   idleTimeout?: number
@@ -152,10 +155,20 @@ export function banner (node: IpxNode): string {
 export async function runNode (options: NodeCommandOptions, io: Io): Promise<number> {
   const levels = ['error', 'warn', 'info', 'debug']
   if (!levels.includes(options.logLevel)) throw new ConfigError('log-level', `must be one of ${levels.join(', ')}`)
+  const env = options.env ?? process.env
+  const keyFile = options.keyFile ?? (env.IPXLAB_KEY_FILE?.trim() !== '' ? env.IPXLAB_KEY_FILE : undefined)
+  let keyNote: string | undefined
+  let flags = options
+  if (keyFile !== undefined) {
+    if (options.key !== undefined || (env.IPXLAB_KEY ?? '').trim() !== '') throw new ConfigError('key-file', 'give the key once: --key-file (IPXLAB_KEY_FILE) or --key (IPXLAB_KEY), not both')
+    const k = loadOrCreateKeyFile(keyFile)
+    flags = { ...options, key: k.text }
+    keyNote = k.created ? `  key: made a new one in ${keyFile} (copy that file to the other nodes of the lab)` : `  key: from ${keyFile}`
+  }
   const config = mergeConfigSources({
     ...(options.config !== undefined ? { file: readConfigFile(options.config), filePath: options.config } : {}),
-    env: options.env ?? process.env,
-    flags: flagsToConfig(options)
+    env,
+    flags: flagsToConfig(flags)
   })
   const logger = createLogger({ level: options.logLevel, stream: io.stderr })
   // `--capture -`: standard output carries the pcapng stream (to Wireshark or tshark), so every
@@ -163,6 +176,7 @@ export async function runNode (options: NodeCommandOptions, io: Io): Promise<num
   const out = config.capture === '-' ? io.stderr : io.stdout
   const node = await startNode(config, { logger })
   out.write(banner(node))
+  if (keyNote !== undefined) out.write(keyNote + '\n')
   options.onStarted?.(node)
   const why = await (options.until ?? untilSignal())
   await node.stop()

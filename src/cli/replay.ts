@@ -26,7 +26,8 @@ import { DEFAULT_TUNNEL_PORT } from '../node/config.js'
 import { Replayer, SkipReason } from '../capture/replay.js'
 import { DosboxClient } from '../transport/dosbox-client.js'
 import { NativeClient } from '../transport/native-client.js'
-import type { ReplayMode, ReplayStats, ReplayTiming, ReplaySender, PlannedFrame } from '../capture/replay.js'
+import type { ReplayMode, ReplayStats, ReplayTiming, ReplaySender, ReplayRewrite, PlannedFrame } from '../capture/replay.js'
+import { DISCOVERY_WAIT_MS, NetworkDiscovery, autoNetworkMap, captureNetworks, ripRequest } from '../capture/network-map.js'
 import type { Io } from './main.js'
 
 /** Options of {@link runReplay}, as the command line gives them (parsed). */
@@ -46,6 +47,11 @@ export interface ReplayCommandOptions {
   mapNode?: Map<number, number>
   /** `--network`: every network of the capture becomes this one. */
   network?: number
+  /**
+   * DOSBox mode: map the capture's networks onto the node's, asked by RIP (default true; false =
+   * `--no-auto-map`); off with `--network`. `mapNetwork` entries win. src/capture/network-map.ts.
+   */
+  autoMap?: boolean
   /** Extra UDP ports that carry IPX in the capture. */
   udpPorts?: number[]
   /** Local `ADDR:PORT` to send from (native mode: the address the node lists as a peer). */
@@ -205,6 +211,39 @@ async function makeProgress (kind: 'bar' | 'lines' | 'none', capture: string, pa
   return { update: st => { last = st }, stop: () => { clearInterval(timer) } }
 }
 
+function hex8 (n: number): string {
+  return n.toString(16).toUpperCase().padStart(8, '0')
+}
+
+/** The automatic network mapping of a DOSBox-mode replay: what the sender feeds, what the replayer calls, the summary line. */
+interface AutoMapping {
+  receive: (d: Buffer) => void
+  resolve: (sender: ReplaySender) => Promise<ReplayRewrite | undefined>
+  note: () => string
+}
+
+async function autoMapping (capture: string, o: ReplayCommandOptions, sourceNode: () => number | undefined, base: ReplayRewrite): Promise<AutoMapping> {
+  const captured = await captureNetworks(capture, { udpPorts: o.udpPorts ?? [] })
+  const discovery = new NetworkDiscovery(sourceNode)
+  let note = `networks: kept as captured (no RIP answer from the node within ${DISCOVERY_WAIT_MS} ms; map them with --map-network OLD=NEW or --network HEX)`
+  return {
+    receive: d => { discovery.receive(d) },
+    resolve: async sender => {
+      const node = sender.sourceNode
+      if (captured.length === 0) note = 'networks: the capture names none but 0 and FFFFFFFF: nothing to map'
+      if (node === undefined || captured.length === 0) return undefined
+      sender.send(ripRequest(node))
+      const found = await discovery.wait()
+      if (found === undefined) return undefined
+      const networks = autoNetworkMap(captured, found, o.mapNetwork)
+      const pairs = [...networks].map(([from, to]) => `${hex8(from)}->${hex8(to)}`).join(', ')
+      note = `networks: ${pairs}, sources on the node's segment ${hex8(found.own)} (from the node's RIP answer; --map-network overrides, --no-auto-map keeps them)`
+      return { ...base, networks, sourceNetwork: found.own }
+    },
+    note: () => note
+  }
+}
+
 /** Runs the command; returns its exit status. */
 export async function runReplay (capture: string, o: ReplayCommandOptions, io: Io): Promise<number> {
   if (o.max === true && o.speed !== undefined) throw new ConfigError('speed', '--speed and --max exclude each other')
@@ -218,9 +257,17 @@ export async function runReplay (capture: string, o: ReplayCommandOptions, io: I
   await probeCapture(capture)
   const timing: ReplayTiming = o.max === true ? { kind: 'max' } : { kind: 'original', speed: o.speed ?? 1 }
   const senderOptions = { to, ...(bind !== undefined ? { bind } : {}) }
+  const rewrite: ReplayRewrite = {
+    ...(o.mapNetwork !== undefined ? { networks: o.mapNetwork } : {}),
+    ...(o.mapNode !== undefined ? { nodes: o.mapNode } : {}),
+    ...(o.network !== undefined ? { allNetworks: o.network } : {})
+  }
+  const auto = o.mode === 'dosbox' && o.autoMap !== false && o.network === undefined
+    ? await autoMapping(capture, o, () => sender.sourceNode, rewrite)
+    : undefined
   const sender: ReplaySender = o.mode === 'native'
     ? new NativeClient({ ...senderOptions, ...(o.key !== undefined ? { key: o.key } : {}), ...(o.keyId !== undefined ? { keyId: o.keyId } : {}), ...(o.node !== undefined ? { node: o.node } : {}) })
-    : new DosboxClient(senderOptions)
+    : new DosboxClient({ ...senderOptions, ...(auto !== undefined ? { onDatagram: auto.receive } : {}) })
   const passes = o.loop ?? 1
   const now = (): number => performance.now()
   const kind = o.progress ?? ((io.stderr as { isTTY?: boolean }).isTTY === true ? 'bar' : 'lines')
@@ -235,11 +282,8 @@ export async function runReplay (capture: string, o: ReplayCommandOptions, io: I
       ...(o.types !== undefined ? { types: o.types } : {}),
       ...(o.frames !== undefined ? { frames: o.frames } : {})
     },
-    rewrite: {
-      ...(o.mapNetwork !== undefined ? { networks: o.mapNetwork } : {}),
-      ...(o.mapNode !== undefined ? { nodes: o.mapNode } : {}),
-      ...(o.network !== undefined ? { allNetworks: o.network } : {})
-    },
+    rewrite,
+    ...(auto !== undefined ? { resolveRewrite: auto.resolve } : {}),
     frames: { udpPorts: o.udpPorts ?? [] },
     ...(o.window !== undefined ? { window: o.window } : {}),
     onProgress: st => { progress.update(st) },
@@ -259,6 +303,7 @@ export async function runReplay (capture: string, o: ReplayCommandOptions, io: I
   } else {
     out(`replayed ${capture} into ${dest} as a native peer${o.key !== undefined ? ' (signed)' : ''}; source nodes kept unless mapped`)
   }
+  if (auto?.note !== undefined) out(auto.note())
   out(`frames read: ${st.read}${passes > 1 ? ` over ${st.passes} passes` : ''}`)
   out(`sent: ${st.sent}${st.rewritten > 0 ? ` (${st.rewritten} with rewritten addresses)` : ''}`)
   out(`skipped: ${totalSkipped(st)}${skippedText(st)}`)

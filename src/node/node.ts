@@ -76,6 +76,8 @@ export const STOP_DRAIN_MS = 500
 
 /** How often a peer name that does not resolve is looked up again (ms). */
 export const RESOLVE_RETRY_MS = 2000
+/** How often the name of a peer whose link is down is looked up again (ms): a restarted container may have a new address. */
+export const REDIAL_RESOLVE_MS = 1000
 
 /** How often the services and the tables are ticked, at most (ms). */
 const MAX_TICK_MS = 1000
@@ -111,7 +113,8 @@ export interface NodeRuntime {
 
 /** One peer link as the node keeps it. */
 interface PeerState {
-  readonly config: PeerConfig
+  /** The peer as configured; its host moves when a name-given peer comes back at another address. */
+  config: PeerConfig
   readonly id: string
   readonly attachment: NativeLinkAttachment
   readonly link: NativeLink
@@ -122,6 +125,10 @@ interface PeerState {
   readonly rx: SnpReceiveRecorder
   /** LFI: rebuilds the peer's fragments (issue 11). */
   readonly reassembler: Reassembler
+  /** The peer's host and SNP host as configured, when either is a name (looked up again while the link is down). */
+  readonly names: { host: string, snpHost: string } | undefined
+  /** {@link IpxNode} is looking the names up again (the link is down). */
+  following: boolean
 }
 
 /** What {@link IpxNode.stats} returns: everything `ipxlab stats` and the status API show. */
@@ -391,7 +398,7 @@ export class IpxNode {
       Promise.all([name(p.host), name(p.snp.host)]).then(([host, snpHost]) => {
         if (this.#stopped) return
         this.#log.info('peer name resolved', { peer: p.address, address: host })
-        this.#addPeer({ ...p, host, snp: { ...p.snp, host: snpHost } })
+        this.#addPeer({ ...p, host, snp: { ...p.snp, host: snpHost } }, { host: p.host, snpHost: p.snp.host })
       }, (err: NodeJS.ErrnoException) => {
         this.#log.warn('cannot resolve peer name yet; retrying', { peer: p.address, error: err.code ?? err.message, retryMs: RESOLVE_RETRY_MS })
         const timer = setTimeout(() => { this.#resolveTimers.delete(timer); attempt() }, RESOLVE_RETRY_MS)
@@ -402,7 +409,7 @@ export class IpxNode {
     attempt()
   }
 
-  #addPeer (p: PeerConfig): void {
+  #addPeer (p: PeerConfig, names?: PeerState['names']): void {
     const id = `peer:${p.transport}:${p.host}:${p.port}`
     const keys = p.key !== undefined ? new Map([[p.keyId, p.key]]) : undefined
     const captureInterface = this.#capture?.addInterface({ name: id, linkType: 1, description: `${this.config.name}: native link to ${p.address}` })
@@ -435,7 +442,7 @@ export class IpxNode {
     })
     const rx = this.snp.addPeer({ id, address: p.address, snp: p.snp, link, qos, ...(p.key !== undefined ? { key: p.key, keyId: p.keyId } : {}) })
     const dialer = p.transport === 'tcp' && this.#dials(p) ? new TcpLinkDialer({ link, host: p.host, port: p.port, logger: this.#log }) : undefined
-    const state: PeerState = { config: p, id, attachment, link, qos, dialer, captureInterface, rx, reassembler }
+    const state: PeerState = { config: p, id, attachment, link, qos, dialer, captureInterface, rx, reassembler, names, following: false }
     this.#peers.push(state)
     if (p.transport === 'udp') this.tunnel.addLink(link)
     if (dialer !== undefined) dialer.start()
@@ -463,10 +470,43 @@ export class IpxNode {
         this.rip.start(now, s.id)
         this.sap.start(now, s.id)
       }
-    } else if (this.router.port(s.id) !== undefined) {
-      this.router.removePort(s.id, now)
-      this.rip.flush()
+    } else {
+      if (this.router.port(s.id) !== undefined) {
+        this.router.removePort(s.id, now)
+        this.rip.flush()
+      }
+      this.#followName(s)
     }
+  }
+
+  /**
+   * While the link to a peer given by name is down, looks the name up again every
+   * {@link REDIAL_RESOLVE_MS}: a container that restarts (`docker stop` / `start`) may come back
+   * at another address, and links match datagrams by the sender's address, so the link would
+   * otherwise never hear it again. A new address moves the link (UDP) and the SNP peer there.
+   */
+  #followName (s: PeerState): void {
+    const names = s.names
+    if (names === undefined || s.config.transport !== 'udp' || s.following === true) return
+    s.following = true
+    const family = isIP(this.config.listen.host) === 6 ? 6 : 4
+    const name = async (host: string, now: string): Promise<string> => isIP(host) !== 0 ? host : await lookup(host, { family }).then(r => r.address, () => now)
+    const again = (): void => {
+      if (this.#stopped || s.link.up) { s.following = false; return }
+      void Promise.all([name(names.host, s.config.host), name(names.snpHost, s.config.snp.host)]).then(([host, snpHost]) => {
+        if (this.#stopped || s.link.up) { s.following = false; return }
+        if (host !== s.config.host) {
+          this.#log.info('peer moved', { peer: s.config.address, from: s.config.host, to: host })
+          this.tunnel.relink(s.link, host)
+        }
+        if (snpHost !== s.config.snp.host) this.snp.repointPeer(s.id, snpHost)
+        s.config = { ...s.config, host, snp: { ...s.config.snp, host: snpHost } }
+        const timer = setTimeout(() => { this.#resolveTimers.delete(timer); again() }, REDIAL_RESOLVE_MS)
+        timer.unref()
+        this.#resolveTimers.add(timer)
+      })
+    }
+    again()
   }
 
   /** The local port's `send`: a datagram from elsewhere to this node's DOSBox clients. */

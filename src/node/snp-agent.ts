@@ -35,7 +35,7 @@ import { formatNode } from '../../protocol/ipx/address.js'
 import { DEFAULT_MAX_PACKET } from '../transport/native-link.js'
 import type { NativeLink, PacketMeta } from '../transport/native-link.js'
 import { SnpEndpoint } from '../transport/snp-endpoint.js'
-import type { SnpEndpointStats, SnpReceived } from '../transport/snp-endpoint.js'
+import type { SnpEndpointStats, SnpPeer, SnpReceived } from '../transport/snp-endpoint.js'
 import { DEFAULT_CLASS_TABLE, TRAFFIC_CLASSES } from '../qos/classes.js'
 import type { ClassTable } from '../qos/classes.js'
 import { defaultRules } from '../qos/rules.js'
@@ -390,6 +390,17 @@ function addDrop (out: ClassReport['drops'], reason: string, n: number): void {
   else out.other += n
 }
 
+/** The endpoint's view of a peer: where its SNP goes, its keys, and its node id once the link knows it. */
+function endpointPeer (src: SnpPeerSource): SnpPeer {
+  return {
+    id: src.id,
+    host: src.snp.host,
+    port: src.snp.port,
+    ...(src.key !== undefined ? { keys: new Map([[src.keyId ?? 1, src.key]]), sendKeyId: src.keyId ?? 1 } : {}),
+    node: () => src.link.peerNode
+  }
+}
+
 /** The SNP side of a node. Construct, add peers, {@link start}; {@link stop} says bye and closes. */
 export class SnpAgent {
   /**
@@ -472,14 +483,16 @@ export class SnpAgent {
       peerMeasured: new Map(),
       bye: undefined
     })
-    this.endpoint.addPeer({
-      id: src.id,
-      host: src.snp.host,
-      port: src.snp.port,
-      ...(src.key !== undefined ? { keys: new Map([[src.keyId ?? 1, src.key]]), sendKeyId: src.keyId ?? 1 } : {}),
-      node: () => src.link.peerNode
-    })
+    this.endpoint.addPeer(endpointPeer(src))
     return rx
+  }
+
+  /** The peer `id` is at another SNP host now (its name resolved to a new address): its figures stay. */
+  repointPeer (id: string, host: string): void {
+    const p = this.#peers.get(id)
+    if (p === undefined) return
+    p.src = { ...p.src, snp: { ...p.src.snp, host } }
+    this.endpoint.addPeer(endpointPeer(p.src))
   }
 
   /** Binds udp `host:port`; then ticks. Rejects with `TransportError` on a bind failure. */

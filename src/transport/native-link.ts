@@ -235,8 +235,12 @@ export class NativeLink {
   /** Frames this link tried to send: each ends in exactly one of these. */
   readonly txCounters = new Counters()
   readonly stats: LinkStats
-  /** The peer's address. */
-  readonly peer: { readonly host: string, readonly port: number }
+  /** The peer's address ({@link repoint} changes its host). */
+  get peer (): { readonly host: string, readonly port: number } {
+    return this.#peer
+  }
+
+  #peer: { readonly host: string, readonly port: number }
   /** This node's id. */
   readonly node: number
   readonly #o: NativeLinkOptions
@@ -279,7 +283,7 @@ export class NativeLink {
       throw new ConfigError('node', `node id must be a u48, got ${options.node}`)
     }
     this.node = options.node
-    this.peer = typeof options.peer === 'string' ? parseListenAddress(options.peer, 'peer') : { host: options.peer.host, port: options.peer.port }
+    this.#peer = typeof options.peer === 'string' ? parseListenAddress(options.peer, 'peer') : { host: options.peer.host, port: options.peer.port }
     const keys = options.keys
     if (keys !== undefined && keys.size > 0) {
       for (const [id, key] of keys) {
@@ -354,6 +358,21 @@ export class NativeLink {
   /** The peer's node id, once a frame was accepted from it. */
   get peerNode (): number | undefined {
     return this.#peerNode
+  }
+
+  /**
+   * The peer is at another address now (a peer given by name whose container came back with a
+   * new IP). Only while the link is detached: the carrier keys links by address
+   * (UdpTunnel.relink does both).
+   */
+  repoint (host: string): void {
+    this.#peer = { host, port: this.#peer.port }
+    // A peer at a new address is a restarted one, and it may answer our hello with a hello-ack
+    // rather than send a hello of its own (it comes up on ours), so its new sequence starts a new
+    // window here. Frames stamped before its last accepted hello stay refused.
+    if (this.#window.highest !== undefined) this.stats.windowResets++
+    this.#window.reset()
+    this.#floorTs = Math.max(this.#floorTs, this.#lastHelloTs)
   }
 
   /** The peer's last hello or hello-ack body (copied), once one was accepted. */

@@ -107,6 +107,13 @@ export class UdpTunnel {
     link.attach(undefined)
   }
 
+  /** Moves `link` to a new peer host: it stays the same link (counters, state), now keyed and sending there. */
+  relink (link: NativeLink, host: string): void {
+    this.removeLink(link)
+    link.repoint(host)
+    this.addLink(link)
+  }
+
   /** The links carried. */
   links (): NativeLink[] {
     const out: NativeLink[] = []
