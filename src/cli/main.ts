@@ -99,6 +99,11 @@ export function buildProgram (io: Io, status: { code: number }): Command {
     .option('--max-clients <n>', 'bound on registered DOSBox clients (DOSBox has 16)', parseCount('--max-clients', 1))
     .option('--idle-timeout <seconds>', 'forget a client silent this long (default 600)', parseCount('--idle-timeout', 1))
     .option('--keepalive <seconds>', 'ping each DOSBox client this often so NAT mappings stay open (default off)', parseCount('--keepalive', 1))
+    .option('--ws <addr:port>', 'WebSocket endpoint for js-dos players, ws://ADDR:PORT/ipx/<room> (js-dos uses port 1900; default off)')
+    .option('--ws-room <name|*>', 'the WebSocket room on this node\'s IPX segment; * (default) = every room; other rooms stay apart')
+    .option('--ws-origin <origin>', 'allow WebSocket pages from this Origin only, e.g. https://games.example.org (repeatable; default any)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--tls-cert <file.pem>', 'certificate for the WebSocket endpoint: it then speaks wss://')
+    .option('--tls-key <file.pem>', 'the certificate\'s private key')
     .option('--log-level <level>', 'error, warn, info or debug (debug names every drop)', 'info')
     .action(async (opts: NodeFlags) => {
       status.code = await runNode(opts, io)

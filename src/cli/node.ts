@@ -29,6 +29,11 @@ export interface NodeFlags {
   maxClients?: number
   idleTimeout?: number
   keepalive?: number
+  ws?: string
+  wsRoom?: string
+  wsOrigin?: string[]
+  tlsCert?: string
+  tlsKey?: string
   logLevel: string
 }
 
@@ -70,7 +75,29 @@ function flagsToConfig (f: NodeFlags): Record<string, unknown> {
   if (f.idleTimeout !== undefined) limits.idleTimeoutMs = f.idleTimeout * 1000
   if (f.keepalive !== undefined) limits.keepaliveMs = f.keepalive * 1000
   if (Object.keys(limits).length > 0) out.limits = limits
+  const ws: Record<string, unknown> = {}
+  if (f.ws !== undefined) ws.listen = f.ws
+  if (f.wsRoom !== undefined) ws.room = f.wsRoom
+  if (f.wsOrigin !== undefined && f.wsOrigin.length > 0) ws.origins = f.wsOrigin
+  if (f.tlsCert !== undefined) ws.tlsCert = f.tlsCert
+  if (f.tlsKey !== undefined) ws.tlsKey = f.tlsKey
+  if (Object.keys(ws).length > 0) out.ws = ws
   return out
+}
+
+/** The lines that tell how a js-dos page reaches the node. */
+function wsLines (node: IpxNode, udpPort: number): string[] {
+  const w = node.config.ws
+  const a = node.ws?.server.address()
+  if (w === undefined || a === undefined) return []
+  const scheme = w.tlsCert !== undefined ? 'wss' : 'ws'
+  const shown = a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`
+  const room = w.room === '*' ? '<any room>' : w.room
+  return [
+    `  js-dos / browsers: ${scheme}://${shown}/ipx/${room}${w.tunnelPort ? ` (also ws:// on tcp ${udpPort})` : ''}` +
+      `${w.room === '*' ? ', every room on this node\'s segment' : ', other rooms kept apart'}` +
+      `${w.origins.includes('*') ? ', any Origin' : `, Origin ${w.origins.join(' ')}`}`
+  ]
 }
 
 /** Runs the node until stopped; returns the exit status. */
@@ -88,6 +115,7 @@ export async function runNode (options: NodeCommandOptions, io: Io): Promise<num
   const shown = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`
   io.stdout.write(`ipxlab node ${config.name} listening on udp+tcp ${shown} (${config.mode} mode, network ${config.network.toString(16).padStart(8, '0').toUpperCase()})\n`)
   io.stdout.write(`  DOSBox clients: IPXNET CONNECT <this host's address> ${port}\n`)
+  for (const line of wsLines(node, port)) io.stdout.write(`${line}\n`)
   for (const p of config.peers) io.stdout.write(`  peer: ${p.transport}://${p.address}${p.key !== undefined ? ' (authenticated)' : ''}\n`)
   options.onStarted?.(node)
   const why = await (options.until ?? untilSignal())
