@@ -56,38 +56,55 @@ export async function until (cond: () => boolean, what: string): Promise<void> {
 
 export interface Result { pps: number, p50: number, p99: number }
 
-/** Runs the throughput and latency phases from `tx` to `rx` through `relayPort`. */
-export async function measure (tx: dgram.Socket, rx: dgram.Socket, relayPort: number, datagram: Buffer, relayHost = '127.0.0.1'): Promise<Result> {
-  let got = 0
-  let lastAt = 0n
-  rx.on('message', () => { got++; lastAt = process.hrtime.bigint() })
-  const send = (): void => { tx.send(datagram, relayPort, relayHost) }
+/** What the receiving side of a measurement counts: datagrams so far, and when the last arrived. */
+export interface Probe { got: number, lastAt: bigint }
 
+/** Counts one arrival on `p`. */
+export function arrived (p: Probe): void {
+  p.got++
+  p.lastAt = process.hrtime.bigint()
+}
+
+/**
+ * The throughput and latency phases over any transport: `send` sends one datagram, and the
+ * receiver calls {@link arrived} on `p` for each it gets.
+ */
+export async function measureLoop (send: () => void, p: Probe): Promise<Result> {
   // warm-up
   for (let i = 0; i < 2000; i++) send()
-  await until(() => got >= 2000, 'warm-up')
+  await until(() => p.got >= 2000, 'warm-up')
 
-  got = 0
+  p.got = 0
   const t0 = process.hrtime.bigint()
   for (let sent = 0; sent < COUNT;) {
     const n = Math.min(WINDOW, COUNT - sent)
     for (let i = 0; i < n; i++) send()
     sent += n
-    await until(() => got >= sent, `throughput at ${sent}`)
+    await until(() => p.got >= sent, `throughput at ${sent}`)
   }
-  const pps = COUNT / (Number(lastAt - t0) / 1e9)
+  const pps = COUNT / (Number(p.lastAt - t0) / 1e9)
 
   const lat: number[] = []
   for (let i = 0; i < SAMPLES; i++) {
-    const before = got
+    const before = p.got
     const s = process.hrtime.bigint()
     send()
-    await until(() => got > before, 'latency sample')
-    lat.push(Number(lastAt - s) / 1000)
+    await until(() => p.got > before, 'latency sample')
+    lat.push(Number(p.lastAt - s) / 1000)
   }
   lat.sort((a, b) => a - b)
-  rx.removeAllListeners('message')
   return { pps, p50: lat[Math.floor(lat.length * 0.5)]!, p99: lat[Math.floor(lat.length * 0.99)]! }
+}
+
+/** Runs the throughput and latency phases from `tx` to `rx` through `relayPort`. */
+export async function measure (tx: dgram.Socket, rx: dgram.Socket, relayPort: number, datagram: Buffer, relayHost = '127.0.0.1'): Promise<Result> {
+  const p: Probe = { got: 0, lastAt: 0n }
+  rx.on('message', () => { arrived(p) })
+  try {
+    return await measureLoop(() => { tx.send(datagram, relayPort, relayHost) }, p)
+  } finally {
+    rx.removeAllListeners('message')
+  }
 }
 
 export function fmt (r: Result): string {

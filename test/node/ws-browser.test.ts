@@ -39,8 +39,8 @@ real(`(a) a browser page on the WebSocket side answers a real DOSBox 0.74 IPXNET
   t.teardown(async () => { await node.stop() })
   const wsPort = node.ws!.server.address()!.port
   const page = await openPage(t, origin)
-  const nodeHex = await page.evaluate(async (url) => await (window as unknown as { ipxConnect: (u: string) => Promise<string> }).ipxConnect(url), `ws://127.0.0.1:${wsPort}/ipx/lab`)
-  const state = async (): Promise<PageState> => await page.evaluate(() => (window as unknown as { ipx: PageState }).ipx)
+  const nodeHex = await page.evaluate(async (url) => await (globalThis as unknown as { ipxConnect: (u: string) => Promise<string> }).ipxConnect(url), `ws://127.0.0.1:${wsPort}/ipx/lab`)
+  const state = async (): Promise<PageState> => await page.evaluate(() => (globalThis as unknown as { ipx: PageState }).ipx)
   t.is((await state()).protocol, 'binary')
   const browserPort = parseInt(nodeHex.slice(8), 16)
   t.is(nodeHex.slice(0, 8), '7f000001', 'the browser\'s node is its IPv4 address...')
@@ -80,14 +80,14 @@ real(`(b) a browser page on node A pings; a real DOSBox 0.74 client of node B an
   t.true(await until(() => b.dosbox.clients().length >= 1, 20_000), 'B\'s DOSBox registered with node B')
   const bClient = b.dosbox.clients()[0]!
   const page = await openPage(t, origin)
-  await page.evaluate(async (url) => await (window as unknown as { ipxConnect: (u: string) => Promise<string> }).ipxConnect(url), `ws://127.0.0.1:${aWs}/ipx/any`)
+  await page.evaluate(async (url) => await (globalThis as unknown as { ipxConnect: (u: string) => Promise<string> }).ipxConnect(url), `ws://127.0.0.1:${aWs}/ipx/any`)
   const expected = (bClient.node).toString(16).padStart(12, '0')
   let replies: string[] = []
   // DOSBox answers from its 1 ms timer tick; ping until it has (bounded).
   for (let i = 0; i < 20 && !replies.includes(expected); i++) {
-    await page.evaluate(() => { (window as unknown as { ipxPing: () => void }).ipxPing() })
+    await page.evaluate(() => { (globalThis as unknown as { ipxPing: () => void }).ipxPing() })
     await until(() => false, 250)
-    replies = (await page.evaluate(() => (window as unknown as { ipx: PageState }).ipx)).replies
+    replies = (await page.evaluate(() => (globalThis as unknown as { ipx: PageState }).ipx)).replies
   }
   t.log(`replies from ${replies.join(', ')}; B's client is ${bClient.ipv4}:${bClient.port}`)
   t.true(replies.includes(expected), 'the DOSBox client on node B answered the browser on node A')
