@@ -4,6 +4,7 @@
  * drops, then latency one datagram at a time). Every wait is bounded.
  */
 import dgram from 'node:dgram'
+import { startDosboxNode } from '../src/transport/serve.js'
 
 export function arg (name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -117,3 +118,27 @@ export function median (rs: Result[]): Result {
   return { pps: m('pps'), p50: m('p50'), p99: m('p99') }
 }
 
+
+/** Two DOSBox-protocol clients registered with a `startDosboxNode` relay, measured from one to the other. */
+export async function dosboxRelay (): Promise<Result> {
+  const node = await startDosboxNode({ listen: '127.0.0.1:0' })
+  const rx = await bind()
+  const tx = await bind()
+  try {
+    const reg = ipx(0, 0, 30)
+    reg[5] = 0
+    reg.writeUInt16BE(2, 16)
+    reg.writeUInt16BE(2, 28)
+    for (const s of [rx, tx]) s.send(reg, node.address.port, '127.0.0.1')
+    await until(() => node.clients().length === 2, 'registration')
+    rx.removeAllListeners('message')
+    const r = await measure(tx, rx, node.address.port, ipx(nodeOf(rx), nodeOf(tx), SIZE))
+    const c = node.counters
+    if (c.totalDropped() !== 0 || c.received !== c.delivered) throw new Error(`relay dropped: ${JSON.stringify(c.snapshot())}`)
+    return r
+  } finally {
+    rx.close()
+    tx.close()
+    await node.stop()
+  }
+}

@@ -10,32 +10,9 @@
  * Every phase is bounded in count and in time (scripts/_bench-udp.ts).
  */
 import { WebSocket } from 'ws'
-import { COUNT, SAMPLES, SIZE, ROUNDS, WINDOW, bind, nodeOf, ipx, until, measure, measureLoop, arrived, fmt, median } from './_bench-udp.js'
+import { COUNT, SAMPLES, SIZE, ROUNDS, WINDOW, ipx, measureLoop, arrived, fmt, median, dosboxRelay } from './_bench-udp.js'
 import type { Probe, Result } from './_bench-udp.js'
-import { startDosboxNode } from '../src/transport/serve.js'
 import { WsIpxServer } from '../src/transport/ws-server.js'
-
-async function udp (): Promise<Result> {
-  const node = await startDosboxNode({ listen: '127.0.0.1:0' })
-  const rx = await bind()
-  const tx = await bind()
-  try {
-    const reg = ipx(0, 0, 30)
-    reg[5] = 0
-    reg.writeUInt16BE(2, 16)
-    reg.writeUInt16BE(2, 28)
-    for (const s of [rx, tx]) s.send(reg, node.address.port, '127.0.0.1')
-    await until(() => node.clients().length === 2, 'registration')
-    rx.removeAllListeners('message')
-    const r = await measure(tx, rx, node.address.port, ipx(nodeOf(rx), nodeOf(tx), SIZE))
-    if (node.counters.totalDropped() !== 0) throw new Error(`UDP relay dropped: ${JSON.stringify(node.counters.snapshot())}`)
-    return r
-  } finally {
-    rx.close()
-    tx.close()
-    await node.stop()
-  }
-}
 
 async function open (url: string): Promise<WebSocket> {
   const ws = new WebSocket(url, ['binary'])
@@ -73,7 +50,7 @@ async function websocket (): Promise<Result> {
 const us: Result[] = []
 const ws: Result[] = []
 for (let round = 0; round < ROUNDS; round++) {
-  us.push(await udp())
+  us.push(await dosboxRelay())
   ws.push(await websocket())
 }
 const u = median(us)

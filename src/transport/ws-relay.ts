@@ -27,10 +27,10 @@
  * router), and {@link WsRelay.deliver} brings the router's datagrams in. Other rooms stay apart, as
  * the relay keeps them.
  */
-import { header as ipxHeader, readNode } from '../../protocol/ipx/index.js'
-import { IPX_HEADER_LENGTH, IPX_NO_CHECKSUM, DOSBOX_MAX_DATAGRAM, DOSBOX_CONTROL_SOCKET } from '../../protocol/constants.js'
+import { readNode } from '../../protocol/ipx/index.js'
+import { IPX_HEADER_LENGTH, DOSBOX_MAX_DATAGRAM, DOSBOX_CONTROL_SOCKET } from '../../protocol/constants.js'
 import { Counters, DropReason } from './counters.js'
-import { ipv4ToNumber } from './dosbox-server.js'
+import { ipv4ToNumber, encodeRegistrationAck } from './dosbox-server.js'
 
 /** The room setting that maps every room to the node's local segment. */
 export const WS_ALL_ROOMS = '*'
@@ -89,16 +89,14 @@ export function wsClientNode (address: string, port: number): number {
   return (parseInt(groups[6]!, 16) * 0x10000 + parseInt(groups[7]!, 16)) * 0x10000 + port
 }
 
-/** The relay's 30-byte registration ack (see the module comment). */
+/**
+ * The relay's 30-byte registration ack (see the module comment): DOSBox's ack with the src host
+ * 127.0.0.1 where DOSBox leaves 0.0.0.0.
+ */
 export function encodeWsRegistrationAck (clientNode: number, serverPort: number): Buffer {
-  return ipxHeader.encode({
-    checksum: IPX_NO_CHECKSUM,
-    length: IPX_HEADER_LENGTH,
-    transportControl: 0,
-    packetType: 0,
-    dst: { network: 0, node: clientNode, socket: DOSBOX_CONTROL_SOCKET },
-    src: { network: 1, node: WS_ACK_HOST * 0x10000 + serverPort, socket: DOSBOX_CONTROL_SOCKET }
-  })
+  const ack = encodeRegistrationAck(clientNode, serverPort)
+  ack.writeUInt32BE(WS_ACK_HOST, 22)
+  return ack
 }
 
 /** Per-client token buckets: sustained rate and depth, packets and bytes (0 = no limit). */

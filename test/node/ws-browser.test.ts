@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { startNode } from '../../src/node/node.js'
 import { validateConfig } from '../../src/node/config.js'
-import { DOSBOX, dosboxMissing, conf, startDosbox, dosboxDir, dosFile, exited } from '../_dosbox.js'
+import { DOSBOX, dosboxMissing, conf, startDosbox, dosboxDir, dosboxPingOnce } from '../_dosbox.js'
 import { realMissing, requireReal } from '../_env.js'
 import { chromiumNeeds, openPage, servePage } from '../_chromium.js'
 import { IPX_PAGE } from '../_ipx-page.js'
@@ -46,17 +46,7 @@ real(`(a) a browser page on the WebSocket side answers a real DOSBox 0.74 IPXNET
   t.is(nodeHex.slice(0, 8), '7f000001', 'the browser\'s node is its IPv4 address...')
   t.is(node.ws!.server.stats().clients[0]?.node, parseInt(nodeHex, 16), '...and TCP port, as the node registered it')
 
-  const { dir, cDir } = dosboxDir(t)
-  writeFileSync(path.join(dir, 'A.conf'), conf(cDir, [
-    `ipxnet connect 127.0.0.1 ${port} > c:\\A.TXT`,
-    'ipxnet ping >> c:\\APING.TXT',
-    'exit'
-  ]))
-  const a = startDosbox(t, dir, 'A')
-  t.not(await exited(a, 40_000), 'timeout', 'DOSBox exited by itself')
-  const ping = dosFile(cDir, 'APING.TXT')
-  t.log(ping.replaceAll('\r', '').trim())
-  t.regex(dosFile(cDir, 'A.TXT'), /connected to server/i)
+  const ping = await dosboxPingOnce(t, port)
   t.true(ping.includes(`Response from 127.0.0.1, port ${browserPort} `), `DOSBox printed the browser's port ${browserPort}`)
   t.is((await state()).pingsAnswered, 1, 'the page answered one ping')
   const s = node.stats()

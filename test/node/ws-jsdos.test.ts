@@ -8,12 +8,12 @@
  * over the relay's WebSocket protocol.
  */
 import test from 'ava'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { startNode } from '../../src/node/node.js'
 import { validateConfig } from '../../src/node/config.js'
-import { DOSBOX, dosboxMissing, conf, startDosbox, dosboxDir, dosFile, exited } from '../_dosbox.js'
+import { DOSBOX, dosboxMissing, dosboxPingOnce } from '../_dosbox.js'
 import { realMissing, requireReal } from '../_env.js'
 import { chromiumNeeds, openPage, servePage } from '../_chromium.js'
 import { until } from '../transport/_dosbox-client.js'
@@ -58,16 +58,7 @@ window.startJsdos = async (url) => {
   const jsdos = node.ws!.server.stats().clients[0]!
   const jsdosPort = jsdos.node % 0x10000
 
-  const { dir, cDir } = dosboxDir(t)
-  writeFileSync(path.join(dir, 'A.conf'), conf(cDir, [
-    `ipxnet connect 127.0.0.1 ${port} > c:\\A.TXT`,
-    'ipxnet ping >> c:\\APING.TXT',
-    'exit'
-  ]))
-  const a = startDosbox(t, dir, 'A')
-  t.not(await exited(a, 40_000), 'timeout', 'DOSBox exited by itself')
-  const ping = dosFile(cDir, 'APING.TXT')
-  t.log(ping.replaceAll('\r', '').trim())
+  const ping = await dosboxPingOnce(t, port)
   t.true(ping.includes(`Response from 127.0.0.1, port ${jsdosPort} `), `DOSBox printed js-dos's port ${jsdosPort}`)
   const s = node.ws!.server.stats()
   t.is(s.counters.received, s.counters.delivered, JSON.stringify(s.counters.dropped))
