@@ -38,7 +38,7 @@ import type { HostPort } from '../address.js'
 import type { Logger } from '../log.js'
 import { DropReason } from './counters.js'
 import type { CounterSnapshot } from './counters.js'
-import { WsRelay, roomFromPath, wsClientNode, WS_ALL_ROOMS } from './ws-relay.js'
+import { WsRelay, roomFromPath, wsClientNode } from './ws-relay.js'
 import type { WsRateLimit, WsRelayClient } from './ws-relay.js'
 
 /** The port js-dos connects to ([relay] main.go `port`; js-dos builds `<host>:1900/ipx/<room>`). */
@@ -79,6 +79,8 @@ export interface WsIpxServerOptions {
   idleTimeoutMs?: number
   pingIntervalMs?: number
   maxBufferedBytes?: number
+  /** An upgrade request must be whole within this, ms (default {@link WS_REQUEST_TIMEOUT_MS}). */
+  requestTimeoutMs?: number
   /** True when a node is taken by another attachment (the DOSBox server's clients). */
   nodeTaken?: (node: number) => boolean
   /** Mapped segment → the router (see ws-relay.ts). */
@@ -168,7 +170,8 @@ export class WsIpxServer {
       count(this.refused, 'bad_handshake')
       refuse(socket, 400, 'bad WebSocket handshake')
     })
-    const httpOptions = { requestTimeout: WS_REQUEST_TIMEOUT_MS, headersTimeout: WS_REQUEST_TIMEOUT_MS, maxHeaderSize: 8 * 1024 }
+    const requestTimeout = o.requestTimeoutMs ?? WS_REQUEST_TIMEOUT_MS
+    const httpOptions = { requestTimeout, headersTimeout: requestTimeout, maxHeaderSize: 8 * 1024, connectionsCheckingInterval: Math.max(100, Math.min(1000, requestTimeout / 2)) }
     const onRequest = (_req: http.IncomingMessage, res: http.ServerResponse): void => {
       res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket', Connection: 'close' })
       res.end('ipxlab: a WebSocket endpoint for js-dos; connect a WebSocket to /ipx/<room>\n')
@@ -179,6 +182,8 @@ export class WsIpxServer {
       this.#server = o.tls !== undefined ? https.createServer({ ...httpOptions, cert: o.tls.cert, key: o.tls.key }, onRequest) : http.createServer(httpOptions, onRequest)
       this.#server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => { this.#upgrade(req, socket, head) })
       this.#server.on('clientError', (_err, socket) => { socket.destroy() })
+      // Upgraded clients plus room for handshakes in progress; beyond that the kernel's backlog waits.
+      this.#server.maxConnections = (o.maxConnections ?? DEFAULT_WS_MAX_CONNECTIONS) + 64
     }
     this.#handoff.on('clientError', (_err, socket) => { socket.destroy() })
   }
@@ -227,6 +232,10 @@ export class WsIpxServer {
       socket.destroy()
       return
     }
+    // This server never listens, so Node checks no request deadline for it: the socket's own timer
+    // does (cleared once the upgrade is answered).
+    socket.setTimeout(this.#o.requestTimeoutMs ?? WS_REQUEST_TIMEOUT_MS)
+    socket.once('timeout', () => { socket.destroy() })
     this.#handoff.emit('connection', socket)
     // The HTTP parser is attached; give it the bytes the demux already read.
     socket.emit('data', head)
@@ -244,6 +253,7 @@ export class WsIpxServer {
 
   #upgrade (req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => { socket.destroy() })
+    ;(socket as net.Socket).setTimeout?.(0)
     if (this.#stopping) {
       count(this.refused, 'stopped')
       return refuse(socket, 503, 'stopping')
@@ -408,4 +418,3 @@ export class WsIpxServer {
   }
 }
 
-export { WS_ALL_ROOMS }
