@@ -28,7 +28,7 @@
  */
 import http from 'node:http'
 import https from 'node:https'
-import type net from 'node:net'
+import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, WebSocket } from 'ws'
@@ -253,7 +253,7 @@ export class WsIpxServer {
 
   #upgrade (req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => { socket.destroy() })
-    ;(socket as net.Socket).setTimeout?.(0)
+    if (socket instanceof net.Socket) socket.setTimeout(0)
     if (this.#stopping) {
       count(this.refused, 'stopped')
       return refuse(socket, 503, 'stopping')

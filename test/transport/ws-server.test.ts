@@ -8,6 +8,7 @@ import test from 'ava'
 import net from 'node:net'
 import type { ExecutionContext } from 'ava'
 import { WsIpxServer } from '../../src/transport/ws-server.js'
+import { TcpTunnelServer } from '../../src/transport/tcp.js'
 import type { WsIpxServerOptions } from '../../src/transport/ws-server.js'
 import { roomFromPath, wsClientNode, encodeWsRegistrationAck, WS_MAX_ROOM_LENGTH } from '../../src/transport/ws-relay.js'
 import { REGISTRATION, BROADCAST, ipxPacket, until, sleep } from './_dosbox-client.js'
@@ -216,4 +217,22 @@ test('a client without the binary subprotocol is served (the relay selects it on
   const a = await client(t, url('r'), { protocols: [] })
   t.is(a.ws.protocol, '')
   t.truthy(await a.register(REGISTRATION))
+})
+
+test('the TCP demux hands an HTTP request over whole; a request that never completes is cut off', async t => {
+  const ws = new WsIpxServer({ requestTimeoutMs: 300 })
+  await ws.start()
+  t.teardown(async () => { await ws.stop() })
+  const tcp = new TcpTunnelServer({ host: '127.0.0.1', port: 0, onHttp: (socket, head) => { ws.handOff(socket, head) } })
+  const { port } = await tcp.start()
+  t.teardown(async () => { await tcp.stop() })
+  const c = await client(t, `ws://127.0.0.1:${port}/ipx/r`)
+  t.truthy(await c.register(), 'a WebSocket over the data-plane port')
+  const slow = net.connect(port, '127.0.0.1')
+  slow.on('error', () => {})
+  slow.write('GET /ipx/r HTTP/1.1\r\nHost: x\r\n')
+  const closed = await Promise.race([new Promise<boolean>(resolve => slow.once('close', () => { resolve(true) })), sleep(5000).then(() => false)])
+  t.true(closed, 'the half-sent request was dropped after the request deadline')
+  t.is(tcp.counters.totalDropped(), 0, 'a hand-over is no drop')
+  t.is(tcp.closeReasons.get('handed_off'), 2)
 })
