@@ -4,6 +4,7 @@
  * drops, then latency one datagram at a time). Every wait is bounded.
  */
 import dgram from 'node:dgram'
+import { startDosboxNode } from '../src/transport/serve.js'
 
 export function arg (name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -56,38 +57,55 @@ export async function until (cond: () => boolean, what: string): Promise<void> {
 
 export interface Result { pps: number, p50: number, p99: number }
 
-/** Runs the throughput and latency phases from `tx` to `rx` through `relayPort`. */
-export async function measure (tx: dgram.Socket, rx: dgram.Socket, relayPort: number, datagram: Buffer, relayHost = '127.0.0.1'): Promise<Result> {
-  let got = 0
-  let lastAt = 0n
-  rx.on('message', () => { got++; lastAt = process.hrtime.bigint() })
-  const send = (): void => { tx.send(datagram, relayPort, relayHost) }
+/** What the receiving side of a measurement counts: datagrams so far, and when the last arrived. */
+export interface Probe { got: number, lastAt: bigint }
 
+/** Counts one arrival on `p`. */
+export function arrived (p: Probe): void {
+  p.got++
+  p.lastAt = process.hrtime.bigint()
+}
+
+/**
+ * The throughput and latency phases over any transport: `send` sends one datagram, and the
+ * receiver calls {@link arrived} on `p` for each it gets.
+ */
+export async function measureLoop (send: () => void, p: Probe): Promise<Result> {
   // warm-up
   for (let i = 0; i < 2000; i++) send()
-  await until(() => got >= 2000, 'warm-up')
+  await until(() => p.got >= 2000, 'warm-up')
 
-  got = 0
+  p.got = 0
   const t0 = process.hrtime.bigint()
   for (let sent = 0; sent < COUNT;) {
     const n = Math.min(WINDOW, COUNT - sent)
     for (let i = 0; i < n; i++) send()
     sent += n
-    await until(() => got >= sent, `throughput at ${sent}`)
+    await until(() => p.got >= sent, `throughput at ${sent}`)
   }
-  const pps = COUNT / (Number(lastAt - t0) / 1e9)
+  const pps = COUNT / (Number(p.lastAt - t0) / 1e9)
 
   const lat: number[] = []
   for (let i = 0; i < SAMPLES; i++) {
-    const before = got
+    const before = p.got
     const s = process.hrtime.bigint()
     send()
-    await until(() => got > before, 'latency sample')
-    lat.push(Number(lastAt - s) / 1000)
+    await until(() => p.got > before, 'latency sample')
+    lat.push(Number(p.lastAt - s) / 1000)
   }
   lat.sort((a, b) => a - b)
-  rx.removeAllListeners('message')
   return { pps, p50: lat[Math.floor(lat.length * 0.5)]!, p99: lat[Math.floor(lat.length * 0.99)]! }
+}
+
+/** Runs the throughput and latency phases from `tx` to `rx` through `relayPort`. */
+export async function measure (tx: dgram.Socket, rx: dgram.Socket, relayPort: number, datagram: Buffer, relayHost = '127.0.0.1'): Promise<Result> {
+  const p: Probe = { got: 0, lastAt: 0n }
+  rx.on('message', () => { arrived(p) })
+  try {
+    return await measureLoop(() => { tx.send(datagram, relayPort, relayHost) }, p)
+  } finally {
+    rx.removeAllListeners('message')
+  }
 }
 
 export function fmt (r: Result): string {
@@ -100,3 +118,27 @@ export function median (rs: Result[]): Result {
   return { pps: m('pps'), p50: m('p50'), p99: m('p99') }
 }
 
+
+/** Two DOSBox-protocol clients registered with a `startDosboxNode` relay, measured from one to the other. */
+export async function dosboxRelay (): Promise<Result> {
+  const node = await startDosboxNode({ listen: '127.0.0.1:0' })
+  const rx = await bind()
+  const tx = await bind()
+  try {
+    const reg = ipx(0, 0, 30)
+    reg[5] = 0
+    reg.writeUInt16BE(2, 16)
+    reg.writeUInt16BE(2, 28)
+    for (const s of [rx, tx]) s.send(reg, node.address.port, '127.0.0.1')
+    await until(() => node.clients().length === 2, 'registration')
+    rx.removeAllListeners('message')
+    const r = await measure(tx, rx, node.address.port, ipx(nodeOf(rx), nodeOf(tx), SIZE))
+    const c = node.counters
+    if (c.totalDropped() !== 0 || c.received !== c.delivered) throw new Error(`relay dropped: ${JSON.stringify(c.snapshot())}`)
+    return r
+  } finally {
+    rx.close()
+    tx.close()
+    await node.stop()
+  }
+}

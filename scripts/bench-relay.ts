@@ -10,9 +10,8 @@
  * (each window waits until the receiver has them all) so the kernel never drops; latency is one
  * datagram at a time, send to receive. Every phase is bounded in count and in time.
  */
-import { COUNT, SAMPLES, SIZE, ROUNDS, WINDOW, bind, nodeOf, ipx, until, measure, fmt, median } from './_bench-udp.js'
+import { COUNT, SAMPLES, SIZE, ROUNDS, WINDOW, bind, nodeOf, ipx, measure, fmt, median, dosboxRelay } from './_bench-udp.js'
 import type { Result } from './_bench-udp.js'
-import { startDosboxNode } from '../src/transport/serve.js'
 import { DosboxServer } from '../src/transport/dosbox-server.js'
 
 async function bare (): Promise<Result> {
@@ -25,29 +24,6 @@ async function bare (): Promise<Result> {
     return await measure(tx, rx, relay.address().port, ipx(nodeOf(rx), nodeOf(tx), SIZE))
   } finally {
     for (const s of [rx, tx, relay]) s.close()
-  }
-}
-
-async function dosbox (): Promise<Result> {
-  const node = await startDosboxNode({ listen: '127.0.0.1:0' })
-  const rx = await bind()
-  const tx = await bind()
-  try {
-    const reg = ipx(0, 0, 30)
-    reg[5] = 0
-    reg.writeUInt16BE(2, 16)
-    reg.writeUInt16BE(2, 28)
-    for (const s of [rx, tx]) s.send(reg, node.address.port, '127.0.0.1')
-    await until(() => node.clients().length === 2, 'registration')
-    rx.removeAllListeners('message')
-    const r = await measure(tx, rx, node.address.port, ipx(nodeOf(rx), nodeOf(tx), SIZE))
-    const c = node.counters
-    if (c.totalDropped() !== 0 || c.received !== c.delivered) throw new Error(`relay dropped: ${JSON.stringify(c.snapshot())}`)
-    return r
-  } finally {
-    rx.close()
-    tx.close()
-    await node.stop()
   }
 }
 
@@ -77,7 +53,7 @@ const bs: Result[] = []
 const ds: Result[] = []
 for (let round = 0; round < ROUNDS; round++) {
   bs.push(await bare())
-  ds.push(await dosbox())
+  ds.push(await dosboxRelay())
 }
 const b = median(bs)
 const d = median(ds)

@@ -17,7 +17,8 @@ for (const [title, script] of [
   ['DOSBox relay on UDP 2644 (ratio = ipxlab / bare Node dgram relay, same run)', 'bench-relay.ts'],
   ['native node link over UDP (ratio = ipxlab / bare Node dgram relay, same run)', 'bench-native.ts'],
   ['two nodes: DOSBox client on A to a client on B (ratio = ipxlab / bare relays, same run)', 'bench-node.ts'],
-  ['QoS scenario on modem-56k and the 1 Mbit/s lab link: FIFO, SNP, SNP + LFI (ratio = SNP / the discipline, same run)', 'bench-lfi.ts']
+  ['QoS scenario on modem-56k and the 1 Mbit/s lab link: FIFO, SNP, SNP + LFI (ratio = SNP / the discipline, same run)', 'bench-lfi.ts'],
+  ['WebSocket (js-dos) relay beside the UDP DOSBox relay (ratio = WebSocket / UDP, same run)', 'bench-ws.ts']
 ] as const) {
   const file = fileURLToPath(new URL(script, import.meta.url))
   if (!existsSync(file)) continue

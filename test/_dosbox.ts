@@ -5,7 +5,7 @@
 import type { ExecutionContext } from 'ava'
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { realMissing } from './_env.js'
@@ -84,4 +84,23 @@ export async function exited (child: ChildProcess, ms: number): Promise<number |
   ])
   clearTimeout(timer)
   return r
+}
+
+/**
+ * A real DOSBox that connects to the server at 127.0.0.1:`port`, runs `IPXNET PING` once and
+ * exits (bounded at 40 s); resolves to what the ping printed (CR removed).
+ */
+export async function dosboxPingOnce (t: ExecutionContext, port: number): Promise<string> {
+  const { dir, cDir } = dosboxDir(t)
+  writeFileSync(path.join(dir, 'A.conf'), conf(cDir, [
+    `ipxnet connect 127.0.0.1 ${port} > c:\\A.TXT`,
+    'ipxnet ping >> c:\\APING.TXT',
+    'exit'
+  ]))
+  const a = startDosbox(t, dir, 'A')
+  t.not(await exited(a, 40_000), 'timeout', 'DOSBox exited by itself')
+  t.regex(dosFile(cDir, 'A.TXT'), /connected to server/i)
+  const ping = dosFile(cDir, 'APING.TXT').replaceAll('\r', '').trim()
+  t.log(ping)
+  return ping
 }

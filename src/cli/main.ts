@@ -170,6 +170,11 @@ export function buildProgram (io: Io, status: { code: number, command?: string }
     .option('--lfi <mode>', 'link fragmentation and interleaving: auto (default: on when a full frame takes over 20 ms), on or off')
     .option('--fragment-ms <ms>', 'LFI: target serialisation time of a fragment (default 10)')
     .option('--fragment-bytes <n>', 'LFI: fragment size in bytes instead (at least 128)')
+    .option('--ws <addr:port>', 'WebSocket endpoint for js-dos players, ws://ADDR:PORT/ipx/<room> (js-dos uses port 1900; default off)')
+    .option('--ws-room <name|*>', 'the WebSocket room on this node\'s IPX segment; * (default) = every room; other rooms stay apart')
+    .option('--ws-origin <origin>', 'allow WebSocket pages from this Origin only, e.g. https://games.example.org (repeatable; default any)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--tls-cert <file.pem>', 'certificate for the WebSocket endpoint: it then speaks wss://')
+    .option('--tls-key <file.pem>', 'the certificate\'s private key')
     .option('--log-level <level>', 'error, warn, info or debug (debug names every drop)', 'info')
     .action(async (opts: NodeFlags) => {
       status.code = await runNode(opts, io)

@@ -53,6 +53,11 @@ export interface NodeFlags {
   lfi?: string
   fragmentMs?: string
   fragmentBytes?: string
+  ws?: string
+  wsRoom?: string
+  wsOrigin?: string[]
+  tlsCert?: string
+  tlsKey?: string
   logLevel: string
 }
 
@@ -111,7 +116,29 @@ function flagsToConfig (f: NodeFlags): Record<string, unknown> {
     if (v !== undefined) qos[key] = v
   }
   if (Object.keys(qos).length > 0) out.qos = qos
+  const ws: Record<string, unknown> = {}
+  if (f.ws !== undefined) ws.listen = f.ws
+  if (f.wsRoom !== undefined) ws.room = f.wsRoom
+  if (f.wsOrigin !== undefined && f.wsOrigin.length > 0) ws.origins = f.wsOrigin
+  if (f.tlsCert !== undefined) ws.tlsCert = f.tlsCert
+  if (f.tlsKey !== undefined) ws.tlsKey = f.tlsKey
+  if (Object.keys(ws).length > 0) out.ws = ws
   return out
+}
+
+/** The lines that tell how a js-dos page reaches the node. */
+function wsLines (node: IpxNode, udpPort: number): string[] {
+  const w = node.config.ws
+  const a = node.ws?.server.address()
+  if (w === undefined || a === undefined) return []
+  const scheme = w.tlsCert !== undefined ? 'wss' : 'ws'
+  const shown = a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`
+  const room = w.room === '*' ? '<any room>' : w.room
+  return [
+    `  js-dos / browsers: ${scheme}://${shown}/ipx/${room}${w.tunnelPort ? ` (also ws:// on tcp ${udpPort})` : ''}` +
+      `${w.room === '*' ? ', every room on this node\'s segment' : ', other rooms kept apart'}` +
+      `${w.origins.includes('*') ? ', any Origin' : `, Origin ${w.origins.join(' ')}`}`
+  ]
 }
 
 /**
@@ -147,6 +174,7 @@ export function banner (node: IpxNode): string {
     const own = describeQos(p.qos)
     lines.push(`  peer: ${p.transport}://${p.address}${p.key !== undefined ? ' (authenticated)' : ''}${own !== describeQos(config.qos) ? `, QoS: ${own}` : ''}`)
   }
+  lines.push(...wsLines(node, port))
   if (config.capture === '-') lines.push('  capture: pcapng on standard output (these lines and the log go to standard error)')
   return lines.join('\n') + '\n'
 }

@@ -127,6 +127,11 @@ export function formatStats (d: StatusDocument): string {
   out.push(`node ${d.name}: ${d.mode} mode, network ${d.network}, node ${d.node}, data plane ${d.listen}${d.snp !== null ? `, QoS plane ${d.snp.listen} (class digest ${d.snp.classDigest.slice(0, 12)}…)` : ''}`)
   out.push(`clients (${d.clients.length})`)
   out.push(...table(d.clients.map(c => [c.node, c.address, `${c.packets} packets`, `${c.bytes} bytes`])))
+  if (d.ws !== undefined && d.ws !== null) {
+    const w = d.ws
+    out.push(`websocket clients (${w.clients.length}) on ${w.listen ?? 'the data plane port'}${w.tls ? ' (TLS)' : ''}, room ${w.mappedRoom ?? '-'} on the local segment`)
+    out.push(...table(w.clients.map(c => [c.node.toString(16).padStart(12, '0').toUpperCase(), c.address, `room ${c.room}`, c.registered ? 'registered' : 'not registered', `${c.packets} packets`, `${c.bytes} bytes`])))
+  }
   out.push(`peers (${d.peers.length})`)
   const snpPeers = new Map((d.snp?.peers ?? []).map(p => [p.address, p]))
   out.push(...table(d.peers.map(p => {

@@ -121,6 +121,34 @@ export const DEFAULT_TCP_MAX_PER_IP = 16
 /** Shortest API token, characters: a guessable token is no protection. */
 export const MIN_API_TOKEN_CHARS = 16
 
+/**
+ * The WebSocket attachment for js-dos players (issue 14, src/transport/ws-server.ts); present only
+ * when `ws.listen` is set.
+ */
+export interface WsConfig {
+  /** The WebSocket listener (js-dos connects to port 1900). */
+  listen: HostPort
+  /** The room on the node's local segment, or `*` for every room (default). */
+  room: string
+  /** Allowed `Origin` values, or `*` (default: any). */
+  origins: string[]
+  /** Also accept WebSocket upgrades on the data plane's TCP port (default true). */
+  tunnelPort: boolean
+  /** PEM files: the listener speaks TLS (wss://). Both or neither. */
+  tlsCert?: string
+  tlsKey?: string
+  /** Open WebSocket clients at most (default 256). */
+  maxConnections: number
+  /** Clients from one IP address at most (default 16). */
+  maxPerIp: number
+  /** Close a client silent this long, ms (default 600 000; 0 = never). */
+  idleTimeoutMs: number
+  /** WebSocket ping interval, ms; no pong by the next one closes the client (default 30 000). */
+  pingIntervalMs: number
+  /** Per-client token buckets (default 1000 datagrams/s, 1 MiB/s). */
+  rateLimit: RateLimitConfig
+}
+
 /** A validated node configuration. */
 export interface NodeConfig {
   /** Node name (1-47 printable characters); the default file server is named after it. */
@@ -144,6 +172,8 @@ export interface NodeConfig {
   capture?: string
   /** QoS on every link unless a peer sets its own (issue 11, src/node/qos-options.ts); default off. */
   qos: QosSettings
+  /** The WebSocket attachment (js-dos); absent = off. */
+  ws?: WsConfig
 }
 
 function hexOrNumber (what: string, max: number, min: number): z.ZodType<number, number | string> {
@@ -258,6 +288,33 @@ const serviceField = z.strictObject({
 
 const positiveNumber = z.number().positive()
 
+/** `true`/`false`, also as text (an environment variable). */
+const booleanField = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform(v => v === true || v === 'true' || v === '1' || v === 'yes')
+
+/** js-dos's port ([relay] caiiiycuk/dosbox-ipx-server main.go; js-dos issue #405: not changeable). */
+export const DEFAULT_WS_PORT = 1900
+
+const rateLimitObject = z.strictObject({
+  packetsPerSecond: positiveNumber.optional(),
+  packetBurst: positiveNumber.optional(),
+  bytesPerSecond: positiveNumber.optional(),
+  byteBurst: positiveNumber.optional()
+})
+
+const wsObject = z.strictObject({
+  listen: hostPort(false, DEFAULT_WS_PORT).optional(),
+  room: z.string().refine(r => r === '*' || (r.length <= 64 && /^[ -~]+$/.test(r) && r.trim() !== ''), 'must be * or a room name of 1-64 printable ASCII characters').default('*'),
+  origins: z.array(z.string().refine(o => o === '*' || /^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(o), 'must be * or an origin such as https://games.example.org')).min(1).default(['*']),
+  tunnelPort: booleanField.default(true),
+  tlsCert: z.string().min(1, 'must be a file path').optional(),
+  tlsKey: z.string().min(1, 'must be a file path').optional(),
+  maxConnections: integer(1, 65_535).default(256),
+  maxPerIp: integer(1, 65_535).default(16),
+  idleTimeoutMs: integer(0, 86_400_000).default(600_000),
+  pingIntervalMs: integer(100, 86_400_000).default(30_000),
+  rateLimit: rateLimitObject.default({ packetsPerSecond: 1000, bytesPerSecond: 1024 * 1024 })
+})
+
 const schema = z.strictObject({
   name: z.string().regex(/^[!-~]{1,47}$/, 'must be 1-47 printable characters without spaces (it names the SAP file server)').default('IPXLAB'),
   mode: z.enum(['bridge', 'route']).default('bridge'),
@@ -286,12 +343,7 @@ const schema = z.strictObject({
     tcpMaxPerIp: integer(1, 1_000_000).optional(),
     tcpFirstFrameMs: integer(0, 86_400_000).optional(),
     tcpIdleMs: integer(0, 86_400_000).optional(),
-    rateLimit: z.strictObject({
-      packetsPerSecond: positiveNumber.optional(),
-      packetBurst: positiveNumber.optional(),
-      bytesPerSecond: positiveNumber.optional(),
-      byteBurst: positiveNumber.optional()
-    }).optional()
+    rateLimit: rateLimitObject.optional()
   }).default({ maxClients: 256, idleTimeoutMs: 600_000 }),
   api: z.strictObject({
     listen: hostPort(false, DEFAULT_SNP_PORT).optional(),
@@ -301,7 +353,8 @@ const schema = z.strictObject({
     maxPerIp: integer(1, 100_000).optional()
   }).default({}),
   capture: z.string().min(1, 'must be a file path').optional(),
-  qos: qosField.optional()
+  qos: qosField.optional(),
+  ws: wsObject.optional()
 }).superRefine((c, ctx) => {
   for (const i of qosIssues(c.qos)) ctx.addIssue({ code: 'custom', path: ['qos', ...i.path], message: i.message })
   c.peers.forEach((p, n) => {
@@ -325,6 +378,9 @@ const schema = z.strictObject({
   })
   if (c.api.token !== undefined && c.api.tokenFile !== undefined) ctx.addIssue({ code: 'custom', path: ['api', 'tokenFile'], message: 'and api.token are both set: give one' })
   if (c.api.token !== undefined && c.api.token.trim().length < MIN_API_TOKEN_CHARS) ctx.addIssue({ code: 'custom', path: ['api', 'token'], message: `must be at least ${MIN_API_TOKEN_CHARS} characters` })
+  if (c.ws !== undefined && (c.ws.tlsCert === undefined) !== (c.ws.tlsKey === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['ws', c.ws.tlsCert === undefined ? 'tlsCert' : 'tlsKey'], message: 'is needed too: TLS takes a certificate and its key' })
+  }
   c.peers.forEach((p, i) => {
     if (p.network !== undefined && p.network !== 0 && c.mode !== 'route') {
       ctx.addIssue({ code: 'custom', path: ['peers', i, 'network'], message: 'is for route mode only: in bridge mode every port is on the node\'s network' })
@@ -440,6 +496,7 @@ export function validateConfig (input: unknown, sources: ReadonlyMap<string, str
     config.limits.rateLimit = rl
   }
   if (c.capture !== undefined) config.capture = c.capture
+  if (c.ws?.listen !== undefined) config.ws = wsConfig(c.ws, c.ws.listen)
   return config
 }
 
@@ -474,6 +531,27 @@ function readToken (path: string, from: string | undefined): string {
   const token = (text.split(/\r?\n/)[0] ?? '').trim()
   if (token.length < MIN_API_TOKEN_CHARS) throw new ConfigError('api.tokenFile', `${path} must hold a token of at least ${MIN_API_TOKEN_CHARS} characters on its first line${by}`)
   return token
+}
+
+function wsConfig (w: z.output<typeof wsObject>, listen: HostPort): WsConfig {
+  const ws: WsConfig = {
+    listen,
+    room: w.room,
+    origins: w.origins,
+    tunnelPort: w.tunnelPort,
+    maxConnections: w.maxConnections,
+    maxPerIp: w.maxPerIp,
+    idleTimeoutMs: w.idleTimeoutMs,
+    pingIntervalMs: w.pingIntervalMs,
+    rateLimit: {}
+  }
+  for (const k of ['packetsPerSecond', 'packetBurst', 'bytesPerSecond', 'byteBurst'] as const) {
+    const v = w.rateLimit[k]
+    if (v !== undefined) ws.rateLimit[k] = v
+  }
+  if (w.tlsCert !== undefined) ws.tlsCert = w.tlsCert
+  if (w.tlsKey !== undefined) ws.tlsKey = w.tlsKey
+  return ws
 }
 
 function sourceOf (field: string, sources: ReadonlyMap<string, string>): string | undefined {
@@ -520,8 +598,16 @@ export const ENV_VARIABLES = {
   IPXLAB_SEED: 'qos.seed',
   IPXLAB_LFI: 'qos.lfi',
   IPXLAB_FRAGMENT_MS: 'qos.fragmentMs',
-  IPXLAB_FRAGMENT_BYTES: 'qos.fragmentBytes'
+  IPXLAB_FRAGMENT_BYTES: 'qos.fragmentBytes',
+  IPXLAB_WS: 'ws.listen',
+  IPXLAB_WS_ROOM: 'ws.room',
+  IPXLAB_WS_ORIGINS: 'ws.origins',
+  IPXLAB_TLS_CERT: 'ws.tlsCert',
+  IPXLAB_TLS_KEY: 'ws.tlsKey'
 } as const
+
+/** Variables holding a comma-separated list. */
+const LIST_VARIABLES = new Set(['peers', 'ws.origins'])
 
 type Raw = Record<string, unknown>
 
@@ -546,7 +632,7 @@ export function configFromEnv (env: Readonly<Record<string, string | undefined>>
   for (const [name, path] of Object.entries(ENV_VARIABLES)) {
     const v = env[name]
     if (v === undefined || v.trim() === '') continue
-    setPath(out, path, path === 'peers' ? v.split(',').map(s => s.trim()).filter(s => s !== '') : v)
+    setPath(out, path, LIST_VARIABLES.has(path) ? v.split(',').map(s => s.trim()).filter(s => s !== '') : v)
   }
   return out
 }

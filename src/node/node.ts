@@ -60,6 +60,9 @@ import { SnpAgent, linkSettingsFromQos } from './snp-agent.js'
 import type { SnpAgentOptions, SnpReceiveRecorder } from './snp-agent.js'
 import { StatusApi } from './status-api.js'
 import { apiProtection, tcpProtection } from './protection.js'
+import { createWsAttachment } from './ws-attachment.js'
+import type { WsAttachment } from './ws-attachment.js'
+import type { WsStats } from '../transport/ws-server.js'
 import type { AddressInfo } from 'node:net'
 import type { LinkQosOptions, LinkQosStats } from './link-qos.js'
 import type { NodeConfig, PeerConfig } from './config.js'
@@ -142,11 +145,13 @@ export interface NodeStats {
   peers: Array<{ address: string, transport: string, up: boolean, counters: CounterSnapshot, sent: CounterSnapshot, link: Record<string, unknown>, qos: LinkQosStats, reassembly: ReassemblyStats }>
   routes: Array<{ network: string, port: string | null, hops: number, ticks: number }>
   services: Array<{ type: number, name: string, address: string, hops: number, port: string | null }>
-  counters: { dosbox: CounterSnapshot, router: CounterSnapshot, attachments: CounterSnapshot, tunnel: CounterSnapshot, tcp: CounterSnapshot | null }
+  counters: { dosbox: CounterSnapshot, router: CounterSnapshot, attachments: CounterSnapshot, tunnel: CounterSnapshot, tcp: CounterSnapshot | null, ws?: CounterSnapshot | null }
   /** TCP connections on the listen port: open, refused by reason, closed by reason (issue 13). */
   tcpConnections: TcpConnectionFigures | null
   /** Datagrams the kernel dropped before the node read them, per UDP socket (null: cannot tell). */
   kernelDrops: Record<string, number | null>
+  /** The WebSocket attachment (js-dos players), null when off. */
+  ws?: WsStats | null
   captured: number
   captureErrors: number
 }
@@ -164,6 +169,8 @@ export class IpxNode {
   readonly tunnel: UdpTunnel
   /** TCP on the same port as UDP; made in {@link start}, once the UDP port is known (port 0 picks one). */
   tcp: TcpTunnelServer | undefined
+  /** The WebSocket attachment for js-dos players (issue 14); made in {@link start} when `ws` is configured. */
+  ws: WsAttachment | undefined
   readonly rip: RipService
   readonly sap: SapService
   /** Datagrams the router handed to a local attachment: delivered, or why not (see #attached). */
@@ -182,6 +189,7 @@ export class IpxNode {
   readonly #make: AttachmentFactory
   #capture: CaptureWriter | undefined
   #localCapture: number | undefined
+  readonly #wsCapture = new Map<string, number | undefined>()
   #timer: NodeJS.Timeout | undefined
   readonly #resolveTimers = new Set<NodeJS.Timeout>()
   #lastKeepalive = 0
@@ -286,7 +294,21 @@ export class IpxNode {
     await this.tunnel.start()
     // With port 0 the system picked the port: the DOSBox acks and keepalives must carry that one.
     if (c.listen.port === 0) this.#local = this.#makeDosbox(this.tunnel.address().port)
+    if (c.ws !== undefined) {
+      this.ws = createWsAttachment({
+        config: c.ws,
+        router: this.router,
+        network: c.network,
+        now: this.#now,
+        dosboxHas: (n) => this.dosbox.client(n) !== undefined,
+        capture: (d, room) => { this.#captureFrame(d, this.#wsInterface(room)) },
+        attached: (d, verdict) => { this.#attached(d, verdict) },
+        logger: this.#log
+      })
+    }
+    const ws = c.ws?.tunnelPort === true ? this.ws : undefined
     this.tcp = new TcpTunnelServer({
+      ...(ws !== undefined ? { onHttp: (socket, head) => { ws.server.handOff(socket, head) } } : {}),
       host: c.listen.host,
       port: this.tunnel.address().port,
       linkFor: (node, remote) => this.#passiveLink(node, remote.address),
@@ -330,6 +352,11 @@ export class IpxNode {
     }
     // The DOSBox segment is made again when port 0 was bound: the port looks it up at each call.
     this.attach('local', 'local', this.#local, { network: c.network, capture: this.#localCapture, send: (d) => { this.#deliverLocal(d) } })
+    // After the local port, so that in route mode the node's own network stays on `local`.
+    if (this.ws !== undefined) {
+      this.router.addPort(this.ws.port, now)
+      await this.ws.server.start()
+    }
     for (const p of c.peers) this.#resolvePeer(p)
     this.rip.start(now)
     this.sap.start(now)
@@ -338,6 +365,13 @@ export class IpxNode {
     this.#timer.unref()
     this.#serving = true
     this.#log.info('node started', { mode: c.mode, network: hex(c.network, 8), node: ipxCodec.formatNode(c.node), listen: `${c.listen.host}:${c.listen.port}`, peers: c.peers.map(p => `${p.transport}://${p.host}:${p.port}`) })
+  }
+
+  /** The capture interface of a WebSocket room, added on its first frame. */
+  #wsInterface (room: string): number | undefined {
+    if (this.#capture === undefined) return undefined
+    if (!this.#wsCapture.has(room)) this.#wsCapture.set(room, this.#capture.addInterface({ name: `ws:${room}`, linkType: 1, description: `${this.config.name}: WebSocket (js-dos) clients in room ${room}` }))
+    return this.#wsCapture.get(room)
   }
 
   /** The status API's bound address (tcp, the SNP port), once started. */
@@ -584,9 +618,10 @@ export class IpxNode {
       })),
       routes: [...this.router.routes.values()].map(r => ({ network: hex(r.network, 8).toUpperCase(), port: r.port, hops: r.hops, ticks: r.ticks })),
       services: [...this.sap.table.values()].map(({ server: s, port }) => ({ type: s.type, name: s.name, address: ipxCodec.formatIpxAddress(s), hops: s.hops, port })),
-      counters: { dosbox: snap(this.dosbox.counters), router: snap(this.router.counters), attachments: snap(this.attachments), tunnel: snap(this.tunnel.counters), tcp: this.tcp !== undefined ? snap(this.tcp.counters) : null },
+      counters: { dosbox: snap(this.dosbox.counters), router: snap(this.router.counters), attachments: snap(this.attachments), tunnel: snap(this.tunnel.counters), tcp: this.tcp !== undefined ? snap(this.tcp.counters) : null, ws: this.ws !== undefined ? this.ws.server.relay.counters.snapshot() : null },
       tcpConnections: this.tcp?.connectionStats() ?? null,
       kernelDrops: this.#serving ? this.#kernel.read([{ name: 'tunnel', address: this.tunnel.address() }, { name: 'snp', address: this.snp.address() }]) : {},
+      ws: this.ws?.server.stats() ?? null,
       captured: this.#capture?.recordCount ?? 0,
       captureErrors: this.captureErrors
     }
@@ -612,6 +647,7 @@ export class IpxNode {
     }
     await this.#api?.stop()
     await this.snp.stop()
+    await this.ws?.server.stop()
     await this.tcp?.stop()
     await this.tunnel.stop()
     for (const s of this.#peers) s.link.stop()

@@ -37,6 +37,9 @@
  *       that network: broadcast or our node → our sockets → `delivered`; another node → another
  *       local port on the same network that has it, else `unknown_destination`. Routers do not
  *       flood broadcasts between networks (`ipxitf_rcv`: "We only route point-to-point packets").
+ *       Several local ports on one network (DOSBox on UDP, js-dos over WebSocket, the TCP relay)
+ *       are one segment split over attachments: a broadcast on it goes to each of them, and
+ *       traffic routed to that network goes to the local port that has the destination node.
  *     - another network: our own node on our own network → our sockets; otherwise by the route
  *       table: no route, or 16 hops (unreachable) → `unknown_destination`; the route leads back out
  *       the receiving port → `policy` (a ping-pong loop on a point-to-point link). A directed
@@ -349,7 +352,8 @@ export class Router {
       const route = this.#routes.get(p.dstNetwork === 0 ? this.network : p.dstNetwork)
       const port = route !== undefined && route.hops < RIP_HOPS_UNREACHABLE && route.port !== null ? this.#ports.get(route.port) : undefined
       if (port === undefined) return false
-      port.send(datagram)
+      const out = port.kind === 'local' ? this.#localWith(port, p.dstNode) : port
+      out.send(datagram)
       return true
     }
     const learned = this.#learned.get(p.dstNode)
@@ -450,6 +454,9 @@ export class Router {
     const broadcast = p.dstNode === BROADCAST
     if (dstNet === recvNet) {
       if (broadcast) {
+        // Several local ports on one network are one segment split over attachments (DOSBox on
+        // UDP, js-dos over WebSocket, the TCP relay): a broadcast on it reaches all of them.
+        this.#floodLocal(d, from, recvNet)
         this.#toSockets(d, from, now)
         return undefined
       }
@@ -474,8 +481,10 @@ export class Router {
       return undefined
     }
     if (route.port === from.id) return DropReason.Policy
-    const out = this.#ports.get(route.port)
+    let out = this.#ports.get(route.port)
     if (out === undefined) return DropReason.UnknownDestination
+    // A network of several local ports: the one that has the node (or the route's port).
+    if (out.kind === 'local' && !broadcast) out = this.#localWith(out, p.dstNode)
     const srcNet = p.srcNetwork === 0 ? recvNet : p.srcNetwork
     let tc = p.transportControl
     if (srcNet !== out.network && ++tc > this.#maxHops) return DropReason.HopLimit
@@ -488,8 +497,31 @@ export class Router {
     }
     out.send(outgoing)
     this.stats.forwarded++
+    if (broadcast && out.kind === 'local') this.#floodLocal(outgoing, out, out.network, from)
     if (broadcast && dstNet === this.network) this.#toSockets(d, from, now)
     return undefined
+  }
+
+  /** Sends `d` to every local port on `network` but `except` (and `also`). */
+  #floodLocal (d: Buffer, except: Port, network: number, also?: Port): void {
+    const list = this.#list
+    for (let i = 0; i < list.length; i++) {
+      const port = list[i]!
+      if (port === except || port === also || port.kind !== 'local' || port.network !== network) continue
+      port.send(d)
+      this.stats.flooded++
+    }
+  }
+
+  /** Among the local ports on `port`'s network, the one that says it has `node`; else `port`. */
+  #localWith (port: Port, node: number): Port {
+    if (port.hasNode?.(node) === true) return port
+    const list = this.#list
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i]!
+      if (p !== port && p.kind === 'local' && p.network === port.network && p.hasNode?.(node) === true) return p
+    }
+    return port
   }
 
   #type20 (d: Buffer, from: Port, now: number): DropReason | undefined {

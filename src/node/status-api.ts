@@ -120,6 +120,18 @@ function dropLines (layer: DropLayer, component: string, peer: string, c: Counte
   for (const [reason, count] of Object.entries(c.dropped)) if (count > 0) out.push({ component, peer, reason, count, layer })
 }
 
+/** The WebSocket attachment's drops: messages (`ws`), copies to clients (`ws_tx`), refused upgrades and faulty closes (`ws_connection`). */
+function wsDropLines (s: NodeStats, out: DropLine[]): void {
+  const w = s.ws
+  if (w === undefined || w === null) return
+  dropLines('client', 'ws', '', w.counters, out)
+  dropLines('attachment', 'ws_tx', '', w.sent, out)
+  for (const [reason, count] of Object.entries(w.refused)) if (count > 0) out.push({ component: 'ws_connection', peer: '', reason: `refused_${reason}`, count, layer: 'socket' })
+  for (const [reason, count] of Object.entries(w.closed)) {
+    if (count > 0 && reason !== 'peer_closed' && reason !== 'stopped') out.push({ component: 'ws_connection', peer: '', reason: `closed_${reason}`, count, layer: 'socket' })
+  }
+}
+
 /** Builds the `/api/stats` document from a source. */
 export function statusDocument (source: StatusSource): StatusDocument {
   const s = source.stats()
@@ -129,6 +141,7 @@ export function statusDocument (source: StatusSource): StatusDocument {
   dropLines('socket', 'tunnel', '', s.counters.tunnel, drops)
   dropLines('socket', 'tcp', '', s.counters.tcp, drops)
   dropLines('client', 'dosbox', '', s.counters.dosbox, drops)
+  wsDropLines(s, drops)
   for (const p of s.peers) dropLines('link', 'link_rx', p.address, p.counters, drops)
   dropLines('router', 'router', '', s.counters.router, drops)
   dropLines('attachment', 'attachments', '', s.counters.attachments, drops)
@@ -348,7 +361,7 @@ export class StatusApi {
 
   #defineMetrics (): void {
     const comp = (d: StatusDocument): Array<[string, string, CounterSnapshot | null]> => [
-      ['dosbox', '', d.counters.dosbox], ['router', '', d.counters.router], ['attachments', '', d.counters.attachments], ['tunnel', '', d.counters.tunnel], ['tcp', '', d.counters.tcp],
+      ['dosbox', '', d.counters.dosbox], ['router', '', d.counters.router], ['attachments', '', d.counters.attachments], ['tunnel', '', d.counters.tunnel], ['tcp', '', d.counters.tcp], ['ws', '', d.counters.ws ?? null],
       ...d.peers.flatMap(p => [['link_rx', p.address, p.counters], ['link_tx', p.address, p.sent]] as Array<[string, string, CounterSnapshot]>)
     ]
     this.#gauge('ipxlab_node_info', 'The node: name, mode, IPX network and node address (always 1).', ['name', 'mode', 'network', 'node'],
@@ -371,6 +384,9 @@ export class StatusApi {
       for (const [reason, n] of Object.entries(d.tcpConnections?.refused ?? {})) emit({ reason }, n)
     })
     this.#gauge('ipxlab_clients', 'Registered DOSBox and RFC 1234 clients.', [], (d, emit) => { emit({}, d.clients.length) })
+    this.#gauge('ipxlab_ws_clients', 'WebSocket (js-dos) clients, by room and whether the room is on the node\'s local segment.', ['room', 'mapped'], (d, emit) => {
+      for (const r of d.ws?.rooms ?? []) emit({ room: r.room, mapped: r.mapped ? '1' : '0' }, r.clients)
+    })
     this.#gauge('ipxlab_routes', 'Entries in the IPX routing table.', [], (d, emit) => { emit({}, d.routes.length) })
     this.#gauge('ipxlab_services', 'Entries in the SAP service table.', [], (d, emit) => { emit({}, d.services.length) })
     this.#gauge('ipxlab_link_up', 'Native link state (1 up, 0 down).', ['peer'], (d, emit) => {

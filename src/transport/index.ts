@@ -1,4 +1,4 @@
-/** Sockets on 2644: the UDP endpoint, the DOSBox IPXNET server role, RFC 1234 peers, counters. */
+/** Sockets on 2644: the UDP endpoint, the DOSBox IPXNET server role, RFC 1234 peers, counters; the WebSocket (js-dos) endpoint. */
 export * from './counters.js'
 export * from './udp-endpoint.js'
 export * from './dosbox-server.js'
@@ -8,3 +8,5 @@ export * from './native-link.js'
 export * from './udp-tunnel.js'
 export * from './tcp.js'
 export * from './attachment.js'
+export * from './ws-relay.js'
+export * from './ws-server.js'

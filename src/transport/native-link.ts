@@ -370,9 +370,7 @@ export class NativeLink {
     // A peer at a new address is a restarted one, and it may answer our hello with a hello-ack
     // rather than send a hello of its own (it comes up on ours), so its new sequence starts a new
     // window here. Frames stamped before its last accepted hello stay refused.
-    if (this.#window.highest !== undefined) this.stats.windowResets++
-    this.#window.reset()
-    this.#floorTs = Math.max(this.#floorTs, this.#lastHelloTs)
+    this.#guard.restart()
   }
 
   /** The peer's last hello or hello-ack body (copied), once one was accepted. */

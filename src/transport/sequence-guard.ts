@@ -138,6 +138,16 @@ export class SequenceGuard {
     return GuardResult.Ok
   }
 
+  /**
+   * The sender restarted elsewhere (a peer given by name came back at another address): its new
+   * sequence starts a new window. Strict: frames stamped before its last accepted hello stay refused.
+   */
+  restart (): void {
+    if (this.#window.highest !== undefined) this.stats.windowResets++
+    this.#window.reset()
+    this.#floorTs = Math.max(this.#floorTs, this.#lastHelloTs)
+  }
+
   /** Records the frame {@link check} said `Ok` to (after its MAC verified), with loss statistics. */
   accept (seq: number, sentAtUs: number, hello: boolean): void {
     const w = this.#window

@@ -4,6 +4,8 @@
  *  - `IX`: native frames back to back (`NativeDeframer`), handed to a {@link NativeLink};
  *  - `FF FF`: bare IPX packets delimited by the IPX length field (`IpxLengthDeframer`), the framing
  *    the js-dos relay uses for DOSBox traffic, handed to an `onIpx` handler;
+ *  - `GE` (an HTTP `GET`, a WebSocket upgrade) when the owner takes HTTP (`onHttp`): the socket is
+ *    handed over whole, with the bytes read so far (ws-server.ts, issue 14);
  *  - anything else: the connection is closed with a logged reason.
  *
  * A framing error desynchronises the stream, so it closes THAT connection (with its reason logged
@@ -46,7 +48,7 @@ export const DEFAULT_MAX_IPX_LENGTH = 1424
 export type CloseReason =
   | 'framing_error' | 'unknown_encapsulation' | 'unexpected_encapsulation' | 'unknown_peer' | 'rejected'
   | 'replaced' | 'peer_closed' | 'socket_error' | 'stopped' | 'connect_timeout'
-  | 'first_frame_timeout' | 'idle_timeout' | 'bad_checksum'
+  | 'first_frame_timeout' | 'idle_timeout' | 'bad_checksum' | 'handed_off'
 
 /** Options shared by every TCP connection. */
 export interface TcpConnectionOptions {
@@ -72,6 +74,8 @@ interface ConnectionEvents {
   onClose: (conn: TcpFrameConnection, reason: CloseReason, detail: string) => void
   /** Whether to log this close (a rate limit per source); default yes. */
   logClose?: (conn: TcpFrameConnection, reason: CloseReason) => boolean
+  /** A stream that starts `GE` (HTTP GET): take the socket and the bytes read, or return false. */
+  onHttp?: (socket: net.Socket, head: Buffer) => boolean
 }
 
 /** Per-connection figures. */
@@ -133,13 +137,38 @@ export class TcpFrameConnection {
     // Game packets are small and latency-bound: no Nagle (RFC 896) delay.
     socket.setNoDelay(true)
     this.closed = new Promise(resolve => { socket.once('close', () => { resolve() }) })
-    socket.on('data', chunk => { this.#onData(chunk) })
-    socket.on('drain', () => { this.#flush() })
-    socket.on('error', (err: NodeJS.ErrnoException) => { this.close('socket_error', err.code ?? err.message) })
-    socket.on('close', () => { this.close(this.#ending ?? 'peer_closed', 'socket closed') })
+    socket.on('data', this.#onDataListener)
+    socket.on('drain', this.#onDrain)
+    socket.on('error', this.#onError)
+    socket.on('close', this.#onClose)
     this.#deadlines = options.deadlines !== undefined
       ? new ConnectionDeadlines(options.deadlines, (which, ms) => { this.close(which === 'first_frame' ? 'first_frame_timeout' : 'idle_timeout', `no whole frame for ${ms} ms`) })
       : undefined
+  }
+
+  readonly #onDataListener = (chunk: Buffer): void => { this.#onData(chunk) }
+  readonly #onDrain = (): void => { this.#flush() }
+  readonly #onError = (err: NodeJS.ErrnoException): void => { this.close('socket_error', err.code ?? err.message) }
+  readonly #onClose = (): void => { this.close(this.#ending ?? 'peer_closed', 'socket closed') }
+
+  /** Gives the socket away (an HTTP upgrade): our listeners come off, the owner hears `handed_off`. */
+  #handOff (chunk: Buffer): boolean {
+    const take = this.#events.onHttp
+    if (take === undefined) return false
+    const s = this.#socket
+    s.off('data', this.#onDataListener)
+    s.off('drain', this.#onDrain)
+    s.off('error', this.#onError)
+    s.off('close', this.#onClose)
+    this.#closing = true
+    this.#deadlines?.cancel()
+    if (!take(this.#socket, chunk)) {
+      this.#socket.destroy()
+      this.#events.onClose(this, 'unknown_encapsulation', 'HTTP not taken')
+      return true
+    }
+    this.#events.onClose(this, 'handed_off', 'HTTP request')
+    return true
   }
 
   /** Bytes of a partial frame waiting for the rest (0 between frames). */
@@ -215,6 +244,7 @@ export class TcpFrameConnection {
       }
       const kind = classify(chunk)
       this.#kind = kind
+      if (kind === 'unknown' && chunk[0] === 0x47 && chunk[1] === 0x45 && this.#handOff(chunk)) return
       if (kind === 'unknown') return this.close('unknown_encapsulation', `stream starts with 0x${hex((chunk[0]! << 8) | chunk[1]!, 4)}`)
       if (!this.#events.onKind(this, kind)) return this.close('unexpected_encapsulation', `${kind} framing not accepted here`)
       this.#deframer = kind === 'native' ? new NativeDeframer({ maxLength: this.#maxFrame }) : new IpxLengthDeframer({ maxLength: this.#maxIpx })
@@ -320,6 +350,8 @@ export interface TcpTunnelServerOptions extends TcpConnectionOptions {
   limits?: ConnectionLimits
   /** Refusal and close lines: at most one per interval per source and reason (default 60 s). */
   logIntervalMs?: number
+  /** Connections that start with an HTTP GET (WebSocket upgrades): the socket and the bytes read. */
+  onHttp?: (socket: net.Socket, head: Buffer) => void
 }
 
 /**
@@ -408,7 +440,8 @@ export class TcpTunnelServer {
       onKind: () => true,
       onFrame: (frame, c) => this.#frame(frame, c),
       onClose: (c, reason) => { this.#closed(c, reason, ip) },
-      logClose: (c, reason) => reason === 'stopped' || this.#logLimit.allow(`${reason}|${c.remoteAddress}`) !== undefined
+      logClose: (c, reason) => reason === 'stopped' || this.#logLimit.allow(`${reason}|${c.remoteAddress}`) !== undefined,
+      ...(this.#o.onHttp !== undefined ? { onHttp: (s: net.Socket, head: Buffer) => { this.#o.onHttp!(s, head); return true } } : {})
     })
     this.#conns.add(conn)
   }
