@@ -20,7 +20,8 @@
  *   blast      client A sends unicasts to B as fast as its socket takes them; reports the rate B
  *              received at and the one-way delay of what arrived.
  * Common keys: size (frame bytes, default 64), seconds (load duration, default 2), samples (echo:
- * stop after this many round trips, default unbounded within seconds).
+ * stop after this many round trips, default unbounded within seconds), warmup (seconds at the start
+ * whose delays are not sampled, default 0.3; the load and its counts include them).
  *
  * Prints one JSON object on stdout. Everything is bounded in time: registration waits at most 2 s a
  * client (4 tries), a load at most `seconds` (at most 30) plus a 300 ms drain. Loopback only is the
@@ -59,6 +60,10 @@ static int nclients;
 static struct sockaddr_in server;
 static int frame_size = 64;
 static double seconds = 2.0;
+/* Latency samples start after this long: a server's first packets meet cold code (a JIT's, a
+ * page cache's); the load runs through the warm-up all the same. */
+static double warmup = 0.3;
+static uint64_t sample_from;
 static long max_samples = 0;
 
 static uint32_t *samples;       /* delays in ns */
@@ -108,6 +113,7 @@ static uint64_t sent_at (const uint8_t *b) {
 }
 
 static void record (uint64_t delay) {
+  if (now_ns() < sample_from) return;
   if (nsamples < MAX_SAMPLES) samples[nsamples++] = delay > 0xffffffffu ? 0xffffffffu : (uint32_t)delay;
 }
 
@@ -152,6 +158,7 @@ static void setup (int n, int rcvbuf) {
     }
     nclients = i + 1;
   }
+  sample_from = now_ns() + (uint64_t)(warmup * 1e9);
 }
 
 static int cmp32 (const void *a, const void *b) {
@@ -374,10 +381,12 @@ int main (int argc, char **argv) {
     else if (!strcmp(k, "size")) frame_size = atoi(v);
     else if (!strcmp(k, "seconds")) seconds = atof(v);
     else if (!strcmp(k, "samples")) max_samples = atol(v);
+    else if (!strcmp(k, "warmup")) warmup = atof(v);
   }
   if (frame_size < HEADER + 16) frame_size = HEADER + 16;
   if (frame_size > 1424) frame_size = 1424;
   if (seconds <= 0 || seconds > 30) seconds = 2;
+  if (warmup < 0 || warmup >= seconds) warmup = 0;
   if (window < 1 || window > 1024) window = 1;
   if (n < 2 || n > MAX_CLIENTS) n = 8;
   if (senders < 1 || senders > n) senders = n;
