@@ -29,13 +29,18 @@
  *    (src/node/router.ts, split horizon of the full mesh), so a native replay reaches the target
  *    node's own segment and services only.
  *
- * Flow control: every `window` frames the sender round-trips a marker through the node and the
- * replayer waits for it (DOSBox: a unicast to the replayer's own node, which the server relays
- * back; native: a keepalive, which the link answers with a keepalive-ack echoing its sequence).
- * One UDP socket to one node on loopback keeps order, and the node handles datagrams one at a
- * time, so the marker's return means the node has handled every frame before it. At most
- * `window` frames are thus ever queued at the node's socket. An unanswered marker is counted
- * (`syncTimeouts`): frames may have been lost in the node's socket buffer.
+ * Flow control: every `window` frames the sender sends a marker through the node and the replayer
+ * waits for it. DOSBox mode: a unicast from the replayer to a second DOSBox client of its own (the
+ * "sync client", registered beside it), which every DOSBox-protocol server relays as it relays any
+ * unicast between two clients, so nothing depends on a server returning a packet to its sender
+ * (ipxbox never does; DOSBox and ipxlab do). Native: a keepalive, which the link answers with a
+ * keepalive-ack echoing its sequence. One UDP socket to one server on loopback keeps order, and a
+ * server reads datagrams one at a time, so the marker's arrival means the server has read every
+ * frame before it. That does not vouch for other clients' queues inside a server (ipxbox gives
+ * each client a 16-packet queue drained by a goroutine of its own, network/pipe/pipe.go, and the
+ * marker's goroutine may run first), so `--max` is also paced: a window takes at least
+ * {@link DEFAULT_WINDOW_MS}, and the default window (8) plus the marker is half such a queue. An
+ * unanswered marker is counted (`syncTimeouts`): frames may have been lost at the server.
  */
 import dgram from 'node:dgram'
 import { randomInt } from 'node:crypto'
@@ -319,6 +324,8 @@ export interface ReplayerOptions {
   frames?: FrameOptions
   /** Frames sent between two flow-control markers (default {@link DEFAULT_WINDOW}). */
   window?: number
+  /** `max` timing: the shortest time a window of frames may take, ms (default {@link DEFAULT_WINDOW_MS}). */
+  windowMs?: number
   /** How long to wait for a marker, ms (default 2000). */
   syncTimeoutMs?: number
   maxPacket?: number
@@ -335,11 +342,22 @@ export interface ReplayerOptions {
 }
 
 /**
- * Default in-flight window: 64 frames of at most 1424 bytes is 91 KiB, well inside the 4 MiB
- * socket buffer a node asks for (src/transport/udp-endpoint.ts) and inside Linux's 208 KiB
- * default `rmem_default` even counting per-datagram overhead for small frames.
+ * Default in-flight window: 8 frames and the marker are half of a 16-packet per-client queue at
+ * the server (ipxbox's `maxBufferedPackets` = 16, network/pipe/pipe.go: one for what a client sends,
+ * one for what each client is sent), so a queue whose worker ran late still has room for the next
+ * window. 8 frames of at most 1424 bytes take 18 KiB of a receive buffer at Linux's 2,304-byte
+ * truesize for such a datagram on loopback (measured), inside a node's bounded relay buffer and
+ * Linux's 208 KiB default `rmem_default`.
  */
-export const DEFAULT_WINDOW = 64
+export const DEFAULT_WINDOW = 8
+
+/**
+ * Default shortest window, ms (see {@link ReplayerOptions.windowMs}): 8 frames per 2 ms, at most
+ * 4,000 frames/s. Measured into ipxbox on this 2-core machine under load (doom.cap, 1,116 frames,
+ * counted at a listening client): windows of 15 with no pacing lost 66-93 frames a run, windows
+ * of 2 lost 44-61, 15 per 2 ms up to 19; 8 per 2 ms and 15 per 4 ms lost none in 4 runs each.
+ */
+export const DEFAULT_WINDOW_MS = 2
 
 function emptySkips (): Record<SkipReason, number> {
   const s = {} as Record<SkipReason, number>
@@ -386,6 +404,8 @@ export class Replayer {
     await o.sender.open()
     let start: number | undefined
     let inFlight = 0
+    const windowMs = o.timing.kind === 'max' ? (o.windowMs ?? DEFAULT_WINDOW_MS) : 0
+    let windowStart = this.#now()
     try {
       const aborted = (): boolean => o.signal?.aborted === true
       for (let pass = 0; pass < (o.loop ?? 1) && !aborted(); pass++) {
@@ -417,6 +437,12 @@ export class Replayer {
             if (inFlight >= window) {
               if (!await o.sender.sync(syncMs)) st.syncTimeouts++
               inFlight = 0
+              // Pacing: a window takes at least windowMs, so a server's per-client queues, which
+              // the marker cannot vouch for (another client's queue is drained by its own worker),
+              // drain between two windows.
+              const rest = windowStart + windowMs - this.#now()
+              if (rest > 0) await this.#sleep(rest)
+              windowStart = this.#now()
             }
             o.sender.send(plan.datagram)
             inFlight++
@@ -506,15 +532,40 @@ export const REGISTRATION_WAIT_MS = 750
 /** Payload prefix of the flow-control markers of {@link DosboxSender}. */
 const SYNC_MAGIC = Buffer.from('ipxlab-replay-sync')
 
+/** The 30-byte registration of [074] ipx.cpp:751-800: socket 2, every node and network zero. */
+function registrationDatagram (): Buffer {
+  return ipx.header.encode({
+    checksum: IPX_NO_CHECKSUM,
+    length: IPX_HEADER_LENGTH,
+    transportControl: 0,
+    packetType: 0,
+    dst: { network: 0, node: 0, socket: DOSBOX_CONTROL_SOCKET },
+    src: { network: 0, node: 0, socket: DOSBOX_CONTROL_SOCKET }
+  })
+}
+
+/** The ack ([074] ackClient): dst socket 2, src socket 2; its dst node is the client's node. */
+function ackedNode (d: Buffer): number | undefined {
+  return d.length >= IPX_HEADER_LENGTH && d[0] === 0xff && d[1] === 0xff &&
+    d.readUInt16BE(16) === DOSBOX_CONTROL_SOCKET && d.readUInt16BE(28) === DOSBOX_CONTROL_SOCKET
+    ? readNode(d, 10)
+    : undefined
+}
+
 /**
- * A DOSBox IPXNET client: registers, then sends bare IPX. Its markers are unicasts to its own
- * node on socket 2 (which the server relays back, [074] ipxserver.cpp:67-118 sends a unicast to
- * every slot whose ip:port equals the destination, the sender's own included).
+ * A DOSBox IPXNET client: registers, then sends bare IPX. A second client of its own, the sync
+ * client, registers beside it and receives the flow-control markers: unicasts from the first to
+ * the second, which a server relays as any unicast between two clients ([074]
+ * ipxserver.cpp:67-118; ipxbox and ipxlab alike). When the server refuses the second registration
+ * (a full table), the markers go to the sender's own node instead, which DOSBox and ipxlab return
+ * (a unicast to every slot whose ip:port equals the destination, the sender's own included).
  */
 export class DosboxSender implements ReplaySender {
   readonly mode = 'dosbox'
   #node: number | undefined
+  #syncNode: number | undefined
   #socket: dgram.Socket | undefined
+  #syncSocket: dgram.Socket | undefined
   readonly #o: SenderOptions
   readonly #waiter = new Waiter()
   #markerSent = 0
@@ -528,17 +579,14 @@ export class DosboxSender implements ReplaySender {
     return this.#node
   }
 
+  /** The sync client's node, when it registered. */
+  get syncNode (): number | undefined {
+    return this.#syncNode
+  }
+
   async open (): Promise<void> {
     this.#socket = await openSocket(this.#o, (d) => { this.#receive(d) })
-    // The registration of [074] ipx.cpp:751-800: socket 2, every node and network zero, 30 bytes.
-    const registration = ipx.header.encode({
-      checksum: IPX_NO_CHECKSUM,
-      length: IPX_HEADER_LENGTH,
-      transportControl: 0,
-      packetType: 0,
-      dst: { network: 0, node: 0, socket: DOSBOX_CONTROL_SOCKET },
-      src: { network: 0, node: 0, socket: DOSBOX_CONTROL_SOCKET }
-    })
+    const registration = registrationDatagram()
     for (let i = 0; i < REGISTRATION_ATTEMPTS && this.#node === undefined; i++) {
       this.#raw(registration)
       await this.#waiter.wait(() => this.#node !== undefined, REGISTRATION_WAIT_MS)
@@ -547,30 +595,52 @@ export class DosboxSender implements ReplaySender {
       await this.close()
       throw new TransportError('IPX_ERR_SOCKET', `no DOSBox registration ack from ${this.#o.to.host}:${this.#o.to.port} after ${REGISTRATION_ATTEMPTS} attempts`)
     }
+    // The sync client: an ephemeral port of its own on the sender's address family.
+    const sync = await openSocket({ to: this.#o.to }, (d) => { this.#receiveSync(d) })
+    this.#syncSocket = sync
+    for (let i = 0; i < REGISTRATION_ATTEMPTS && this.#syncNode === undefined; i++) {
+      sync.send(registration, this.#o.to.port, this.#o.to.host)
+      await this.#waiter.wait(() => this.#syncNode !== undefined, REGISTRATION_WAIT_MS)
+    }
+    if (this.#syncNode === undefined) {
+      this.#syncSocket = undefined
+      await closeSocket(sync)
+    }
   }
 
   #raw (d: Buffer): void {
     this.#socket?.send(d, this.#o.to.port, this.#o.to.host)
   }
 
+  /** A marker: payload SYNC_MAGIC + u32 number, from the sender's node. */
+  #marker (d: Buffer): boolean {
+    if (d.length !== IPX_HEADER_LENGTH + SYNC_MAGIC.length + 4 || readNode(d, 22) !== this.#node ||
+        !d.subarray(IPX_HEADER_LENGTH, IPX_HEADER_LENGTH + SYNC_MAGIC.length).equals(SYNC_MAGIC)) return false
+    this.#markerSeen = Math.max(this.#markerSeen, d.readUInt32BE(IPX_HEADER_LENGTH + SYNC_MAGIC.length))
+    this.#waiter.poke()
+    return true
+  }
+
   #receive (d: Buffer): void {
     if (d.length < IPX_HEADER_LENGTH || d[0] !== 0xff || d[1] !== 0xff) return
     if (this.#node === undefined) {
-      // The ack ([074] ackClient): dst socket 2, src socket 2; its dst node is ours. The client
-      // takes the first datagram it gets ([074] ipx.cpp:813); we at least check the sockets.
-      if (d.readUInt16BE(16) === DOSBOX_CONTROL_SOCKET && d.readUInt16BE(28) === DOSBOX_CONTROL_SOCKET) {
-        this.#node = readNode(d, 10)
-        this.#waiter.poke()
-      }
+      // The client takes the first datagram it gets ([074] ipx.cpp:813); we at least check the sockets.
+      this.#node = ackedNode(d)
+      if (this.#node !== undefined) this.#waiter.poke()
       return
     }
-    if (d.length === IPX_HEADER_LENGTH + SYNC_MAGIC.length + 4 && readNode(d, 22) === this.#node &&
-        d.subarray(IPX_HEADER_LENGTH, IPX_HEADER_LENGTH + SYNC_MAGIC.length).equals(SYNC_MAGIC)) {
-      this.#markerSeen = Math.max(this.#markerSeen, d.readUInt32BE(IPX_HEADER_LENGTH + SYNC_MAGIC.length))
-      this.#waiter.poke()
-      return
-    }
+    if (this.#marker(d)) return
     this.#o.onDatagram?.(d)
+  }
+
+  /** The sync client hears the markers, and copies of the replayed broadcasts (ignored). */
+  #receiveSync (d: Buffer): void {
+    if (this.#syncNode === undefined) {
+      this.#syncNode = ackedNode(d)
+      if (this.#syncNode !== undefined) this.#waiter.poke()
+      return
+    }
+    this.#marker(d)
   }
 
   send (datagram: Buffer): void {
@@ -586,7 +656,7 @@ export class DosboxSender implements ReplaySender {
     payload.writeUInt32BE(n >>> 0, SYNC_MAGIC.length)
     const marker = ipx.packet.encode(ipx.packet.makePacket({
       packetType: 0,
-      dst: { network: 0, node, socket: DOSBOX_CONTROL_SOCKET },
+      dst: { network: 0, node: this.#syncNode ?? node, socket: DOSBOX_CONTROL_SOCKET },
       src: { network: 0, node, socket: DOSBOX_CONTROL_SOCKET }
     }, payload))
     this.#raw(marker)
@@ -596,8 +666,11 @@ export class DosboxSender implements ReplaySender {
   async close (): Promise<void> {
     // DOSBox has no disconnect datagram ([074] ipx.cpp:1004 TODO); the node expires idle clients.
     const s = this.#socket
+    const sync = this.#syncSocket
     this.#socket = undefined
+    this.#syncSocket = undefined
     await closeSocket(s)
+    await closeSocket(sync)
   }
 }
 

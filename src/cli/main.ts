@@ -145,7 +145,7 @@ export function buildProgram (io: Io, status: { code: number }): Command {
     .option('--key <hex|base64>', 'native mode: pre-shared key; frames are signed', parseKey)
     .option('--key-id <n>', 'native mode: key id (default 1)', parseCount('--key-id', 1))
     .option('--node <mac>', 'native mode: the replayer\'s node id', parseNodeOption)
-    .option('--window <n>', 'frames in flight between flow-control markers (default 64)', parseCount('--window', 1))
+    .option('--window <n>', 'frames in flight between flow-control markers (default 8; --max also paces each window to at least 2 ms)', parseCount('--window', 1))
     .action(async (capture: string, opts: Omit<ReplayCommandOptions, 'sockets' | 'types' | 'udpPorts'> & { socket?: number[], type?: number[], udpPort: number[] }) => {
       const { socket, type, udpPort, ...rest } = opts
       status.code = await runReplay(capture, { ...rest, udpPorts: udpPort, ...(socket !== undefined ? { sockets: socket } : {}), ...(type !== undefined ? { types: type } : {}) }, io)
