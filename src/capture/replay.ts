@@ -553,8 +553,8 @@ function ackedNode (d: Buffer): number | undefined {
 }
 
 /**
- * A DOSBox IPXNET client: registers, then sends bare IPX. A second client of its own, the sync
- * client, registers beside it and receives the flow-control markers: unicasts from the first to
+ * A DOSBox IPXNET client: registers, then sends bare IPX. At its first flow-control marker a second
+ * client of its own, the sync client, registers beside it and receives the markers from then on: unicasts from the first to
  * the second, which a server relays as any unicast between two clients ([074]
  * ipxserver.cpp:67-118; ipxbox and ipxlab alike). When the server refuses the second registration
  * (a full table), the markers go to the sender's own node instead, which DOSBox and ipxlab return
@@ -570,6 +570,7 @@ export class DosboxSender implements ReplaySender {
   readonly #waiter = new Waiter()
   #markerSent = 0
   #markerSeen = 0
+  #syncTried = false
 
   constructor (options: SenderOptions) {
     this.#o = options
@@ -595,10 +596,20 @@ export class DosboxSender implements ReplaySender {
       await this.close()
       throw new TransportError('IPX_ERR_SOCKET', `no DOSBox registration ack from ${this.#o.to.host}:${this.#o.to.port} after ${REGISTRATION_ATTEMPTS} attempts`)
     }
-    // The sync client: an ephemeral port of its own on the sender's address family.
+  }
+
+  /**
+   * Opens and registers the sync client, once, at the first marker (a sender that never syncs,
+   * such as `ipxlab ping`'s client or the lab's listener, registers no second client).
+   */
+  async #openSync (): Promise<void> {
+    if (this.#syncTried) return
+    this.#syncTried = true
+    // An ephemeral port of its own on the sender's address family.
     const sync = await openSocket({ to: this.#o.to }, (d) => { this.#receiveSync(d) })
     this.#syncSocket = sync
-    for (let i = 0; i < REGISTRATION_ATTEMPTS && this.#syncNode === undefined; i++) {
+    const registration = registrationDatagram()
+    for (let i = 0; i < REGISTRATION_ATTEMPTS && this.#syncNode === undefined && this.#socket !== undefined; i++) {
       sync.send(registration, this.#o.to.port, this.#o.to.host)
       await this.#waiter.wait(() => this.#syncNode !== undefined, REGISTRATION_WAIT_MS)
     }
@@ -648,6 +659,7 @@ export class DosboxSender implements ReplaySender {
   }
 
   async sync (timeoutMs: number): Promise<boolean> {
+    await this.#openSync()
     const node = this.#node
     if (node === undefined) return false
     const n = ++this.#markerSent
