@@ -45,6 +45,7 @@ import { StatusApi } from './status-api.js'
 import type { AddressInfo } from 'node:net'
 import type { LinkQosOptions, LinkQosStats } from './link-qos.js'
 import type { NodeConfig, PeerConfig } from './config.js'
+import { DEFAULT_RECEIVE_BUFFER } from './config.js'
 import type { Logger } from '../log.js'
 import { silentLogger } from '../log.js'
 import { Socket } from '../../protocol/constants.js'
@@ -93,6 +94,11 @@ export interface NodeStats {
   routes: Array<{ network: string, port: string | null, hops: number, ticks: number }>
   services: Array<{ type: number, name: string, address: string, hops: number, port: string | null }>
   counters: { dosbox: CounterSnapshot, router: CounterSnapshot, attachments: CounterSnapshot, tunnel: CounterSnapshot, tcp: CounterSnapshot | null }
+  /**
+   * The 2644 UDP socket: its receive buffer as the kernel granted it, and the datagrams the kernel
+   * dropped because that bounded queue was full (null where /proc/net/udp cannot tell).
+   */
+  socket: { receiveBufferBytes: number, receiveDrops: number | null }
   captured: number
   captureErrors: number
 }
@@ -140,6 +146,7 @@ export class IpxNode {
     this.tunnel = new UdpTunnel({
       host: config.listen.host,
       port: config.listen.port,
+      recvBufferSize: config.limits.receiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER,
       onIpx: (d, rinfo) => { this.dosbox.handle(d, rinfo) },
       logger: this.#log
     })
@@ -444,6 +451,7 @@ export class IpxNode {
       routes: [...this.router.routes.values()].map(r => ({ network: hex(r.network, 8).toUpperCase(), port: r.port, hops: r.hops, ticks: r.ticks })),
       services: [...this.sap.table.values()].map(({ server: s, port }) => ({ type: s.type, name: s.name, address: ipxCodec.formatIpxAddress(s), hops: s.hops, port })),
       counters: { dosbox: snap(this.dosbox.counters), router: snap(this.router.counters), attachments: snap(this.attachments), tunnel: snap(this.tunnel.counters), tcp: this.tcp !== undefined ? snap(this.tcp.counters) : null },
+      socket: { receiveBufferBytes: this.tunnel.endpoint.recvBufferSize(), receiveDrops: this.tunnel.endpoint.receiveDrops() ?? null },
       captured: this.#capture?.recordCount ?? 0,
       captureErrors: this.captureErrors
     }

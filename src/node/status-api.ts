@@ -98,6 +98,9 @@ export function statusDocument (source: StatusSource): StatusDocument {
   dropLines('router', '', s.counters.router, drops)
   dropLines('tunnel', '', s.counters.tunnel, drops)
   dropLines('tcp', '', s.counters.tcp, drops)
+  // The kernel's drops at the bounded receive queue of the 2644 socket (issue 18: drop early, counted).
+  const kernelDrops = s.socket?.receiveDrops ?? 0
+  if (kernelDrops > 0) drops.push({ component: 'socket', peer: '', reason: 'receive_buffer_full', count: kernelDrops })
   for (const p of s.peers) {
     dropLines('link_rx', p.address, p.counters, drops)
     dropLines('link_tx', p.address, p.sent, drops)

@@ -6,6 +6,7 @@ import { once } from 'node:events'
 import { startNode } from '../../src/node/node.js'
 import type { IpxNode } from '../../src/node/node.js'
 import { validateConfig } from '../../src/node/config.js'
+import { IN_PROCESS_LIMITS } from './_two-nodes.js'
 import { StatusApi, health } from '../../src/node/status-api.js'
 import type { StatusDocument, StatusSource } from '../../src/node/status-api.js'
 import { TransportError } from '../../src/errors.js'
@@ -30,7 +31,7 @@ async function request (host: string, port: number, path: string, o: { method?: 
 }
 
 async function single (t: ExecutionContext, extra: Record<string, unknown> = {}): Promise<IpxNode> {
-  const n = await startNode(validateConfig({ listen: '127.0.0.1:0', snpListen: '127.0.0.1:0', ...extra }))
+  const n = await startNode(validateConfig({ listen: '127.0.0.1:0', snpListen: '127.0.0.1:0', limits: IN_PROCESS_LIMITS, ...extra }))
   t.teardown(async () => { await n.stop() })
   return n
 }
