@@ -11,6 +11,8 @@ import DgramAsPromised from 'dgram-as-promised'
 import type { SocketAsPromised } from 'dgram-as-promised'
 import { isIP } from 'node:net'
 import { readFileSync } from 'node:fs'
+import { lookup as dnsLookup } from 'node:dns'
+import type { LookupOneOptions } from 'node:dns'
 import type { AddressInfo } from 'node:net'
 import type { RemoteInfo } from 'node:dgram'
 import { TransportError } from '../errors.js'
@@ -85,6 +87,22 @@ export function kernelUdpDrops (address: string, port: number): number | undefin
   return undefined
 }
 
+/**
+ * dgram's `lookup` for sockets that are only ever given IP literals: answers in the same call
+ * (no `dns.lookup` validation, no `process.nextTick` per datagram; node lib/dgram.js `send` calls
+ * `lookup` for every datagram sent to an address string and sends from its callback), and hands
+ * anything else to `dns.lookup`.
+ */
+export function literalLookup (address: string, options: LookupOneOptions | number, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  const f = isIP(address)
+  if (f !== 0) {
+    callback(null, address, f)
+    return
+  }
+  // Node 20's dgram passes the family as a number (lib/internal/dgram.js lookup4/lookup6).
+  dnsLookup(address, typeof options === 'number' ? { family: options } : options, callback)
+}
+
 /** Maps a bind error to the project's {@link TransportError}. */
 export function bindError (err: unknown, host: string, port: number): TransportError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code
@@ -121,7 +139,7 @@ export class UdpEndpoint {
     const family = isIP(host)
     if (family === 0) throw new TransportError('IPX_ERR_SOCKET', `not an IP address: ${host}`)
     const type = family === 6 ? 'udp6' : 'udp4'
-    const socket = DgramAsPromised.createSocket({ type, ipv6Only: this.#options.ipv6Only === true })
+    const socket = DgramAsPromised.createSocket({ type, ipv6Only: this.#options.ipv6Only === true, lookup: literalLookup })
     try {
       this.#address = await socket.bind({ address: host, port, exclusive: true })
     } catch (err) {
