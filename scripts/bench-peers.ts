@@ -6,8 +6,9 @@
  *
  *   IPXBOX_SRC=/path/to/ipxbox [IPXBOX_GOPATH=dir:dir] npm run bench:peers [-- --rounds 5 --seconds 2]
  *
- * - ipxlab: the built `dist/` CLI, `ipxlab node --listen 127.0.0.1:PORT` (IPXLAB_NODE_ARGS adds node
- *   flags, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the relay under these loads).
+ * - ipxlab: the built `dist/` CLI, `ipxlab node --listen 127.0.0.1:PORT`, with the node flags of its
+ *   interpreter line as the installed command gets them (IPXLAB_NODE_ARGS adds more, e.g.
+ *   `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the relay under these loads).
  * - ipxbox: built from the source at IPXBOX_SRC (a checkout or a bare git dir) into a temporary
  *   GOPATH, offline (GO111MODULE=off, GOPROXY=off), with Debian's Go and gopacket
  *   (/usr/share/gocode) and any further GOPATH roots in IPXBOX_GOPATH (songgao/water and
@@ -156,7 +157,9 @@ function udpBound (port: number): boolean {
 function servers (ipxbox: string | undefined): Server[] {
   const list: Server[] = []
   const cli = join(ROOT, 'dist', 'src', 'cli', 'main.js')
-  const nodeArgs = (process.env.IPXLAB_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  // As the `ipxlab` command runs: with the node flags of its interpreter line (`env -S node ...`).
+  const shebang = /^#!.*\bnode\b(.*)$/.exec(readFileSync(cli, 'utf8').split('\n', 1)[0] ?? '')
+  const nodeArgs = [...(shebang?.[1] ?? '').split(' '), ...(process.env.IPXLAB_NODE_ARGS ?? '').split(' ')].filter(Boolean)
   list.push({
     name: 'ipxlab',
     slots: 255,
