@@ -4,7 +4,7 @@
  * load generator (scripts/ipxnet-load.c) on loopback, in alternating rounds; prints medians and the
  * ratio ipxlab / ipxbox. A benchmark, not a test: it skips a peer with a message when it is absent.
  *
- *   IPXBOX_SRC=/path/to/ipxbox [IPXBOX_GOPATH=dir:dir] npm run bench:peers [-- --rounds 5 --seconds 2]
+ *   IPXBOX_SRC=/path/to/ipxbox [IPXBOX_GOPATH=dir:dir] npm run bench:peers [-- --rounds 5 --seconds 2 --replay-only]
  *
  * - ipxlab: the built `dist/` CLI, `ipxlab node --listen 127.0.0.1:PORT`, with the node flags of its
  *   interpreter line as the installed command gets them (IPXLAB_NODE_ARGS adds more, e.g.
@@ -252,6 +252,53 @@ function fmtUs (v: number): string {
   return v >= 10_000 ? `${(v / 1000).toFixed(1)} ms` : `${Math.round(v).toLocaleString('en')} µs`
 }
 
+/** doom.cap of the shared captures: 1,124 records, 1,116 whole frames between two DOOM nodes. */
+const DOOM = join(ROOT, '..', 'shared', 'fixtures', 'real', 'captures', 'ipxbox', 'doom.cap')
+const DOOM_NODES = ['7F0000017A7D', '7F0000011235']
+
+/**
+ * `ipxlab replay doom.cap --max` into a fresh server, both DOOM nodes mapped onto a listening
+ * client: every frame sent should arrive there. One line: sent, arrived, unanswered markers, time.
+ */
+async function replayInto (server: Server): Promise<string> {
+  const port = await freePort()
+  const child = await server.start(port)
+  const listener = dgram.createSocket('udp4')
+  try {
+    if (!await waitBound(port, 20_000)) return 'server did not start'
+    await new Promise<void>(resolve => { listener.bind(0, '127.0.0.1', resolve) })
+    let node: string | undefined
+    let arrived = 0
+    listener.on('message', (d: Buffer) => {
+      if (node === undefined && d.length >= 30 && d.readUInt16BE(16) === 2) node = d.subarray(10, 16).toString('hex')
+      else if (d.length > 30 && d.readUInt16BE(16) !== 2) arrived++
+    })
+    const reg = Buffer.alloc(30)
+    reg.writeUInt16BE(0xffff, 0); reg.writeUInt16BE(30, 2); reg.writeUInt16BE(2, 16); reg.writeUInt16BE(2, 28)
+    for (let i = 0; i < 20 && node === undefined; i++) { listener.send(reg, port, '127.0.0.1'); await sleep(100) }
+    if (node === undefined) return 'listener got no registration ack'
+    const cli = join(ROOT, 'dist', 'src', 'cli', 'main.js')
+    const args = [cli, 'replay', DOOM, '--to', `127.0.0.1:${port}`, '--max', ...DOOM_NODES.flatMap(n => ['--map-node', `${n}=${node!}`])]
+    // Asynchronously: the listener must keep reading while the replay runs.
+    const out = await new Promise<string>(resolve => {
+      const c = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+      let text = ''
+      c.stdout.on('data', (b: Buffer) => { text += b.toString() })
+      c.stderr.on('data', (b: Buffer) => { text += b.toString() })
+      const timer = setTimeout(() => { c.kill('SIGKILL') }, 120_000)
+      c.on('exit', () => { clearTimeout(timer); resolve(text) })
+    })
+    await sleep(300)
+    const sent = /^sent: (\d+)/m.exec(out)?.[1] ?? '?'
+    const elapsed = /^elapsed: ([\d.]+) s/m.exec(out)?.[1] ?? '?'
+    const unanswered = /(\d+) flow-control markers? not answered/.exec(out)?.[1] ?? '0'
+    return `sent ${sent}, arrived ${arrived}, markers unanswered ${unanswered}, ${elapsed} s`
+  } finally {
+    listener.close()
+    await stop(child)
+  }
+}
+
 async function main (): Promise<void> {
   const gen = buildGenerator()
   if (gen === undefined) return
@@ -259,7 +306,8 @@ async function main (): Promise<void> {
   const results = new Map<string, Map<string, LoadResult[]>>()
   const rss = new Map<string, number[]>()
   for (const s of list) { results.set(s.name, new Map()); rss.set(s.name, []) }
-  for (let round = 0; round < ROUNDS; round++) {
+  // --replay-only: just the replay section at the end.
+  for (let round = 0; round < (process.argv.includes('--replay-only') ? 0 : ROUNDS); round++) {
     // Alternate the order each round, so neither server always runs on a warmer machine.
     const order = round % 2 === 0 ? list : [...list].reverse()
     for (const s of order) {
@@ -301,6 +349,12 @@ async function main (): Promise<void> {
   console.log(`| load | ${names.join(' | ')} | ratio |`)
   console.log(`|---|${names.map(() => '---').join('|')}|---|`)
   for (const [label, cell, r] of rows) console.log(`| ${label} | ${names.map(n => (n === 'dosbox' && label.startsWith('64')) ? 'n/a (16 slots)' : cell(n)).join(' | ')} | ${r} |`)
+  if (!existsSync(DOOM)) {
+    console.log(`\nskip replay: ${DOOM} not found (the shared folder beside the project)`)
+    return
+  }
+  console.log('\n# ipxlab replay doom.cap --max, both DOOM nodes mapped onto a listening client')
+  for (const s of list) console.log(`${s.name.padEnd(8)} ${await replayInto(s)}`)
 }
 
 await main()
