@@ -30,13 +30,18 @@
  *    (src/node/router.ts, split horizon of the full mesh), so a native replay reaches the target
  *    node's own segment and services only.
  *
- * Flow control: every `window` frames the sender round-trips a marker through the node and the
- * replayer waits for it (DOSBox: a unicast to the replayer's own node, which the server relays
- * back; native: a keepalive, which the link answers with a keepalive-ack echoing its sequence).
- * One UDP socket to one node on loopback keeps order, and the node handles datagrams one at a
- * time, so the marker's return means the node has handled every frame before it. At most
- * `window` frames are thus ever queued at the node's socket. An unanswered marker is counted
- * (`syncTimeouts`): frames may have been lost in the node's socket buffer.
+ * Flow control: every `window` frames the sender sends a marker through the node and the replayer
+ * waits for it. DOSBox mode: a unicast from the replayer to a second DOSBox client of its own (the
+ * "sync client", registered beside it), which every DOSBox-protocol server relays as it relays any
+ * unicast between two clients, so nothing depends on a server returning a packet to its sender
+ * (ipxbox never does; DOSBox and ipxlab do). Native: a keepalive, which the link answers with a
+ * keepalive-ack echoing its sequence. One UDP socket to one server on loopback keeps order, and a
+ * server reads datagrams one at a time, so the marker's arrival means the server has read every
+ * frame before it. That does not vouch for other clients' queues inside a server (ipxbox gives
+ * each client a 16-packet queue drained by a goroutine of its own, network/pipe/pipe.go, and the
+ * marker's goroutine may run first), so `--max` is also paced: a window takes at least
+ * {@link DEFAULT_WINDOW_MS}, and the default window (8) plus the marker is half such a queue. An
+ * unanswered marker is counted (`syncTimeouts`): frames may have been lost at the server.
  */
 import { ipx, IPX_NO_CHECKSUM } from '../../protocol/index.js'
 import type { DecodeError } from '../../protocol/index.js'
@@ -320,6 +325,8 @@ export interface ReplayerOptions {
   frames?: FrameOptions
   /** Frames sent between two flow-control markers (default {@link DEFAULT_WINDOW}). */
   window?: number
+  /** `max` timing: the shortest time a window of frames may take, ms (default {@link DEFAULT_WINDOW_MS}). */
+  windowMs?: number
   /** How long to wait for a marker, ms (default 2000). */
   syncTimeoutMs?: number
   maxPacket?: number
@@ -336,11 +343,22 @@ export interface ReplayerOptions {
 }
 
 /**
- * Default in-flight window: 64 frames of at most 1424 bytes is 91 KiB, well inside the 4 MiB
- * socket buffer a node asks for (src/transport/udp-endpoint.ts) and inside Linux's 208 KiB
- * default `rmem_default` even counting per-datagram overhead for small frames.
+ * Default in-flight window: 8 frames and the marker are half of a 16-packet per-client queue at
+ * the server (ipxbox's `maxBufferedPackets` = 16, network/pipe/pipe.go: one for what a client sends,
+ * one for what each client is sent), so a queue whose worker ran late still has room for the next
+ * window. 8 frames of at most 1424 bytes take 18 KiB of a receive buffer at Linux's 2,304-byte
+ * truesize for such a datagram on loopback (measured), inside a node's bounded relay buffer and
+ * Linux's 208 KiB default `rmem_default`.
  */
-export const DEFAULT_WINDOW = 64
+export const DEFAULT_WINDOW = 8
+
+/**
+ * Default shortest window, ms (see {@link ReplayerOptions.windowMs}): 8 frames per 2 ms, at most
+ * 4,000 frames/s. Measured into ipxbox on this 2-core machine under load (doom.cap, 1,116 frames,
+ * counted at a listening client): windows of 15 with no pacing lost 66-93 frames a run, windows
+ * of 2 lost 44-61, 15 per 2 ms up to 19; 8 per 2 ms and 15 per 4 ms lost none in 4 runs each.
+ */
+export const DEFAULT_WINDOW_MS = 2
 
 function emptySkips (): Record<SkipReason, number> {
   const s = {} as Record<SkipReason, number>
@@ -394,6 +412,8 @@ export class Replayer {
     }
     let start: number | undefined
     let inFlight = 0
+    const windowMs = o.timing.kind === 'max' ? (o.windowMs ?? DEFAULT_WINDOW_MS) : 0
+    let windowStart = this.#now()
     try {
       const aborted = (): boolean => o.signal?.aborted === true
       for (let pass = 0; pass < (o.loop ?? 1) && !aborted(); pass++) {
@@ -425,6 +445,12 @@ export class Replayer {
             if (inFlight >= window) {
               if (!await o.sender.sync(syncMs)) st.syncTimeouts++
               inFlight = 0
+              // Pacing: a window takes at least windowMs, so a server's per-client queues, which
+              // the marker cannot vouch for (another client's queue is drained by its own worker),
+              // drain between two windows.
+              const rest = windowStart + windowMs - this.#now()
+              if (rest > 0) await this.#sleep(rest)
+              windowStart = this.#now()
             }
             o.sender.send(plan.datagram)
             inFlight++

@@ -13,7 +13,7 @@
 import { startNode } from '../node/node.js'
 import { sampleCapture } from '../paths.js'
 import type { IpxNode } from '../node/node.js'
-import { validateConfig } from '../node/config.js'
+import { validateConfig, IN_PROCESS_RECEIVE_BUFFER } from '../node/config.js'
 import { Replayer } from '../capture/replay.js'
 import { DosboxClient } from '../transport/dosbox-client.js'
 import type { ReplayStats } from '../capture/replay.js'
@@ -125,9 +125,9 @@ async function startPair (o: LabOptions, io: Io, nodes: IpxNode[], signal: Abort
   const snpPort = o.snpPort ?? 2629
   const wan = profile('lab-wan')
   const qos = { discipline: 'snp' as const, rateBps: wan.rate, wan: { delayMs: wan.delayMs ?? 30 } }
-  const a = await startNode(validateConfig({ name: 'NODE-A', listen: `127.0.0.1:${port}`, snpListen: `127.0.0.1:${snpPort}`, peers: [{ address: `127.0.0.2:${port}`, snp: `127.0.0.2:${snpPort}` }] }), { logger, qos })
+  const a = await startNode(validateConfig({ name: 'NODE-A', listen: `127.0.0.1:${port}`, snpListen: `127.0.0.1:${snpPort}`, peers: [{ address: `127.0.0.2:${port}`, snp: `127.0.0.2:${snpPort}` }], limits: { receiveBufferBytes: IN_PROCESS_RECEIVE_BUFFER } }), { logger, qos })
   nodes.push(a)
-  const b = await startNode(validateConfig({ name: 'NODE-B', listen: `127.0.0.2:${port}`, snpListen: `127.0.0.2:${snpPort}`, peers: [{ address: `127.0.0.1:${port}`, snp: `127.0.0.1:${snpPort}` }], ...(o.capture !== undefined ? { capture: o.capture } : {}) }), { logger, qos })
+  const b = await startNode(validateConfig({ name: 'NODE-B', listen: `127.0.0.2:${port}`, snpListen: `127.0.0.2:${snpPort}`, peers: [{ address: `127.0.0.1:${port}`, snp: `127.0.0.1:${snpPort}` }], limits: { receiveBufferBytes: IN_PROCESS_RECEIVE_BUFFER }, ...(o.capture !== undefined ? { capture: o.capture } : {}) }), { logger, qos })
   nodes.push(b)
   // One page shows both nodes and their link: each node's dashboard knows the whole lab.
   const aApi = a.api!

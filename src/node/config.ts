@@ -88,6 +88,11 @@ export interface LimitsConfig {
   rateLimit?: RateLimitConfig
   /** Ping every DOSBox client this often (ms) so NAT mappings stay open; off when absent. */
   keepaliveMs?: number
+  /**
+   * SO_RCVBUF request of the 2644 UDP socket, bytes; absent = {@link DEFAULT_RECEIVE_BUFFER}. It
+   * bounds the queue in front of the relay (Linux doubles the request, socket(7)).
+   */
+  receiveBufferBytes?: number
   /** DOSBox client slots one IP address may hold (default {@link DEFAULT_MAX_CLIENTS_PER_IP}). */
   maxPerIp: number
   /** Open TCP connections on the listen port at most (default {@link DEFAULT_TCP_MAX_CONNECTIONS}). */
@@ -148,6 +153,26 @@ export interface WsConfig {
   /** Per-client token buckets (default 1000 datagrams/s, 1 MiB/s). */
   rateLimit: RateLimitConfig
 }
+
+/**
+ * Default SO_RCVBUF request of the data-plane socket: 16 KiB, which Linux doubles to 32 KiB
+ * (socket(7)): about 39 datagrams of 64 bytes at their 832-byte loopback truesize, or 14 of 1,424
+ * bytes (2,304; both measured). A full queue drains in about 1 ms at the relay's saturated rate on
+ * this 2-core machine (30,000-70,000 datagrams/s, shared), so at saturation the kernel drops early
+ * (counted: the socket's drops in /proc/net/udp, `socket.receiveDrops` in the node's stats) instead
+ * of holding a backlog: with the 4 MiB asked for before, the one-way delay at saturation was 96 ms
+ * (issue 18). ipxbox queues 16 packets per client (network/pipe/pipe.go). Bursty senders pace
+ * themselves: replay --max sends 8 frames a window.
+ */
+export const DEFAULT_RECEIVE_BUFFER = 16 * 1024
+
+/**
+ * The receive buffer of nodes that share one process (and one event loop) with their own traffic
+ * sources: `ipxlab lab`, the QoS scenario. There the senders run whenever the node does not, so a
+ * burst lands while the node cannot read; 4 MiB (the request before issue 18) holds it. A node of
+ * its own (`ipxlab node`, a container) keeps {@link DEFAULT_RECEIVE_BUFFER}.
+ */
+export const IN_PROCESS_RECEIVE_BUFFER = 4 * 1024 * 1024
 
 /** A validated node configuration. */
 export interface NodeConfig {
@@ -343,6 +368,7 @@ const schema = z.strictObject({
     tcpMaxPerIp: integer(1, 1_000_000).optional(),
     tcpFirstFrameMs: integer(0, 86_400_000).optional(),
     tcpIdleMs: integer(0, 86_400_000).optional(),
+    receiveBufferBytes: integer(4096, 64 * 1024 * 1024).optional(),
     rateLimit: rateLimitObject.optional()
   }).default({ maxClients: 256, idleTimeoutMs: 600_000 }),
   api: z.strictObject({
@@ -482,7 +508,8 @@ export function validateConfig (input: unknown, sources: ReadonlyMap<string, str
       tcpMaxConnections: c.limits.tcpMaxConnections ?? DEFAULT_TCP_MAX_CONNECTIONS,
       tcpMaxPerIp: c.limits.tcpMaxPerIp ?? DEFAULT_TCP_MAX_PER_IP,
       tcpFirstFrameMs: c.limits.tcpFirstFrameMs ?? 10_000,
-      tcpIdleMs: c.limits.tcpIdleMs ?? 300_000
+      tcpIdleMs: c.limits.tcpIdleMs ?? 300_000,
+      ...(c.limits.receiveBufferBytes !== undefined ? { receiveBufferBytes: c.limits.receiveBufferBytes } : {})
     },
     api: apiConfig(c.api, c.snpListen, c.listen, sources),
     qos: resolveQos(c.qos)
@@ -603,7 +630,8 @@ export const ENV_VARIABLES = {
   IPXLAB_WS_ROOM: 'ws.room',
   IPXLAB_WS_ORIGINS: 'ws.origins',
   IPXLAB_TLS_CERT: 'ws.tlsCert',
-  IPXLAB_TLS_KEY: 'ws.tlsKey'
+  IPXLAB_TLS_KEY: 'ws.tlsKey',
+  IPXLAB_RECEIVE_BUFFER_BYTES: 'limits.receiveBufferBytes'
 } as const
 
 /** Variables holding a comma-separated list. */

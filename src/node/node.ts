@@ -66,6 +66,7 @@ import type { WsStats } from '../transport/ws-server.js'
 import type { AddressInfo } from 'node:net'
 import type { LinkQosOptions, LinkQosStats } from './link-qos.js'
 import type { NodeConfig, PeerConfig } from './config.js'
+import { DEFAULT_RECEIVE_BUFFER } from './config.js'
 import type { Logger } from '../log.js'
 import { silentLogger } from '../log.js'
 import { Socket } from '../../protocol/constants.js'
@@ -152,6 +153,11 @@ export interface NodeStats {
   kernelDrops: Record<string, number | null>
   /** The WebSocket attachment (js-dos players), null when off. */
   ws?: WsStats | null
+  /**
+   * The 2644 UDP socket: its receive buffer as the kernel granted it, and the datagrams the kernel
+   * dropped because that bounded queue was full (null where /proc/net/udp cannot tell).
+   */
+  socket: { receiveBufferBytes: number, receiveDrops: number | null }
   captured: number
   captureErrors: number
 }
@@ -208,6 +214,7 @@ export class IpxNode {
     this.tunnel = new UdpTunnel({
       host: config.listen.host,
       port: config.listen.port,
+      recvBufferSize: config.limits.receiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER,
       onIpx: (d, rinfo) => { this.#local.handle(d, rinfo) },
       logger: this.#log
     })
@@ -622,6 +629,7 @@ export class IpxNode {
       tcpConnections: this.tcp?.connectionStats() ?? null,
       kernelDrops: this.#serving ? this.#kernel.read([{ name: 'tunnel', address: this.tunnel.address() }, { name: 'snp', address: this.snp.address() }]) : {},
       ws: this.ws?.server.stats() ?? null,
+      socket: { receiveBufferBytes: this.tunnel.endpoint.recvBufferSize(), receiveDrops: this.tunnel.endpoint.receiveDrops() ?? null },
       captured: this.#capture?.recordCount ?? 0,
       captureErrors: this.captureErrors
     }

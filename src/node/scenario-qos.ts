@@ -46,7 +46,7 @@
 import { performance, monitorEventLoopDelay } from 'node:perf_hooks'
 import { startNode } from './node.js'
 import type { IpxNode, NodeStats } from './node.js'
-import { validateConfig } from './config.js'
+import { validateConfig, IN_PROCESS_RECEIVE_BUFFER } from './config.js'
 import { DELAY_SAMPLES } from './link-qos.js'
 import type { LinkQosStats } from './link-qos.js'
 import { UdpEndpoint, DEFAULT_SOCKET_BUFFER_SIZE } from '../transport/udp-endpoint.js'
@@ -382,11 +382,13 @@ async function startPair (r: Resolved, discipline: QosDiscipline): Promise<{ a: 
     try {
       a = await startNode(validateConfig({
         name: 'QOS-A', listen: `${r.hosts.a}:${aPort}`, snpListen: `${r.hosts.a}:${aSnp}`,
-        peers: [{ address: `${r.hosts.b}:${bPort}`, snp: `${r.hosts.b}:${bSnp}` }]
+        peers: [{ address: `${r.hosts.b}:${bPort}`, snp: `${r.hosts.b}:${bSnp}` }],
+        limits: { receiveBufferBytes: IN_PROCESS_RECEIVE_BUFFER }
       }), runtime)
       const b = await startNode(validateConfig({
         name: 'QOS-B', listen: `${r.hosts.b}:${bPort}`, snpListen: `${r.hosts.b}:${bSnp}`,
-        peers: [{ address: `${r.hosts.a}:${aPort}`, snp: `${r.hosts.a}:${aSnp}` }]
+        peers: [{ address: `${r.hosts.a}:${aPort}`, snp: `${r.hosts.a}:${aSnp}` }],
+        limits: { receiveBufferBytes: IN_PROCESS_RECEIVE_BUFFER }
       }), runtime)
       return { a, b }
     } catch (err) {

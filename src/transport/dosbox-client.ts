@@ -95,11 +95,27 @@ export interface DosboxClientOptions extends ClientOptions {
   keepaliveMs?: number
 }
 
+/** The registration of [074] ipx.cpp:751-800: socket 2, every node and network zero, 30 bytes. */
+function registrationDatagram (): Buffer {
+  return ipx.header.encode({
+    checksum: IPX_NO_CHECKSUM,
+    length: IPX_HEADER_LENGTH,
+    transportControl: 0,
+    packetType: 0,
+    dst: { network: 0, node: 0, socket: DOSBOX_CONTROL_SOCKET },
+    src: { network: 0, node: 0, socket: DOSBOX_CONTROL_SOCKET }
+  })
+}
+
 /**
- * A DOSBox IPXNET client: registers, then sends bare IPX. Its markers and keepalives are unicasts
- * to its own node on socket 2 (which the server relays back, [074] ipxserver.cpp:67-118 sends a
- * unicast to every slot whose ip:port equals the destination, the sender's own included); they
- * never reach {@link DosboxClientOptions.onDatagram}.
+ * A DOSBox IPXNET client: registers, then sends bare IPX. Keepalives are unicasts to its own node
+ * on socket 2 (which the server relays back, [074] ipxserver.cpp:67-118 sends a unicast to every
+ * slot whose ip:port equals the destination, the sender's own included). Flow-control markers go,
+ * from the first {@link sync} on, to a second client of its own, the sync client, registered beside
+ * it: a unicast between two clients, which every DOSBox-protocol server relays (ipxbox never
+ * returns a packet to its sender, issue 18). When the server refuses the second registration (a
+ * full table), markers go to the client's own node as keepalives do. Neither reaches
+ * {@link DosboxClientOptions.onDatagram}.
  */
 export class DosboxClient {
   readonly mode = 'dosbox'
@@ -109,6 +125,9 @@ export class DosboxClient {
   readonly #waiter = new Waiter()
   #markerSent = 0
   #markerSeen = 0
+  #syncNode: number | undefined
+  #syncSocket: dgram.Socket | undefined
+  #syncTried = false
   #lastSentMs = 0
   #timer: NodeJS.Timeout | undefined
 
@@ -133,15 +152,7 @@ export class DosboxClient {
 
   async open (): Promise<void> {
     this.#socket = await openClientSocket(this.#o, (d) => { this.#receive(d) })
-    // The registration of [074] ipx.cpp:751-800: socket 2, every node and network zero, 30 bytes.
-    const registration = ipx.header.encode({
-      checksum: IPX_NO_CHECKSUM,
-      length: IPX_HEADER_LENGTH,
-      transportControl: 0,
-      packetType: 0,
-      dst: { network: 0, node: 0, socket: DOSBOX_CONTROL_SOCKET },
-      src: { network: 0, node: 0, socket: DOSBOX_CONTROL_SOCKET }
-    })
+    const registration = registrationDatagram()
     const attempts = this.#o.registrationAttempts ?? REGISTRATION_ATTEMPTS
     for (let i = 0; i < attempts && this.#node === undefined; i++) {
       this.#raw(registration)
@@ -176,13 +187,51 @@ export class DosboxClient {
       }
       return
     }
-    if (d.length === IPX_HEADER_LENGTH + SYNC_MAGIC.length + 4 && ipx.readSrcNode(d) === this.#node &&
-        d.subarray(IPX_HEADER_LENGTH, IPX_HEADER_LENGTH + SYNC_MAGIC.length).equals(SYNC_MAGIC)) {
-      this.#markerSeen = Math.max(this.#markerSeen, d.readUInt32BE(IPX_HEADER_LENGTH + SYNC_MAGIC.length))
-      this.#waiter.poke()
+    if (this.#seeMarker(d)) return
+    this.#o.onDatagram?.(d)
+  }
+
+  /** A marker (SYNC_MAGIC + u32) from our own node: counted seen; true when `d` was one. */
+  #seeMarker (d: Buffer): boolean {
+    if (d.length !== IPX_HEADER_LENGTH + SYNC_MAGIC.length + 4 || ipx.readSrcNode(d) !== this.#node ||
+        !d.subarray(IPX_HEADER_LENGTH, IPX_HEADER_LENGTH + SYNC_MAGIC.length).equals(SYNC_MAGIC)) return false
+    this.#markerSeen = Math.max(this.#markerSeen, d.readUInt32BE(IPX_HEADER_LENGTH + SYNC_MAGIC.length))
+    this.#waiter.poke()
+    return true
+  }
+
+  /** The sync client hears its ack, then the markers (and copies of broadcasts, ignored). */
+  #receiveSync (d: Buffer): void {
+    if (d.length < IPX_HEADER_LENGTH || ipx.readChecksum(d) !== IPX_NO_CHECKSUM) return
+    if (this.#syncNode === undefined) {
+      if (ipx.isDosboxControl(d)) {
+        this.#syncNode = ipx.readDstNode(d)
+        this.#waiter.poke()
+      }
       return
     }
-    this.#o.onDatagram?.(d)
+    this.#seeMarker(d)
+  }
+
+  /**
+   * Opens and registers the sync client, once, at the first marker (a client that never syncs,
+   * such as `ipxlab ping`'s or the lab's listener, registers no second client).
+   */
+  async #openSync (): Promise<void> {
+    if (this.#syncTried) return
+    this.#syncTried = true
+    const sync = await openClientSocket({ to: this.#o.to }, (d) => { this.#receiveSync(d) })
+    this.#syncSocket = sync
+    const registration = registrationDatagram()
+    const attempts = this.#o.registrationAttempts ?? REGISTRATION_ATTEMPTS
+    for (let i = 0; i < attempts && this.#syncNode === undefined && this.#socket !== undefined; i++) {
+      sync.send(registration, this.#o.to.port, this.#o.to.host)
+      await this.#waiter.wait(() => this.#syncNode !== undefined, this.#o.registrationWaitMs ?? REGISTRATION_WAIT_MS)
+    }
+    if (this.#syncNode === undefined) {
+      this.#syncSocket = undefined
+      await closeClientSocket(sync)
+    }
   }
 
   /** Sends one IPX datagram to the server, fire and forget. */
@@ -190,24 +239,25 @@ export class DosboxClient {
     this.#raw(datagram)
   }
 
-  /** A marker to our own node on socket 2 carrying `n` (0: a keepalive, never waited for). */
-  #marker (n: number): Buffer {
+  /** A marker from our own node to `dst` (default our own) on socket 2 carrying `n` (0: a keepalive, never waited for). */
+  #marker (n: number, dst?: number): Buffer {
     const node = this.#node ?? 0
     const payload = Buffer.alloc(SYNC_MAGIC.length + 4)
     SYNC_MAGIC.copy(payload)
     payload.writeUInt32BE(n >>> 0, SYNC_MAGIC.length)
     return ipx.packet.encode(ipx.packet.makePacket({
       packetType: 0,
-      dst: { network: 0, node, socket: DOSBOX_CONTROL_SOCKET },
+      dst: { network: 0, node: dst ?? node, socket: DOSBOX_CONTROL_SOCKET },
       src: { network: 0, node, socket: DOSBOX_CONTROL_SOCKET }
     }, payload))
   }
 
   /** Resolves true once the server relayed back a marker sent now (so it handled all before), false after `timeoutMs`. */
   async sync (timeoutMs: number): Promise<boolean> {
+    await this.#openSync()
     if (this.#node === undefined) return false
     const n = ++this.#markerSent
-    this.#raw(this.#marker(n))
+    this.#raw(this.#marker(n, this.#syncNode))
     return await this.#waiter.wait(() => this.#markerSeen >= n, timeoutMs)
   }
 
@@ -217,12 +267,19 @@ export class DosboxClient {
     if (this.#timer !== undefined) clearInterval(this.#timer)
     this.#timer = undefined
     const s = this.#socket
-    if (s !== undefined && this.#node !== undefined) {
-      const bye = encodeUnregister(this.#node, this.#o.to.port)
-      await new Promise<void>(resolve => { s.send(bye, this.#o.to.port, this.#o.to.host, () => { resolve() }) })
-    }
+    const sync = this.#syncSocket
     this.#socket = undefined
+    this.#syncSocket = undefined
+    await this.#unregister(s, this.#node)
+    await this.#unregister(sync, this.#syncNode)
     await closeClientSocket(s)
+    await closeClientSocket(sync)
+  }
+
+  async #unregister (s: dgram.Socket | undefined, node: number | undefined): Promise<void> {
+    if (s === undefined || node === undefined) return
+    const bye = encodeUnregister(node, this.#o.to.port)
+    await new Promise<void>(resolve => { s.send(bye, this.#o.to.port, this.#o.to.host, () => { resolve() }) })
   }
 }
 

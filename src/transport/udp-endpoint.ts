@@ -10,6 +10,9 @@
 import DgramAsPromised from 'dgram-as-promised'
 import type { SocketAsPromised } from 'dgram-as-promised'
 import { isIP } from 'node:net'
+import { readFileSync } from 'node:fs'
+import { lookup as dnsLookup } from 'node:dns'
+import type { LookupOneOptions } from 'node:dns'
 import type { AddressInfo } from 'node:net'
 import type { RemoteInfo } from 'node:dgram'
 import { TransportError } from '../errors.js'
@@ -53,6 +56,53 @@ export interface UdpEndpointStats {
   errors: number
 }
 
+/** The hex `local_address` of /proc/net/udp{,6} for an IPv4 or IPv6 address (each 32-bit word in host order, x86 little-endian). */
+function procAddress (address: string, port: number): string | undefined {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0')
+  if (isIP(address) === 4) {
+    const b = address.split('.').map(Number)
+    return [b[3], b[2], b[1], b[0]].map(x => x!.toString(16).toUpperCase().padStart(2, '0')).join('') + ':' + hexPort
+  }
+  if (address === '::') return '0'.repeat(32) + ':' + hexPort
+  return undefined
+}
+
+/** The kernel's drop count of the UDP socket bound to address:port (see {@link UdpEndpoint.receiveDrops}). */
+export function kernelUdpDrops (address: string, port: number): number | undefined {
+  const local = procAddress(address, port)
+  if (local === undefined) return undefined
+  for (const file of [isIP(address) === 4 ? '/proc/net/udp' : '/proc/net/udp6']) {
+    let text: string
+    try {
+      text = readFileSync(file, 'latin1')
+    } catch {
+      return undefined
+    }
+    for (const line of text.split('\n')) {
+      const f = line.trim().split(/\s+/)
+      // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ref pointer drops
+      if (f[1] === local && f.length >= 13) return Number(f[f.length - 1])
+    }
+  }
+  return undefined
+}
+
+/**
+ * dgram's `lookup` for sockets that are only ever given IP literals: answers in the same call
+ * (no `dns.lookup` validation, no `process.nextTick` per datagram; node lib/dgram.js `send` calls
+ * `lookup` for every datagram sent to an address string and sends from its callback), and hands
+ * anything else to `dns.lookup`.
+ */
+export function literalLookup (address: string, options: LookupOneOptions | number, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  const f = isIP(address)
+  if (f !== 0) {
+    callback(null, address, f)
+    return
+  }
+  // Node 20's dgram passes the family as a number (lib/internal/dgram.js lookup4/lookup6).
+  dnsLookup(address, typeof options === 'number' ? { family: options } : options, callback)
+}
+
 /** Maps a bind error to the project's {@link TransportError}. */
 export function bindError (err: unknown, host: string, port: number): TransportError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code
@@ -89,7 +139,7 @@ export class UdpEndpoint {
     const family = isIP(host)
     if (family === 0) throw new TransportError('IPX_ERR_SOCKET', `not an IP address: ${host}`)
     const type = family === 6 ? 'udp6' : 'udp4'
-    const socket = DgramAsPromised.createSocket({ type, ipv6Only: this.#options.ipv6Only === true })
+    const socket = DgramAsPromised.createSocket({ type, ipv6Only: this.#options.ipv6Only === true, lookup: literalLookup })
     try {
       this.#address = await socket.bind({ address: host, port, exclusive: true })
     } catch (err) {
@@ -121,6 +171,18 @@ export class UdpEndpoint {
   /** The socket's effective receive buffer in bytes (as the kernel reports it). */
   recvBufferSize (): number {
     return this.#socket?.socket.getRecvBufferSize() ?? 0
+  }
+
+  /**
+   * Datagrams the kernel dropped because this socket's receive buffer was full: the `drops` column
+   * of its line in /proc/net/udp or udp6 (Linux proc(5)), found by the bound address and port. The
+   * bounded queue in front of a relay drops early; this is where those drops are counted. Read on
+   * demand (stats), never per datagram; undefined where /proc is absent or the line is not found.
+   */
+  receiveDrops (): number | undefined {
+    const a = this.#address
+    if (a === undefined || this.#socket === undefined) return undefined
+    return kernelUdpDrops(a.address, a.port)
   }
 
   /**

@@ -9,8 +9,12 @@ import type { FrameResult } from '../../src/capture/frames.js'
 import { CaptureWriter } from '../../src/capture/writer.js'
 import { CaptureError, ConfigError } from '../../src/errors.js'
 import {
-  planFrame, rewritePacket, Schedule, computeSchedule, Replayer, SkipReason
+  planFrame, rewritePacket, Schedule, computeSchedule, Replayer, SkipReason, DEFAULT_WINDOW_MS
 } from '../../src/capture/replay.js'
+import { DosboxServer, dosboxNode, ipv4ToNumber } from '../../src/transport/dosbox-server.js'
+import { UdpEndpoint } from '../../src/transport/udp-endpoint.js'
+import { TestClient } from '../transport/_dosbox-client.js'
+import { DosboxClient } from '../../src/transport/dosbox-client.js'
 import type { PlanOptions, ReplaySender, PlannedFrame } from '../../src/capture/replay.js'
 
 const A = 0x0080c8123456
@@ -207,14 +211,17 @@ test('Replayer: sends at the scheduled times on a virtual clock, with --speed an
   t.deepEqual(sender.log.slice(-2), ['sync', 'close'], 'waits for the node to have handled the last frame, then closes')
 })
 
-test('Replayer: --max paces by the window: a marker round trip every `window` frames', async t => {
+test('Replayer: --max paces by the window: a marker round trip every `window` frames, each window at least windowMs', async t => {
   const file = path.join(tempDir(t), 'c.pcap')
   writeCapture(file, [0, 1, 2, 3, 4])
   const v = virtualClock()
   const sender = new FakeSender('native', v.clock)
   await new Replayer({ path: file, sender, timing: { kind: 'max' }, window: 2, now: v.now, sleep: v.sleep }).run()
   t.deepEqual(sender.log, ['open', 'send 4000', 'send 4001', 'sync', 'send 4002', 'send 4003', 'sync', 'send 4004', 'sync', 'close'])
-  t.true(sender.sentAt.every(x => x === 0), 'no timed waits')
+  t.deepEqual(sender.sentAt, [0, 0, DEFAULT_WINDOW_MS, DEFAULT_WINDOW_MS, 2 * DEFAULT_WINDOW_MS], 'a window starts no sooner than windowMs after the last')
+  const unpaced = new FakeSender('native', virtualClock().clock)
+  await new Replayer({ path: file, sender: unpaced, timing: { kind: 'max' }, window: 2, windowMs: 0, now: v.now, sleep: v.sleep }).run()
+  t.is(unpaced.log.filter(l => l === 'sync').length, 3)
 })
 
 test('Replayer: unanswered markers are counted; filters and skips are counted by reason', async t => {
@@ -262,4 +269,43 @@ test('Replayer: --loop and --window must be positive integers', t => {
   const sender = new FakeSender('native', v.clock)
   t.throws(() => new Replayer({ path: 'x', sender, timing: { kind: 'max' }, loop: 0 }), { instanceOf: ConfigError })
   t.throws(() => new Replayer({ path: 'x', sender, timing: { kind: 'max' }, window: 1.5 }), { instanceOf: ConfigError })
+})
+
+test('DosboxClient --max into a server that never returns a packet to its sender (as ipxbox): no marker times out, every frame arrives', async t => {
+  t.timeout(30_000)
+  // A real DOSBox server role on a real socket, whose relay never sends a datagram back to the
+  // client it came from: ipxbox's behaviour (its switch skips the source port).
+  const ref: { server?: DosboxServer } = {}
+  const endpoint = new UdpEndpoint({ host: '127.0.0.1', port: 0, onMessage: (d, r) => { ref.server?.handle(d, r) } })
+  const { port } = await endpoint.start()
+  t.teardown(async () => { await endpoint.stop() })
+  let echoesRefused = 0
+  ref.server = new DosboxServer({
+    serverPort: port,
+    send: (d, toPort, toAddress) => {
+      const isAck = d.length === 30 && d[18] === 0 && d[21] === 1
+      if (!isAck && ipx.readNode(d, 22) === dosboxNode(ipv4ToNumber(toAddress), toPort)) { echoesRefused++; return }
+      endpoint.send(d, toPort, toAddress)
+    }
+  })
+  const listener = await TestClient.open(port)
+  t.teardown(async () => { await listener.close() })
+  t.truthy(await listener.register())
+  listener.clear()
+  // 120 frames, every one addressed to the listener: each must arrive.
+  const file = path.join(tempDir(t), 'to-listener.pcap')
+  const w = new CaptureWriter(file, { format: 'pcap', interfaces: [{ name: 'eth0', linkType: 1 }] })
+  for (let i = 0; i < 120; i++) {
+    const p = ipx.packet.makePacket({ packetType: 4, dst: { network: 0, node: listener.node, socket: 0x4000 }, src: { network: 0, node: A, socket: 0x4000 } }, Buffer.from(`frame ${i}`))
+    w.write({ data: ethernet.encodeIpx(p, ethernet.Framing.EthernetII), timestampNs: BigInt(i) * MS })
+  }
+  w.close()
+  const sender = new DosboxClient({ to: { host: '127.0.0.1', port } })
+  const st = await new Replayer({ path: file, sender, timing: { kind: 'max' }, syncTimeoutMs: 5000 }).run()
+  t.is(st.sent, 120)
+  t.is(st.syncTimeouts, 0, 'every marker came back through the sync client, not as an echo')
+  t.true(await listener.waitFor(120, 5000))
+  t.deepEqual(listener.received.map(d => d.subarray(30).toString()), Array.from({ length: 120 }, (_, i) => `frame ${i}`), 'every frame, in order')
+  t.is(echoesRefused, 0, 'the sender never relied on an echo')
+  t.is(ref.server.size, 3, 'the listener, the sender and its sync client registered')
 })

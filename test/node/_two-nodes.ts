@@ -7,7 +7,7 @@ import net from 'node:net'
 import type { ExecutionContext } from 'ava'
 import { startNode } from '../../src/node/node.js'
 import type { IpxNode, NodeRuntime } from '../../src/node/node.js'
-import { validateConfig } from '../../src/node/config.js'
+import { validateConfig, IN_PROCESS_RECEIVE_BUFFER } from '../../src/node/config.js'
 import { TestClient, until } from '../transport/_dosbox-client.js'
 
 /** A port free for both UDP and TCP on `host` (checked, then released). */
@@ -42,6 +42,15 @@ export interface TwoNodeOptions {
   capture?: string
 }
 
+/**
+ * The receive buffer of nodes under test. A node's default is small (16 KiB, src/node/config.ts
+ * DEFAULT_RECEIVE_BUFFER: at saturation it drops early instead of queueing), but here the test's
+ * clients and the nodes share one event loop: a burst a test sends in one turn waits whole in the
+ * node's socket queue until the node's handler can run. A node in a process of its own drains its
+ * queue as the datagrams arrive.
+ */
+export const IN_PROCESS_LIMITS = { receiveBufferBytes: IN_PROCESS_RECEIVE_BUFFER } as const
+
 /** Starts A on 127.0.0.1 and B on 127.0.0.2, peered; stops them in teardown; waits for the link. */
 export async function twoNodes (t: ExecutionContext, o: TwoNodeOptions = {}): Promise<{ a: IpxNode, b: IpxNode, aPort: number, bPort: number, aSnp: number, bSnp: number }> {
   const aPort = await freePort('127.0.0.1')
@@ -53,7 +62,8 @@ export async function twoNodes (t: ExecutionContext, o: TwoNodeOptions = {}): Pr
     mode: o.mode ?? 'bridge',
     ...(o.key !== undefined ? { key: o.key } : {}),
     timers: { ripIntervalMs: 300, sapIntervalMs: 300 },
-    ...(o.extra ?? {})
+    ...(o.extra ?? {}),
+    limits: { ...IN_PROCESS_LIMITS, ...((o.extra?.limits as Record<string, unknown> | undefined) ?? {}) }
   }
   const route = o.mode === 'route'
   const a = await startNode(validateConfig({

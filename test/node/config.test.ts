@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { ConfigError } from '../../src/errors.js'
-import { validateConfig, mergeConfigSources, configFromEnv, readConfigFile, defaultNode, parseKey, ENV_VARIABLES } from '../../src/node/config.js'
+import { validateConfig, mergeConfigSources, configFromEnv, readConfigFile, defaultNode, parseKey, ENV_VARIABLES, DEFAULT_RECEIVE_BUFFER } from '../../src/node/config.js'
 
 const KEY_HEX = '00112233445566778899aabbccddeeff'
 
@@ -173,4 +173,13 @@ test('readConfigFile: JSON in, ConfigError (field config) for a missing file or 
 test('the QoS plane defaults to the listen host, port 2629, so two nodes on two addresses never collide', t => {
   t.deepEqual(validateConfig({ listen: '127.0.0.2:2644' }).snpListen, { host: '127.0.0.2', port: 2629 })
   t.deepEqual(validateConfig({ listen: '127.0.0.2:2644', snpListen: '127.0.0.2:0' }).snpListen, { host: '127.0.0.2', port: 0 })
+})
+
+test('limits.receiveBufferBytes: absent by default (the node asks for DEFAULT_RECEIVE_BUFFER), validated, settable from IPXLAB_RECEIVE_BUFFER_BYTES', t => {
+  t.is(validateConfig({}).limits.receiveBufferBytes, undefined)
+  t.is(DEFAULT_RECEIVE_BUFFER, 16 * 1024)
+  t.is(validateConfig({ limits: { receiveBufferBytes: 65536 } }).limits.receiveBufferBytes, 65536)
+  t.throws(() => validateConfig({ limits: { receiveBufferBytes: 100 } }), { instanceOf: ConfigError, code: 'IPX_ERR_CONFIG' })
+  t.like(configFromEnv({ IPXLAB_RECEIVE_BUFFER_BYTES: '262144' }), { limits: { receiveBufferBytes: '262144' } })
+  t.is(validateConfig(configFromEnv({ IPXLAB_RECEIVE_BUFFER_BYTES: '262144' })).limits.receiveBufferBytes, 262144)
 })

@@ -5,7 +5,8 @@ import net from 'node:net'
 import { once } from 'node:events'
 import { startNode } from '../../src/node/node.js'
 import type { IpxNode } from '../../src/node/node.js'
-import { validateConfig } from '../../src/node/config.js'
+import { validateConfig, DEFAULT_RECEIVE_BUFFER } from '../../src/node/config.js'
+import { IN_PROCESS_LIMITS } from './_two-nodes.js'
 import { StatusApi, health } from '../../src/node/status-api.js'
 import type { StatusDocument, StatusSource } from '../../src/node/status-api.js'
 import { TransportError } from '../../src/errors.js'
@@ -30,7 +31,7 @@ async function request (host: string, port: number, path: string, o: { method?: 
 }
 
 async function single (t: ExecutionContext, extra: Record<string, unknown> = {}): Promise<IpxNode> {
-  const n = await startNode(validateConfig({ listen: '127.0.0.1:0', snpListen: '127.0.0.1:0', ...extra }))
+  const n = await startNode(validateConfig({ listen: '127.0.0.1:0', snpListen: '127.0.0.1:0', limits: IN_PROCESS_LIMITS, ...extra }))
   t.teardown(async () => { await n.stop() })
   return n
 }
@@ -175,4 +176,13 @@ test('health(): ok without peers or with all links up; not ok when stopped or a 
   t.true(health(true, stats([true, true])).ok)
   t.false(health(true, stats([true, false])).ok)
   t.false(health(false, stats([])).ok)
+})
+
+test('a node\'s 2644 socket asks for the small default receive buffer; its kernel drops are in the stats (none yet)', async t => {
+  const n = await startNode(validateConfig({ listen: '127.0.0.1:0', snpListen: '127.0.0.1:0' }))
+  t.teardown(async () => { await n.stop() })
+  const s = n.stats().socket
+  // Linux doubles the request for its bookkeeping (socket(7) SO_RCVBUF).
+  t.is(s.receiveBufferBytes, 2 * DEFAULT_RECEIVE_BUFFER)
+  t.is(s.receiveDrops, 0)
 })

@@ -118,3 +118,23 @@ test('send to a port no datagram can go to is a counted error, never a throw (it
   t.is(e.stats.errors, 1)
   t.is(e.stats.sent, 0)
 })
+
+test('a bounded receive buffer drops early and the kernel\'s drops are counted: received + receiveDrops = sent', async t => {
+  const got: Array<[Buffer, RemoteInfo]> = []
+  const e = new UdpEndpoint({ host: '127.0.0.1', port: 0, recvBufferSize: 4096, onMessage: (d, r) => { got.push([d, r]) } })
+  const a = await e.start()
+  t.teardown(async () => { await e.stop() })
+  t.is(e.receiveDrops(), 0)
+  const s = dgram.createSocket('udp4')
+  t.teardown(() => { s.close() })
+  await new Promise<void>(resolve => { s.connect(a.port, '127.0.0.1', resolve) })
+  // A connected socket sends synchronously: 300 datagrams reach the endpoint's queue within this
+  // turn of the event loop, before the endpoint reads any, so a queue of a few KiB must overflow.
+  const total = 300
+  for (let i = 0; i < total; i++) s.send(Buffer.alloc(64, i))
+  t.true(await until(() => got.length + (e.receiveDrops() ?? 0) >= total, 3000))
+  const drops = e.receiveDrops()!
+  t.true(drops > 0, 'the kernel dropped what the bounded queue could not hold')
+  t.true(got.length > 0 && got.length < total)
+  t.is(got.length + drops, total, 'every datagram either arrived or is in the kernel\'s drop count')
+})
