@@ -67,7 +67,7 @@ export function checkLabOptions (o: LabOptions): void {
   if (!qos) {
     if (o.report !== undefined) throw new ConfigError('lab', '--report is an option of --scenario qos (the default scenario writes no report)')
     if (o.json) throw new ConfigError('lab', '--json is an option of --scenario qos (the default scenario prints a summary)')
-    if (o.wan !== undefined) throw new ConfigError('wan', 'is for --scenario qos; a node takes --wan itself (ipxlab node --qos snp --wan PROFILE)')
+    if (o.wan !== undefined) throw new ConfigError('lab', '--wan is for --scenario qos; a node takes --wan itself (ipxlab node --qos snp --wan PROFILE)')
   } else {
     const given = Object.entries({ loop: o.loop, once: o.once, duration: o.durationS, speed: o.speed, port: o.port, 'snp-port': o.snpPort, capture: o.capture })
       .filter(([, v]) => v !== undefined).map(([k]) => `--${k}`)

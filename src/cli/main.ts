@@ -319,7 +319,9 @@ export async function main (argv: readonly string[], io: Io = { stdout: process.
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? Exit.Ok : Exit.Usage
     if (err instanceof ConfigError) {
-      io.stderr.write(`ipxlab: ${err.message}\n${helpHint(status.command)}\n`)
+      // A bad value is one line naming its setting (issue 11); options that do not go together
+      // (field `lab`) are a usage error, and point at the command's help as commander's own do (issue 17).
+      io.stderr.write(`ipxlab: ${err.message}\n${err.field === 'lab' ? `${helpHint(status.command)}\n` : ''}`)
       return Exit.Usage
     }
     if (err instanceof CaptureError || err instanceof TransportError) {

@@ -159,6 +159,7 @@ export class UdpEndpoint {
       this.#options.logger?.warn('socket error', { code: err.code })
     })
     this.#socket = socket
+    this.recvBufferSize()
     return this.#address
   }
 
@@ -168,10 +169,21 @@ export class UdpEndpoint {
     return this.#address
   }
 
-  /** The socket's effective receive buffer in bytes (as the kernel reports it). */
+  /**
+   * The socket's effective receive buffer in bytes (as the kernel reports it); after stop, the
+   * last size read (a stopped node's final stats still show it; dgram throws on a closed socket).
+   */
   recvBufferSize (): number {
-    return this.#socket?.socket.getRecvBufferSize() ?? 0
+    try {
+      const n = this.#socket?.socket.getRecvBufferSize()
+      if (n !== undefined) this.#lastRecvBuffer = n
+    } catch {
+      // ERR_SOCKET_DGRAM_NOT_RUNNING / a closed handle: keep the last size read.
+    }
+    return this.#lastRecvBuffer
   }
+
+  #lastRecvBuffer = 0
 
   /**
    * Datagrams the kernel dropped because this socket's receive buffer was full: the `drops` column
