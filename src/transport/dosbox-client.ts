@@ -107,6 +107,20 @@ function registrationDatagram (): Buffer {
   })
 }
 
+/** A whole IPX header with DOSBox's FFFF checksum: anything else from the server is ignored. */
+function isDosboxDatagram (d: Buffer): boolean {
+  return d.length >= IPX_HEADER_LENGTH && ipx.readChecksum(d) === IPX_NO_CHECKSUM
+}
+
+/**
+ * The node a registration ack gives ([074] ackClient: dst socket 2, src socket 2; its dst node is
+ * the client's), else undefined. A DOSBox client takes the first datagram it gets ([074]
+ * ipx.cpp:813); we at least check the sockets.
+ */
+function ackedNode (d: Buffer): number | undefined {
+  return ipx.isDosboxControl(d) ? ipx.readDstNode(d) : undefined
+}
+
 /**
  * A DOSBox IPXNET client: registers, then sends bare IPX. Keepalives are unicasts to its own node
  * on socket 2 (which the server relays back, [074] ipxserver.cpp:67-118 sends a unicast to every
@@ -177,14 +191,10 @@ export class DosboxClient {
   }
 
   #receive (d: Buffer): void {
-    if (d.length < IPX_HEADER_LENGTH || ipx.readChecksum(d) !== IPX_NO_CHECKSUM) return
+    if (!isDosboxDatagram(d)) return
     if (this.#node === undefined) {
-      // The ack ([074] ackClient): dst socket 2, src socket 2; its dst node is ours. The client
-      // takes the first datagram it gets ([074] ipx.cpp:813); we at least check the sockets.
-      if (ipx.isDosboxControl(d)) {
-        this.#node = ipx.readDstNode(d)
-        this.#waiter.poke()
-      }
+      this.#node = ackedNode(d)
+      if (this.#node !== undefined) this.#waiter.poke()
       return
     }
     if (this.#seeMarker(d)) return
@@ -202,12 +212,10 @@ export class DosboxClient {
 
   /** The sync client hears its ack, then the markers (and copies of broadcasts, ignored). */
   #receiveSync (d: Buffer): void {
-    if (d.length < IPX_HEADER_LENGTH || ipx.readChecksum(d) !== IPX_NO_CHECKSUM) return
+    if (!isDosboxDatagram(d)) return
     if (this.#syncNode === undefined) {
-      if (ipx.isDosboxControl(d)) {
-        this.#syncNode = ipx.readDstNode(d)
-        this.#waiter.poke()
-      }
+      this.#syncNode = ackedNode(d)
+      if (this.#syncNode !== undefined) this.#waiter.poke()
       return
     }
     this.#seeMarker(d)
