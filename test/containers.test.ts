@@ -148,9 +148,9 @@ test('Dockerfile (textual check): the four ports are exposed and the health chec
   t.regex(m?.[1] ?? '', /--timeout=\d+s/)
 })
 
-test('.dockerignore keeps the shared key, dependencies and history out of the build context', t => {
+test('.dockerignore keeps environment files, dependencies and history out of the build context', t => {
   const lines = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map(l => l.trim())
-  for (const p of ['lab.env', 'node_modules', 'dist', '.git']) t.true(lines.includes(p), p)
+  for (const p of ['*.env', '.env', 'node_modules', 'dist', '.git']) t.true(lines.includes(p), p)
   t.false(lines.some(l => l === 'fixtures' || l === 'src' || l === 'protocol'), 'what the build copies stays in')
 })
 

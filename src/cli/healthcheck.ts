@@ -6,17 +6,17 @@
  * podman-compose 1.0 passes a health check's command through `/bin/sh -c` word by word, and the
  * shell then reads a script's parentheses as its own syntax.
  *
- * The address: the status API listens where the node's QoS plane does (`IPXLAB_SNP_LISTEN`,
- * default port 2629); a wildcard listening address is asked on loopback. So moving the QoS plane
- * with IPXLAB_SNP_LISTEN needs no other health check.
+ * The address: where the node's status API listens: `IPXLAB_API_LISTEN` when set, else the QoS
+ * plane's `IPXLAB_SNP_LISTEN` (which the API follows, issue 13), else loopback port 2629; a
+ * wildcard listening address is asked on loopback. So moving either needs no other health check.
  */
 import { parseHostPort } from '../address.js'
 import { DEFAULT_SNP_PORT } from '../node/config.js'
 import { isEntryPoint } from './entry-point.js'
 
-/** The `/healthz` URL of the node whose QoS plane listens at `snpListen` (IPXLAB_SNP_LISTEN). */
-export function healthUrl (snpListen: string | undefined): string {
-  const parsed = snpListen === undefined || snpListen.trim() === '' ? undefined : parseHostPort(snpListen, { allowNames: false, defaultPort: DEFAULT_SNP_PORT })
+/** The `/healthz` URL of the node whose status API listens at `apiListen` (IPXLAB_API_LISTEN, else IPXLAB_SNP_LISTEN). */
+export function healthUrl (apiListen: string | undefined): string {
+  const parsed = apiListen === undefined || apiListen.trim() === '' ? undefined : parseHostPort(apiListen, { allowNames: false, defaultPort: DEFAULT_SNP_PORT })
   const hp = parsed === undefined || typeof parsed === 'string' ? { host: '0.0.0.0', port: DEFAULT_SNP_PORT } : parsed
   const host = hp.host === '0.0.0.0' ? '127.0.0.1' : hp.host === '::' ? '::1' : hp.host
   return `http://${host.includes(':') ? `[${host}]` : host}:${hp.port}/healthz`
@@ -33,5 +33,6 @@ export async function checkHealth (url: string, timeoutMs = 4000): Promise<numbe
 }
 
 if (isEntryPoint(import.meta.url)) {
-  process.exitCode = await checkHealth(healthUrl(process.env.IPXLAB_SNP_LISTEN))
+  const api = process.env.IPXLAB_API_LISTEN?.trim()
+  process.exitCode = await checkHealth(healthUrl(api !== undefined && api !== '' ? api : process.env.IPXLAB_SNP_LISTEN))
 }

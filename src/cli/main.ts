@@ -155,7 +155,7 @@ export function buildProgram (io: Io, status: { code: number, command?: string }
     .option('--key <hex|base64>', 'pre-shared key for the native links (HMAC-SHA-256)')
     .option('--key-file <file>', 'read the pre-shared key from a file, made with a new random key when absent (IPXLAB_KEY_FILE)')
     .option('--capture <file.pcapng>', 'write every IPX frame the node routes to a pcapng file')
-    .option('--max-clients <n>', 'bound on registered DOSBox clients (DOSBox has 16)', parseCount('--max-clients', 1))
+    .option('--max-clients <n>', 'bound on registered DOSBox clients (default 256; DOSBox has 16)', parseCount('--max-clients', 1))
     .option('--idle-timeout <seconds>', 'forget a client silent this long (default 600)', parseCount('--idle-timeout', 1))
     .option('--keepalive <seconds>', 'ping each DOSBox client this often so NAT mappings stay open (default off)', parseCount('--keepalive', 1))
     .option('--max-per-ip <n>', 'DOSBox client slots one IP address may hold (default 16); a full table evicts the longest-idle client', parseCount('--max-per-ip', 1))
@@ -218,7 +218,7 @@ export function buildProgram (io: Io, status: { code: number, command?: string }
 function addClientCommands (program: Command, io: Io, status: { code: number }): void {
   program.command('stats')
     .description('a node\'s status from its API on tcp 2629: clients, peers, routes, services, per-class counters and the peer\'s SNP report, drops by reason')
-    .option('--node <addr:port>', 'the node\'s status address, its --snp address (default 127.0.0.1:2629)')
+    .option('--node <addr:port>', 'the node\'s status API address (its --api, else its --snp; default 127.0.0.1:2629), or its 2644 address')
     .option('--json', 'print the /api/stats JSON as the node gave it')
     .option('--api-token-file <file>', 'bearer token for a node that requires one (first line of the file; default: IPXLAB_API_TOKEN)')
     .action(async (opts: { node?: string, json?: boolean, apiTokenFile?: string }) => {

@@ -185,7 +185,7 @@ export interface NodeConfig {
   node: number
   /** Data plane, udp/tcp (default 0.0.0.0:2644). */
   listen: HostPort
-  /** QoS plane, SNP udp and status tcp (default 0.0.0.0:2629). */
+  /** QoS plane, SNP udp and status tcp (default: the listen host, port 2629; the status API follows it only when set, issue 13). */
   snpListen: HostPort
   peers: PeerConfig[]
   timers: TimersConfig
