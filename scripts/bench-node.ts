@@ -8,7 +8,7 @@
  *   node --import tsx scripts/bench-node.ts [--count 50000] [--samples 2000] [--size 60] [--rounds 5]
  */
 import { startNode } from '../src/node/node.js'
-import { validateConfig } from '../src/node/config.js'
+import { validateConfig, IN_PROCESS_RECEIVE_BUFFER } from '../src/node/config.js'
 import { COUNT, SAMPLES, SIZE, ROUNDS, WINDOW, bind, nodeOf, ipx, until, measure, fmt, median } from './_bench-udp.js'
 import type { Result } from './_bench-udp.js'
 
@@ -31,8 +31,11 @@ async function twoNodes (): Promise<Result> {
   // Fixed high ports on two loopback addresses; the peers must know each other's.
   const aPort = 20000 + Math.floor(Math.random() * 20000)
   const bPort = aPort + 1
-  const a = await startNode(validateConfig({ name: 'BENCH-A', listen: `127.0.0.1:${aPort}`, snpListen: '127.0.0.1:0', peers: [`127.0.0.2:${bPort}`] }))
-  const b = await startNode(validateConfig({ name: 'BENCH-B', listen: `127.0.0.2:${bPort}`, snpListen: '127.0.0.2:0', peers: [`127.0.0.1:${aPort}`] }))
+  // The load generator shares this process's event loop with both nodes, and sends windows of
+  // 1000: the nodes keep the in-process receive buffer (4 MiB), as the lab's do.
+  const limits = { receiveBufferBytes: IN_PROCESS_RECEIVE_BUFFER }
+  const a = await startNode(validateConfig({ name: 'BENCH-A', listen: `127.0.0.1:${aPort}`, snpListen: '127.0.0.1:0', peers: [`127.0.0.2:${bPort}`], limits }))
+  const b = await startNode(validateConfig({ name: 'BENCH-B', listen: `127.0.0.2:${bPort}`, snpListen: '127.0.0.2:0', peers: [`127.0.0.1:${aPort}`], limits }))
   const rx = await bind()
   const tx = await bind()
   try {
