@@ -32,7 +32,12 @@
  *       slot [tc], tc + 1, and the destination network set to the output port's network
  *       (`ipxitf_pprop` sets `ipx_dest_net = ifcs->if_netnum`); then local processing → `delivered`.
  *       Unnumbered ports (network 0) never count as "already listed" (ipxlab's choice: Linux has
- *       no unnumbered interfaces; an unnumbered link is not a network a packet can re-enter).
+ *       no unnumbered interfaces; an unnumbered link is not a network a packet can re-enter). A
+ *       packet that arrives on an unnumbered port gets the router's own network in slot [tc]
+ *       instead of a 0, and is not rebroadcast when that network is already listed: so over a
+ *       mesh of unnumbered peer links (the default between nodes) a type-20 packet still ends
+ *       when it comes back to a router it crossed, not only at transport control 8 (the list is
+ *       checked before the slot is written, so the router's own segment still gets its copy).
  *     - a zero destination network means the network of the receiving port (`ipxitf_rcv`). For
  *       that network: broadcast or our node → our sockets → `delivered`; another node → another
  *       local port on the same network that has it, else `unknown_destination`. Routers do not
@@ -530,14 +535,17 @@ export class Router {
     if (tc > TYPE20_MAX_HOPS) return DropReason.HopLimit
     if (p.length < TYPE20_MIN_LENGTH) return DropReason.Malformed
     const recvNet = from.network
-    if (tc < TYPE20_MAX_HOPS && !(recvNet !== 0 && listed(d, tc, recvNet))) {
+    // An unnumbered link (a peer port with network 0) names no network to record: the slot gets
+    // this router's own network instead, and a packet whose list already holds it has passed here.
+    const mark = recvNet !== 0 ? recvNet : this.network
+    if (tc < TYPE20_MAX_HOPS && !listed(d, tc, mark)) {
       const list = this.#list
       for (let i = 0; i < list.length; i++) {
         const out = list[i]!
         if (out === from || (out.network !== 0 && listed(d, tc, out.network))) continue
         const copy = Buffer.allocUnsafe(d.length)
         d.copy(copy)
-        copy.writeUInt32BE(recvNet, IPX_HEADER_LENGTH + 4 * tc)
+        copy.writeUInt32BE(mark, IPX_HEADER_LENGTH + 4 * tc)
         writeHops(copy, tc + 1)
         writeDstNetwork(copy, out.network)
         if (p.srcNetwork === 0) writeSrcNetwork(copy, recvNet)
