@@ -124,3 +124,57 @@ test('type 20 over a chain of unnumbered links: the eighth router\'s segment get
   t.is(lab.local.get('r9')!.length, 0)
   t.is(lab.get('r8').stats.propagationSuppressed, 1)
 })
+
+const Y = 0x7f0000020002 // a client on B's segment
+
+/** Bridge routers a–b–c in a chain (relaying peers), each local port saying which client it has. */
+function bridgeChain (relayPeers: boolean): Lab {
+  const lab = new Lab('bridge', { relayPeers })
+  lab.add('a', 1, 0x0a, n => n === X)
+  lab.add('b', 1, 0x0b, n => n === Y)
+  lab.add('c', 1, 0x0c, n => n === Z)
+  lab.link('a', 'b')
+  lab.link('b', 'c')
+  return lab
+}
+
+test('bridge mode with relayPeers, a chain A–B–C: a broadcast reaches every segment once, the answer goes back by the learned ports only', t => {
+  const lab = bridgeChain(true)
+  const hello = datagram({ dst: [0, BCAST, 0x4000], src: [0, X, 0x4000] }, Buffer.from('hello'))
+  lab.get('a').forward(hello, 'local', 0)
+  t.is(lab.pump(0), 2, 'A to B, B to C, and nothing comes back')
+  t.is(lab.local.get('b')!.length, 1)
+  t.is(lab.local.get('c')!.length, 1)
+  t.is(lab.local.get('a')!.length, 0)
+  t.deepEqual(lab.local.get('c')![0], hello, 'a bridge changes nothing, transport control included')
+  lab.wire.length = 0
+  lab.get('c').forward(datagram({ dst: [0, X, 0x4000], src: [0, Z, 0x4000] }, Buffer.from('answer')), 'local', 0)
+  t.is(lab.pump(0), 2)
+  t.deepEqual(lab.wire.map(([from, to]) => `${from}>${to}`), ['c>b', 'b>a'], 'by the ports X was learned on')
+  t.is(lab.local.get('a')!.length, 1)
+  t.is(lab.local.get('b')!.length, 1, 'B\'s segment did not get the unicast')
+})
+
+test('bridge mode without relayPeers (the default): a peer\'s frames stay on the local segment, so a chain needs a full mesh', t => {
+  const lab = bridgeChain(false)
+  lab.get('a').forward(datagram({ dst: [0, BCAST, 0x4000], src: [0, X, 0x4000] }), 'local', 0)
+  t.is(lab.pump(0), 1)
+  t.is(lab.local.get('b')!.length, 1)
+  t.is(lab.local.get('c')!.length, 0)
+})
+
+test('bridge mode with relayPeers: an unknown unicast from a peer floods to the other peers, never back out of the port it came in on', t => {
+  const lab = bridgeChain(true)
+  const W = 0x7f0000090009 // nobody has it
+  lab.get('a').forward(datagram({ dst: [0, W, 0x4000], src: [0, X, 0x4000] }), 'local', 0)
+  t.is(lab.pump(0), 2)
+  t.deepEqual(lab.wire.map(([from, to]) => `${from}>${to}`), ['a>b', 'b>c'])
+  t.is(lab.get('c').counters.dropped.unknown_destination, 1, 'the end of the chain has nowhere left to send it')
+})
+
+test('bridge mode with relayPeers in a loop: a broadcast circulates (the documented rule: loops are the user\'s to avoid)', t => {
+  const lab = bridgeChain(true)
+  lab.link('a', 'c')
+  lab.get('a').forward(datagram({ dst: [0, BCAST, 0x4000], src: [0, X, 0x4000] }), 'local', 0)
+  t.throws(() => lab.pump(0, 100), { message: /a loop/ })
+})
