@@ -149,6 +149,7 @@ export function buildProgram (io: Io, status: { code: number, command?: string }
     .option('--snp <addr:port>', 'the QoS plane: SNP on UDP, status API and /metrics on TCP (default: the listen host, port 2629)')
     .option('--peer <[udp|tcp]://addr:port>', 'another node to link with (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--mode <mode>', 'bridge (one IPX network across the nodes, default) or route (a network per node)')
+    .option('--bridge-relay', 'bridge mode: relay one peer\'s frames to the other peers (a chain of bridges; loops are yours to avoid)')
     .option('--network <hex>', 'this node\'s IPX network number')
     .option('--name <name>', 'node name (its SAP file server is called this)')
     .option('--node <mac>', 'this node\'s IPX node address')

@@ -1,5 +1,5 @@
 /**
- * Test helper (issue 16): several real route-mode nodes on loopback, each on its own 127.0.16.x
+ * Test helper (issue 16): several real nodes (route mode unless told) on loopback, each on its own 127.0.16.x
  * address (no privileges needed; away from the 127.0.0.1/2 other tests use), ephemeral ports,
  * joined by native UDP links as the test lists them. Every node is stopped in teardown.
  */
@@ -23,8 +23,16 @@ export interface LabNode {
   sentTo: Map<string, Buffer[]>
 }
 
-/** Starts one route-mode node per entry of `networks` and links the pairs in `links` (indexes). */
-export async function internetwork (t: ExecutionContext, networks: number[], links: Array<[number, number]>, timers: Record<string, number> = {}): Promise<LabNode[]> {
+/** Options of {@link internetwork}: route mode by default; bridge mode puts every node on `networks[0]`. */
+export interface InternetworkOptions {
+  mode?: 'route' | 'bridge'
+  bridgeRelay?: boolean
+  timers?: Record<string, number>
+}
+
+/** Starts one node per entry of `networks` and links the pairs in `links` (indexes). */
+export async function internetwork (t: ExecutionContext, networks: number[], links: Array<[number, number]>, o: InternetworkOptions = {}): Promise<LabNode[]> {
+  const mode = o.mode ?? 'route'
   const hosts = networks.map((_, i) => `127.0.16.${i + 1}`)
   const ports = await Promise.all(hosts.map(async h => await freePort(h)))
   const snps = await Promise.all(hosts.map(async h => await freePort(h)))
@@ -34,11 +42,12 @@ export async function internetwork (t: ExecutionContext, networks: number[], lin
     const sentTo = new Map<string, Buffer[]>()
     const config = validateConfig({
       name: `NODE-${String.fromCharCode(65 + i)}`,
-      mode: 'route',
-      network: networks[i]!.toString(16).padStart(8, '0'),
+      mode,
+      ...(o.bridgeRelay === true ? { bridgeRelay: true } : {}),
+      network: (mode === 'route' ? networks[i]! : networks[0]!).toString(16).padStart(8, '0'),
       listen: `${hosts[i]!}:${ports[i]!}`,
       snpListen: `${hosts[i]!}:${snps[i]!}`,
-      timers: { ripIntervalMs: 300, sapIntervalMs: 300, ...timers },
+      timers: { ripIntervalMs: 300, sapIntervalMs: 300, ...o.timers },
       limits: IN_PROCESS_LIMITS,
       peers: peers.map(j => ({ address: `${hosts[j]!}:${ports[j]!}`, transport: 'udp', snp: `${hosts[j]!}:${snps[j]!}` }))
     })
@@ -56,7 +65,7 @@ export async function internetwork (t: ExecutionContext, networks: number[], lin
       }
     })
     t.teardown(async () => { await node.stop() })
-    lab.push({ name: config.name, host: hosts[i]!, port: ports[i]!, snp: snps[i]!, network: networks[i]!, node, sentTo })
+    lab.push({ name: config.name, host: hosts[i]!, port: ports[i]!, snp: snps[i]!, network: config.network, node, sentTo })
   }
   const up = await until(() => lab.every(n => n.node.peers().every(p => p.link.up)), 5000)
   if (!up) throw new Error('not every link of the internetwork came up')

@@ -99,3 +99,26 @@ test('a triangle A–B–C plus D on B and C: stopping the router a route goes t
   t.is(data(w).find(p => p.subarray(30).toString() === 'after')![4], 3)
   t.true(other.node.router.stats.forwarded >= 1)
 })
+
+test('bridge mode with bridgeRelay, a chain A–B–C: a broadcast from a client on A reaches C\'s client once, unchanged, and the answer comes back', async t => {
+  t.timeout(30_000)
+  const [a, , c] = await internetwork(t, [1, 1, 1], [[0, 1], [1, 2]], { mode: 'bridge', bridgeRelay: true })
+  const x = await clientOf(t, a!)
+  const z = await clientOf(t, c!)
+  const hello = await x.sendTo(0xffffffffffff, Buffer.from('hello across two bridges'))
+  t.true(await until(() => data(z).length >= 1, 5000), 'the broadcast crossed B')
+  t.deepEqual(data(z)[0], hello, 'byte-exact: a bridge changes nothing, transport control included')
+  await z.sendTo(x.node, Buffer.from('answer'))
+  t.true(await until(() => data(x).some(d => d.subarray(30).toString() === 'answer'), 5000), 'the unicast went back by the learned ports')
+  t.is(data(z).length, 1, 'once')
+})
+
+test('bridge mode without bridgeRelay (the default), a chain A–B–C: B keeps A\'s frames to its own segment, so C hears nothing', async t => {
+  t.timeout(30_000)
+  const [a, b, c] = await internetwork(t, [1, 1, 1], [[0, 1], [1, 2]], { mode: 'bridge' })
+  const x = await clientOf(t, a!)
+  const z = await clientOf(t, c!)
+  await x.sendTo(0xffffffffffff, Buffer.from('hello'))
+  t.true(await until(() => b!.node.router.learnedPort(x.node, performance.now()) !== undefined, 5000), 'B got it (it learned X\'s node from it)')
+  t.false(await until(() => data(z).length > 0, 300), 'and did not pass it to C')
+})
