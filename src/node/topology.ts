@@ -11,8 +11,9 @@
  *
  * Checked before anything starts, each problem one line naming the item (a {@link ConfigError}):
  * an unknown node in a link, a link from a node to itself, a link given twice, two nodes with one
- * name, two route-mode nodes with one network, and in bridge mode a loop (named by its nodes):
- * bridged frames carry nothing that could end a loop (src/node/router.ts), so a bridge topology
+ * name, two route-mode nodes with one network, a network given where the mode has none, and in
+ * bridge mode a loop (named by its nodes): bridged frames carry nothing that could end a loop
+ * (src/node/router.ts), so a bridge topology
  * must be a tree, whose nodes then relay between their peers (`bridgeRelay`). Route mode takes any
  * shape: RIP's hop counts and split horizon handle loops.
  */
@@ -67,8 +68,10 @@ export function parseTopology (input: unknown): Topology {
     throw new ConfigError(`topology${path === '' ? '' : `.${path}`}${keys.length > 0 ? `.${keys[0]!}` : ''}`, keys.length > 0 ? 'is not a known setting' : issue.message)
   }
   const t = r.data
+  if (t.mode === 'route' && t.network !== undefined) throw new ConfigError('topology.network', 'is for bridge mode only: in route mode each node has its own (nodes[i].network)')
   const names = new Set<string>()
   t.nodes.forEach((n, i) => {
+    if (t.mode === 'bridge' && n.network !== undefined) throw new ConfigError(`topology.nodes[${i}].network`, 'is for route mode only: a bridge topology is one network (topology.network)')
     if (names.has(n.name)) throw new ConfigError(`topology.nodes[${i}].name`, `${n.name} names another node too`)
     names.add(n.name)
   })

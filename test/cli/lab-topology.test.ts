@@ -49,6 +49,8 @@ const bad: Array<[string, unknown, RegExp]> = [
   ['a link given twice', { nodes: [{ name: 'A', network: 1 }, { name: 'B', network: 2 }], links: [{ between: ['A', 'B'] }, { between: ['B', 'A'] }] }, /^ipxlab: topology\.links\[1\]: links B and A again$/],
   ['a loop in bridge mode', { mode: 'bridge', nodes: [{ name: 'A' }, { name: 'B' }, { name: 'C' }, { name: 'D' }], links: [{ between: ['D', 'A'] }, { between: ['A', 'B'] }, { between: ['B', 'C'] }, { between: ['C', 'A'] }] }, /^ipxlab: topology\.links: bridge mode cannot carry a loop \(([ABC]) - [ABC] - [ABC] - \1\)/],
   ['a route-mode node without a network', { nodes: [{ name: 'A' }] }, /^ipxlab: topology\.nodes\[0\]\.network: A: network: is required in route mode/],
+  ['a node network in bridge mode', { mode: 'bridge', nodes: [{ name: 'A', network: 5 }] }, /^ipxlab: topology\.nodes\[0\]\.network: is for route mode only/],
+  ['a lab network in route mode', { network: 5, nodes: [{ name: 'A', network: 5 }] }, /^ipxlab: topology\.network: is for bridge mode only/],
   ['an unknown setting', { nodes: [{ name: 'A', network: 1, colour: 'red' }] }, /^ipxlab: topology\.nodes\[0\]\.colour: is not a known setting$/],
   ['not JSON', '{ nodes: ', /^ipxlab: topology: .* is not JSON/]
 ]
