@@ -13,9 +13,8 @@
  * an unknown node in a link, a link from a node to itself, a link given twice, two nodes with one
  * name, two route-mode nodes with one network, a network given where the mode has none, and in
  * bridge mode a loop (named by its nodes): bridged frames carry nothing that could end a loop
- * (src/node/router.ts), so a bridge topology
- * must be a tree, whose nodes then relay between their peers (`bridgeRelay`). Route mode takes any
- * shape: RIP's hop counts and split horizon handle loops.
+ * (src/node/router.ts), so a bridge topology must be a tree, whose nodes then relay between their
+ * peers (`bridgeRelay`). Route mode takes any shape: RIP's hop counts and split horizon handle loops.
  */
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
