@@ -27,10 +27,14 @@ import { labTopology } from '../node/dashboard.js'
 import type { LabMember } from '../node/dashboard.js'
 import { statusDocument } from '../node/status-api.js'
 import { runQosLab } from './lab-qos.js'
+import { runTopologyLab } from './lab-topology.js'
+import type { TopologyLabOptions } from './lab-topology.js'
 import type { Io } from './main.js'
 
 /** Options of {@link runLab}. */
 export interface LabOptions {
+  /** A topology file to run instead of the two-node default (src/cli/lab-topology.ts). */
+  topology?: string
   scenario?: string
   /** qos scenario: an era profile (FIFO, SNP and SNP + LFI on it). */
   wan?: string
@@ -54,6 +58,17 @@ export interface LabOptions {
   signal?: AbortSignal
 }
 
+/** The options a topology run takes from the lab's. */
+function pick (o: LabOptions): Omit<TopologyLabOptions, 'file'> {
+  return {
+    ...(o.port !== undefined ? { port: o.port } : {}),
+    ...(o.snpPort !== undefined ? { snpPort: o.snpPort } : {}),
+    ...(o.durationS !== undefined ? { durationS: o.durationS } : {}),
+    ...(o.logLevel !== undefined ? { logLevel: o.logLevel } : {}),
+    ...(o.signal !== undefined ? { signal: o.signal } : {})
+  }
+}
+
 /** Passes over the capture with `--once`: the lab's behaviour before it kept running. */
 export const ONCE_PASSES = 10
 
@@ -62,6 +77,11 @@ export const ONCE_PASSES = 10
  * named before any work starts, so a run never ignores what it was asked.
  */
 export function checkLabOptions (o: LabOptions): void {
+  if (o.topology !== undefined) {
+    const given = Object.entries({ scenario: o.scenario, wan: o.wan, report: o.report, json: o.json ? true : undefined, once: o.once, loop: o.loop, speed: o.speed, capture: o.capture })
+      .filter(([, v]) => v !== undefined).map(([k]) => `--${k}`)
+    if (given.length > 0) throw new ConfigError('lab', `--topology runs a topology's nodes; ${given.join(', ')} ${given.length > 1 ? 'are options' : 'is an option'} of the default or qos scenario`)
+  }
   const qos = o.scenario === 'qos'
   if (o.scenario !== undefined && o.scenario !== 'default' && !qos) throw new ConfigError('scenario', `unknown scenario ${JSON.stringify(o.scenario)}; known: default, qos`)
   if (!qos) {
@@ -150,6 +170,9 @@ async function startPair (o: LabOptions, io: Io, nodes: IpxNode[], signal: Abort
 /** Runs the lab; returns the exit status. */
 export async function runLab (o: LabOptions, io: Io): Promise<number> {
   checkLabOptions(o)
+  if (o.topology !== undefined) {
+    return await runTopologyLab({ file: o.topology, ...pick(o) }, io)
+  }
   if (o.scenario === 'qos') return await runQosLab({ json: o.json, ...(o.report !== undefined ? { report: o.report } : {}), ...(o.wan !== undefined ? { scenario: { wan: o.wan } } : {}) }, io)
   const SAMPLE_CAPTURE = sampleCapture()
   const logger = createLogger({ level: o.logLevel ?? 'warn', stream: io.stderr })

@@ -149,6 +149,7 @@ export function buildProgram (io: Io, status: { code: number, command?: string }
     .option('--snp <addr:port>', 'the QoS plane: SNP on UDP, status API and /metrics on TCP (default: the listen host, port 2629)')
     .option('--peer <[udp|tcp]://addr:port>', 'another node to link with (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--mode <mode>', 'bridge (one IPX network across the nodes, default) or route (a network per node)')
+    .option('--bridge-relay', 'bridge mode: relay one peer\'s frames to the other peers (a chain of bridges; loops are yours to avoid)')
     .option('--network <hex>', 'this node\'s IPX network number')
     .option('--name <name>', 'node name (its SAP file server is called this)')
     .option('--node <mac>', 'this node\'s IPX node address')
@@ -284,6 +285,7 @@ function addLabCommand (program: Command, io: Io, status: { code: number }): voi
   program.command('lab')
     .description('the embedded default (npm start): nodes A and B on loopback, a native tunnel with SNP QoS, the bundled capture replayed into A until Ctrl-C, a live dashboard')
     .option('--scenario <name>', 'default, or qos: FIFO versus SNP under a bulk copy on an emulated 1 Mbit/s, 30 ms link')
+    .option('--topology <file.json>', 'run the nodes and links of a topology file, node i on 127.0.0.<i+1> (with --port, --snp-port, --duration, --log-level)')
     .option('--wan <profile>', 'qos scenario: run FIFO, SNP and SNP + LFI on an era profile (modem-56k, isdn-64k, isdn-128k, t1, ethernet-10m)')
     .option('--report <file.html>', 'qos scenario: where to write the HTML report')
     .option('--json', 'qos scenario: print one JSON object')
@@ -303,7 +305,7 @@ function addLabCommand (program: Command, io: Io, status: { code: number }): voi
     .option('--snp-port <port>', 'the port of both nodes\' QoS plane and status API (default 2629)', parseCount('--snp-port', 1))
     .option('--capture <file.pcapng>', 'write what node B routes to a capture file')
     .option('--log-level <level>', 'error, warn (default), info or debug')
-    .action(async (opts: { scenario?: string, wan?: string, report?: string, json?: boolean, once?: boolean, duration?: number, loop?: number, speed?: number, port?: number, snpPort?: number, capture?: string, logLevel?: string }) => {
+    .action(async (opts: { topology?: string, scenario?: string, wan?: string, report?: string, json?: boolean, once?: boolean, duration?: number, loop?: number, speed?: number, port?: number, snpPort?: number, capture?: string, logLevel?: string }) => {
       const { duration, ...rest } = opts
       status.code = await runLab({ ...rest, json: opts.json === true, ...(duration !== undefined ? { durationS: duration } : {}) }, io)
     })

@@ -25,6 +25,8 @@ export interface NodeFlags {
   snp?: string
   peer?: string[]
   mode?: string
+  /** `--bridge-relay`: bridge mode relays one peer's frames to the other peers. */
+  bridgeRelay?: boolean
   network?: string
   name?: string
   node?: string
@@ -89,6 +91,7 @@ function flagsToConfig (f: NodeFlags): Record<string, unknown> {
   if (f.snp !== undefined) out.snpListen = f.snp
   if (f.peer !== undefined && f.peer.length > 0) out.peers = f.peer
   if (f.mode !== undefined) out.mode = f.mode
+  if (f.bridgeRelay === true) out.bridgeRelay = true
   if (f.network !== undefined) out.network = f.network
   if (f.name !== undefined) out.name = f.name
   if (f.node !== undefined) out.node = f.node

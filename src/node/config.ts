@@ -179,6 +179,12 @@ export interface NodeConfig {
   /** Node name (1-47 printable characters); the default file server is named after it. */
   name: string
   mode: RouterMode
+  /**
+   * Bridge mode: relay one peer's frames to the other peers, for a chain or tree of bridges
+   * (default false: the nodes are fully meshed and a peer's frames go to local clients only).
+   * Loops of relaying bridges are the user's to avoid: a broadcast would circulate (src/node/router.ts).
+   */
+  bridgeRelay: boolean
   /** IPX network (1..0xFFFFFFFE). Required in route mode; default 1 in bridge mode. */
   network: number
   /** Node address (u48, not 0 or broadcast); default derived from name and listen address (02:…). */
@@ -343,6 +349,7 @@ const wsObject = z.strictObject({
 const schema = z.strictObject({
   name: z.string().regex(/^[!-~]{1,47}$/, 'must be 1-47 printable characters without spaces (it names the SAP file server)').default('IPXLAB'),
   mode: z.enum(['bridge', 'route']).default('bridge'),
+  bridgeRelay: booleanField.default(false),
   network: hexOrNumber('an IPX network', 0xfffffffe, 1).optional(),
   node: nodeField.optional(),
   listen: hostPort(false, DEFAULT_TUNNEL_PORT).default({ host: '0.0.0.0', port: DEFAULT_TUNNEL_PORT }),
@@ -386,6 +393,9 @@ const schema = z.strictObject({
   c.peers.forEach((p, n) => {
     for (const i of qosIssues(mergeQos(c.qos, p.qos))) ctx.addIssue({ code: 'custom', path: p.qos !== undefined ? ['peers', n, 'qos', ...i.path] : ['qos', ...i.path], message: i.message })
   })
+  if (c.mode === 'route' && c.bridgeRelay) {
+    ctx.addIssue({ code: 'custom', path: ['bridgeRelay'], message: 'is for bridge mode only: in route mode the routing table carries frames between peers' })
+  }
   if (c.mode === 'route' && c.network === undefined) {
     ctx.addIssue({ code: 'custom', path: ['network'], message: 'is required in route mode: each node is its own IPX network (issue 5)' })
   }
@@ -470,6 +480,7 @@ export function validateConfig (input: unknown, sources: ReadonlyMap<string, str
   const config: NodeConfig = {
     name: c.name,
     mode: c.mode,
+    bridgeRelay: c.bridgeRelay,
     network: c.network ?? DEFAULT_NETWORK,
     node: c.node ?? defaultNode(c.name, c.listen),
     listen: c.listen,
@@ -594,6 +605,7 @@ function sourceOf (field: string, sources: ReadonlyMap<string, string>): string 
 export const ENV_VARIABLES = {
   IPXLAB_NAME: 'name',
   IPXLAB_MODE: 'mode',
+  IPXLAB_BRIDGE_RELAY: 'bridgeRelay',
   IPXLAB_NETWORK: 'network',
   IPXLAB_NODE: 'node',
   IPXLAB_LISTEN: 'listen',

@@ -210,7 +210,7 @@ export class IpxNode {
     this.#log = (runtime.logger ?? silentLogger()).child({ component: `node/${config.name}` })
     this.#now = runtime.now ?? (() => performance.now())
     this.#make = runtime.attachments ?? socketAttachments
-    this.router = new Router({ mode: config.mode, network: config.network, node: config.node, bridgeAgeMs: config.timers.bridgeAgeMs })
+    this.router = new Router({ mode: config.mode, network: config.network, node: config.node, bridgeAgeMs: config.timers.bridgeAgeMs, relayPeers: config.bridgeRelay })
     this.tunnel = new UdpTunnel({
       host: config.listen.host,
       port: config.listen.port,

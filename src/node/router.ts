@@ -16,7 +16,10 @@
  *     - destination network neither 0 nor ours → `unknown_destination` (no routes in a bridge);
  *     - broadcast → flooded to every other port, but a broadcast that came from a peer goes to
  *       local ports only: nodes are fully meshed, so every peer already had it from its origin and
- *       nothing can loop (split horizon for a full mesh); then the node's own sockets → `delivered`;
+ *       nothing can loop (split horizon for a full mesh); then the node's own sockets → `delivered`.
+ *       With {@link RouterOptions.relayPeers} (a chain or tree of bridges) a peer's frames also go
+ *       on to the other peers, never back out of the port they came in on; a loop is then the
+ *       user's to avoid (nothing in a bridged frame can stop it);
  *     - our node → our socket (`delivered`) or nobody bound → `unknown_destination`;
  *     - another node: a local port that says it has the node ({@link PortOptions.hasNode}), else the
  *       port the node was last heard on (a learning table as in IEEE 802.1D, aged by
@@ -32,7 +35,12 @@
  *       slot [tc], tc + 1, and the destination network set to the output port's network
  *       (`ipxitf_pprop` sets `ipx_dest_net = ifcs->if_netnum`); then local processing → `delivered`.
  *       Unnumbered ports (network 0) never count as "already listed" (ipxlab's choice: Linux has
- *       no unnumbered interfaces; an unnumbered link is not a network a packet can re-enter).
+ *       no unnumbered interfaces; an unnumbered link is not a network a packet can re-enter). A
+ *       packet that arrives on an unnumbered port gets the router's own network in slot [tc]
+ *       instead of a 0, and is not rebroadcast when that network is already listed: so over a
+ *       mesh of unnumbered peer links (the default between nodes) a type-20 packet still ends
+ *       when it comes back to a router it crossed, not only at transport control 8 (the list is
+ *       checked before the slot is written, so the router's own segment still gets its copy).
  *     - a zero destination network means the network of the receiving port (`ipxitf_rcv`). For
  *       that network: broadcast or our node → our sockets → `delivered`; another node → another
  *       local port on the same network that has it, else `unknown_destination`. Routers do not
@@ -139,6 +147,13 @@ export interface RouterOptions {
   bridgeAgeMs?: number
   /** Most nodes the bridge learns (default 4096), so spoofed sources cannot grow memory without bound. */
   maxLearnedNodes?: number
+  /**
+   * Bridge mode: relay one peer's frames to the other peers (a chain or tree of bridges). Default
+   * false: the nodes of a bridge lab are fully meshed and a peer's frames go to local ports only,
+   * which cannot loop. With it on, a loop of peers circulates every broadcast forever (a bridge
+   * leaves transport control alone): loops are the user's to avoid.
+   */
+  relayPeers?: boolean
 }
 
 /** Per-path tallies beside the counters (a datagram can be copied to several ports). */
@@ -190,6 +205,7 @@ export class Router {
   readonly #maxHops: number
   readonly #bridgeAgeMs: number
   readonly #maxLearned: number
+  readonly #relayPeers: boolean
   readonly #ports = new Map<string, Port>()
   #list: Port[] = []
   readonly #routes = new Map<number, Route>()
@@ -206,6 +222,7 @@ export class Router {
     this.#maxHops = options.maxHops ?? IPX_MAX_HOPS
     this.#bridgeAgeMs = options.bridgeAgeMs ?? DEFAULT_BRIDGE_AGE_MS
     this.#maxLearned = options.maxLearnedNodes ?? DEFAULT_MAX_LEARNED_NODES
+    this.#relayPeers = options.relayPeers ?? false
     // The node's own network is always known, directly connected (hops 0), even before a local port.
     this.#routes.set(this.network, { network: this.network, port: null, hops: 0, ticks: 0, learnedFrom: null, updatedAt: 0, changed: false })
   }
@@ -403,11 +420,12 @@ export class Router {
     this.#learn(p.srcNode, from, now)
     if (p.dstNetwork !== 0 && p.dstNetwork !== this.network) return DropReason.UnknownDestination
     const list = this.#list
-    const fromPeer = from.kind === 'peer'
+    // A frame from a peer goes on to other peers only when relaying (never back out of `from`).
+    const noRelay = from.kind === 'peer' && !this.#relayPeers
     if (p.dstNode === BROADCAST) {
       for (let i = 0; i < list.length; i++) {
         const port = list[i]!
-        if (port === from || (fromPeer && port.kind === 'peer')) continue
+        if (port === from || (noRelay && port.kind === 'peer')) continue
         port.send(d)
         this.stats.flooded++
       }
@@ -426,7 +444,7 @@ export class Router {
     }
     const l = this.#learned.get(node)
     if (l !== undefined && now - l.seenAt < this.#bridgeAgeMs && l.port !== from && this.#ports.get(l.port.id) === l.port &&
-        !(fromPeer && l.port.kind === 'peer')) {
+        !(noRelay && l.port.kind === 'peer')) {
       l.port.send(d)
       this.stats.forwarded++
       return undefined
@@ -435,9 +453,10 @@ export class Router {
     for (let i = 0; i < list.length; i++) {
       const port = list[i]!
       if (port === from) continue
-      // From a local port: unknown unicast floods to the peers (802.1D). From a peer: only to local
-      // ports that cannot tell whether they have the node; a peer never relays to another peer.
-      if (fromPeer ? (port.kind === 'local' && port.hasNode === undefined) : port.kind === 'peer') {
+      // From a local port: unknown unicast floods to the peers (802.1D). From a peer: to local
+      // ports that cannot tell whether they have the node, and to the other peers when relaying.
+      const toPeer = port.kind === 'peer' && (from.kind === 'local' || this.#relayPeers)
+      if (toPeer || (from.kind === 'peer' && port.kind === 'local' && port.hasNode === undefined)) {
         port.send(d)
         this.stats.flooded++
         sent = true
@@ -530,14 +549,17 @@ export class Router {
     if (tc > TYPE20_MAX_HOPS) return DropReason.HopLimit
     if (p.length < TYPE20_MIN_LENGTH) return DropReason.Malformed
     const recvNet = from.network
-    if (tc < TYPE20_MAX_HOPS && !(recvNet !== 0 && listed(d, tc, recvNet))) {
+    // An unnumbered link (a peer port with network 0) names no network to record: the slot gets
+    // this router's own network instead, and a packet whose list already holds it has passed here.
+    const mark = recvNet !== 0 ? recvNet : this.network
+    if (tc < TYPE20_MAX_HOPS && !listed(d, tc, mark)) {
       const list = this.#list
       for (let i = 0; i < list.length; i++) {
         const out = list[i]!
         if (out === from || (out.network !== 0 && listed(d, tc, out.network))) continue
         const copy = Buffer.allocUnsafe(d.length)
         d.copy(copy)
-        copy.writeUInt32BE(recvNet, IPX_HEADER_LENGTH + 4 * tc)
+        copy.writeUInt32BE(mark, IPX_HEADER_LENGTH + 4 * tc)
         writeHops(copy, tc + 1)
         writeDstNetwork(copy, out.network)
         if (p.srcNetwork === 0) writeSrcNetwork(copy, recvNet)

@@ -6,7 +6,7 @@
 import { packet as ipxPacket } from '../../protocol/ipx/index.js'
 import { BROADCAST_NODE } from '../../protocol/constants.js'
 import { Router } from '../../src/node/router.js'
-import type { RouterMode } from '../../src/node/router.js'
+import type { RouterMode, RouterOptions } from '../../src/node/router.js'
 
 /** Builds one datagram. `dst`/`src` are [network, node, socket]. */
 export function datagram (o: { type?: number, tc?: number, dst: [number, number, number], src: [number, number, number] }, payload: Buffer = Buffer.alloc(0)): Buffer {
@@ -32,13 +32,17 @@ export class Lab {
   readonly dead = new Set<string>()
   readonly mode: RouterMode
 
-  constructor (mode: RouterMode) {
+  /** Options every router of the lab gets besides mode, network and node. */
+  readonly options: Partial<RouterOptions>
+
+  constructor (mode: RouterMode, options: Partial<RouterOptions> = {}) {
     this.mode = mode
+    this.options = options
   }
 
   /** Adds router `name` with a local port `local` collecting into `this.local`. */
   add (name: string, network: number, node: number, hasNode?: (node: number) => boolean): Router {
-    const r = new Router({ mode: this.mode, network, node })
+    const r = new Router({ ...this.options, mode: this.mode, network, node })
     const sent: Buffer[] = []
     this.local.set(name, sent)
     r.addPort({ id: 'local', kind: 'local', send: d => { sent.push(d) }, ...(hasNode !== undefined ? { hasNode } : {}) })
