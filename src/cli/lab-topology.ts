@@ -53,7 +53,7 @@ export function displayTables (n: IpxNode): string[] {
   const s = n.stats()
   const lines = [`${s.name} (network ${s.network}): ${s.routes.length} networks`]
   for (const r of s.routes) lines.push(`  ${r.network}  ${String(r.hops).padStart(2)} hops ${String(r.ticks).padStart(3)} ticks  ${r.hops >= 16 ? 'unreachable' : (r.port ?? 'this node')}`)
-  for (const v of s.services) lines.push(`  server ${v.name} type ${v.type.toString(16).padStart(4, '0')} at ${v.address}, ${v.hops} hops`)
+  for (const v of s.services) lines.push(`  server ${v.name} type ${v.type.toString(16).padStart(4, '0')} at ${v.address}, ${v.hops} hop${v.hops === 1 ? '' : 's'}`)
   return lines
 }
 
