@@ -73,3 +73,8 @@ export function parseAddress (text: string, field: string, options: HostPortOpti
 export function isLoopback (host: string): boolean {
   return /^(127\.|::ffff:127\.)/i.test(host) || host === '::1' || host === 'localhost'
 }
+
+/** `host:port` as people and URLs write it: an IPv6 host in brackets (RFC 3986 §3.2.2). */
+export function formatHostPort (host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+}

@@ -7,7 +7,7 @@ export type ConfigErrorCode = 'IPX_ERR_CONFIG'
 
 /** A wrong configuration or command-line value; the message names the field. */
 export class ConfigError extends Error {
-  override readonly name = 'ConfigError'
+  override readonly name: string = 'ConfigError'
   readonly code: ConfigErrorCode = 'IPX_ERR_CONFIG'
   /** The offending setting, e.g. `listen` or `peers[0]`. */
   readonly field: string
@@ -16,6 +16,15 @@ export class ConfigError extends Error {
     super(`${field}: ${message}`)
     this.field = field
   }
+}
+
+/**
+ * Options that do not go together (`--report` without `--scenario qos`, `--once` with
+ * `--duration`): a usage error, which the CLI follows with a pointer to the command's help, where a
+ * bad value ({@link ConfigError}) is one line naming its setting.
+ */
+export class UsageError extends ConfigError {
+  override readonly name = 'UsageError'
 }
 
 /** Codes of {@link TransportError} and {@link CaptureError}. */

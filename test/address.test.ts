@@ -1,5 +1,5 @@
 import test from 'ava'
-import { isLoopback, parseHostPort, parseAddress } from '../src/address.js'
+import { formatHostPort, isLoopback, parseHostPort, parseAddress } from '../src/address.js'
 import { ConfigError } from '../src/errors.js'
 
 const listen = { allowNames: false, defaultPort: 2644 }
@@ -32,4 +32,10 @@ test('parseAddress reports in one ConfigError naming the field', t => {
 test('isLoopback: 127/8, ::1, mapped 127/8 and localhost; nothing else', t => {
   for (const h of ['127.0.0.1', '127.9.9.9', '::1', '::ffff:127.0.0.1', 'localhost']) t.true(isLoopback(h), h)
   for (const h of ['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', '::ffff:10.0.0.1', 'example.com']) t.false(isLoopback(h), h)
+})
+
+test('formatHostPort: IPv6 hosts in brackets, others as they are (RFC 3986 §3.2.2)', t => {
+  t.is(formatHostPort('127.0.0.1', 2644), '127.0.0.1:2644')
+  t.is(formatHostPort('::1', 2629), '[::1]:2629')
+  t.is(formatHostPort('node-a', 2644), 'node-a:2644')
 })

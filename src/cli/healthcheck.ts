@@ -10,7 +10,7 @@
  * plane's `IPXLAB_SNP_LISTEN` (which the API follows, issue 13), else loopback port 2629; a
  * wildcard listening address is asked on loopback. So moving either needs no other health check.
  */
-import { parseHostPort } from '../address.js'
+import { formatHostPort, parseHostPort } from '../address.js'
 import { DEFAULT_SNP_PORT } from '../node/config.js'
 import { isEntryPoint } from './entry-point.js'
 
@@ -19,7 +19,7 @@ export function healthUrl (apiListen: string | undefined): string {
   const parsed = apiListen === undefined || apiListen.trim() === '' ? undefined : parseHostPort(apiListen, { allowNames: false, defaultPort: DEFAULT_SNP_PORT })
   const hp = parsed === undefined || typeof parsed === 'string' ? { host: '0.0.0.0', port: DEFAULT_SNP_PORT } : parsed
   const host = hp.host === '0.0.0.0' ? '127.0.0.1' : hp.host === '::' ? '::1' : hp.host
-  return `http://${host.includes(':') ? `[${host}]` : host}:${hp.port}/healthz`
+  return `http://${formatHostPort(host, hp.port)}/healthz`
 }
 
 /** 0 when the node says it is healthy within `timeoutMs`, else 1. */

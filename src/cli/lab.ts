@@ -20,7 +20,7 @@ import type { ReplayStats } from '../capture/replay.js'
 import { readFrames } from '../capture/frames.js'
 import { readSrcNode } from '../../protocol/ipx/peek.js'
 import { profile } from '../qos/profiles.js'
-import { ConfigError } from '../errors.js'
+import { ConfigError, UsageError } from '../errors.js'
 import { createLogger } from '../log.js'
 import type { Logger } from '../log.js'
 import { labTopology } from '../node/dashboard.js'
@@ -80,21 +80,21 @@ export function checkLabOptions (o: LabOptions): void {
   if (o.topology !== undefined) {
     const given = Object.entries({ scenario: o.scenario, wan: o.wan, report: o.report, json: o.json ? true : undefined, once: o.once, loop: o.loop, speed: o.speed, capture: o.capture })
       .filter(([, v]) => v !== undefined).map(([k]) => `--${k}`)
-    if (given.length > 0) throw new ConfigError('lab', `--topology runs a topology's nodes; ${given.join(', ')} ${given.length > 1 ? 'are options' : 'is an option'} of the default or qos scenario`)
+    if (given.length > 0) throw new UsageError('lab', `--topology runs a topology's nodes; ${given.join(', ')} ${given.length > 1 ? 'are options' : 'is an option'} of the default or qos scenario`)
   }
   const qos = o.scenario === 'qos'
   if (o.scenario !== undefined && o.scenario !== 'default' && !qos) throw new ConfigError('scenario', `unknown scenario ${JSON.stringify(o.scenario)}; known: default, qos`)
   if (!qos) {
-    if (o.report !== undefined) throw new ConfigError('lab', '--report is an option of --scenario qos (the default scenario writes no report)')
-    if (o.json) throw new ConfigError('lab', '--json is an option of --scenario qos (the default scenario prints a summary)')
-    if (o.wan !== undefined) throw new ConfigError('lab', '--wan is for --scenario qos; a node takes --wan itself (ipxlab node --qos snp --wan PROFILE)')
+    if (o.report !== undefined) throw new UsageError('lab', '--report is an option of --scenario qos (the default scenario writes no report)')
+    if (o.json) throw new UsageError('lab', '--json is an option of --scenario qos (the default scenario prints a summary)')
+    if (o.wan !== undefined) throw new UsageError('lab', '--wan is for --scenario qos; a node takes --wan itself (ipxlab node --qos snp --wan PROFILE)')
   } else {
     const given = Object.entries({ loop: o.loop, once: o.once, duration: o.durationS, speed: o.speed, port: o.port, 'snp-port': o.snpPort, capture: o.capture })
       .filter(([, v]) => v !== undefined).map(([k]) => `--${k}`)
-    if (given.length > 0) throw new ConfigError('lab', `${given.join(', ')} ${given.length > 1 ? 'are options' : 'is an option'} of the default scenario, not of --scenario qos`)
+    if (given.length > 0) throw new UsageError('lab', `${given.join(', ')} ${given.length > 1 ? 'are options' : 'is an option'} of the default scenario, not of --scenario qos`)
   }
-  if (o.capture === '-') throw new ConfigError('lab', '--capture - is for ipxlab node (the lab prints its status on standard output); give a file')
-  if (o.once === true && o.durationS !== undefined) throw new ConfigError('lab', 'give --once or --duration, not both')
+  if (o.capture === '-') throw new UsageError('lab', '--capture - is for ipxlab node (the lab prints its status on standard output); give a file')
+  if (o.once === true && o.durationS !== undefined) throw new UsageError('lab', 'give --once or --duration, not both')
   if (o.durationS !== undefined && !(o.durationS > 0)) throw new ConfigError('duration', 'is a number of seconds above 0')
   const levels = ['error', 'warn', 'info', 'debug']
   if (o.logLevel !== undefined && !levels.includes(o.logLevel)) throw new ConfigError('log-level', `must be one of ${levels.join(', ')}`)

@@ -26,7 +26,7 @@ import type { NodeFlags } from './node.js'
 import { runStats } from './stats.js'
 import { runReplay, parseNumberOption, parseFrameRange, parseNetworkMapping, parseNodeMapping, parseNetwork, parseNodeOption, parseSpeed, parseKey } from './replay.js'
 import type { ReplayCommandOptions } from './replay.js'
-import { ConfigError, CaptureError, TransportError } from '../errors.js'
+import { ConfigError, CaptureError, TransportError, UsageError } from '../errors.js'
 import { endQuietlyOnClosedPipe } from './pipes.js'
 import { compileDisplayFilter, filterErrorText } from '../capture/view.js'
 import type { DisplayFilter } from '../capture/view.js'
@@ -321,9 +321,9 @@ export async function main (argv: readonly string[], io: Io = { stdout: process.
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? Exit.Ok : Exit.Usage
     if (err instanceof ConfigError) {
-      // A bad value is one line naming its setting (issue 11); options that do not go together
-      // (field `lab`) are a usage error, and point at the command's help as commander's own do (issue 17).
-      io.stderr.write(`ipxlab: ${err.message}\n${err.field === 'lab' ? `${helpHint(status.command)}\n` : ''}`)
+      // A bad value is one line naming its setting (issue 11); options that do not go together are
+      // a usage error, and point at the command's help as commander's own do (issue 17).
+      io.stderr.write(`ipxlab: ${err.message}\n${err instanceof UsageError ? `${helpHint(status.command)}\n` : ''}`)
       return Exit.Usage
     }
     if (err instanceof CaptureError || err instanceof TransportError) {

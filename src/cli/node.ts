@@ -17,6 +17,7 @@ import { createLogger } from '../log.js'
 import { ConfigError } from '../errors.js'
 import { loadOrCreateKeyFile } from '../node/key-file.js'
 import type { Io } from './main.js'
+import { formatHostPort } from '../address.js'
 
 /** The flags of `ipxlab node`, as commander parses them. */
 export interface NodeFlags {
@@ -135,7 +136,7 @@ function wsLines (node: IpxNode, udpPort: number): string[] {
   const a = node.ws?.server.address()
   if (w === undefined || a === undefined) return []
   const scheme = w.tlsCert !== undefined ? 'wss' : 'ws'
-  const shown = a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`
+  const shown = formatHostPort(a.address, a.port)
   const room = w.room === '*' ? '<any room>' : w.room
   return [
     `  js-dos / browsers: ${scheme}://${shown}/ipx/${room}${w.tunnelPort ? ` (also ws:// on tcp ${udpPort})` : ''}` +
@@ -155,22 +156,18 @@ export function reachableHosts (host: string, interfaces: ReturnType<typeof os.n
   return external.length > 0 ? external : ['127.0.0.1']
 }
 
-function hostPort (host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
-}
-
 /** The start-up lines: where the node listens, what DOSBox types, the status API and the dashboard. */
 export function banner (node: IpxNode): string {
   const config = node.config
   const { address, port } = node.address()
-  const lines = [`ipxlab node ${config.name} listening on udp+tcp ${hostPort(address, port)} (${config.mode} mode, network ${config.network.toString(16).padStart(8, '0').toUpperCase()})`]
+  const lines = [`ipxlab node ${config.name} listening on udp+tcp ${formatHostPort(address, port)} (${config.mode} mode, network ${config.network.toString(16).padStart(8, '0').toUpperCase()})`]
   // DOSBox 0.74's IPXNET CONNECT takes a host name or an IPv4 address and a port.
   for (const h of reachableHosts(address)) lines.push(`  DOSBox clients: IPXNET CONNECT ${h} ${port}`)
   const api = node.api
   if (api !== undefined) {
     const h = reachableHosts(api.address)[0]!
-    lines.push(`  dashboard: http://${hostPort(h, api.port)}/`)
-    lines.push(`  status API: http://${hostPort(h, api.port)}/api/stats (also /metrics, /healthz; ipxlab stats --node ${hostPort(h, api.port)})${config.api.token !== undefined ? ' (bearer token required but for /healthz)' : ''}`)
+    lines.push(`  dashboard: http://${formatHostPort(h, api.port)}/`)
+    lines.push(`  status API: http://${formatHostPort(h, api.port)}/api/stats (also /metrics, /healthz; ipxlab stats --node ${formatHostPort(h, api.port)})${config.api.token !== undefined ? ' (bearer token required but for /healthz)' : ''}`)
   }
   lines.push(`  QoS: ${describeQos(config.qos)}`)
   for (const p of config.peers) {

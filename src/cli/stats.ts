@@ -11,6 +11,7 @@ import { isIP } from 'node:net'
 import { DROP_NOTE } from '../node/status-api.js'
 import type { StatusDocument } from '../node/status-api.js'
 import type { Io } from './main.js'
+import { formatHostPort } from '../address.js'
 
 /** The QoS plane's port (the status API's, unless a node was given another `--snp`). */
 export const STATUS_PORT = 2629
@@ -187,7 +188,7 @@ export async function runStats (o: StatsOptions, io: Io): Promise<number> {
     io.stderr.write(`ipxlab stats: --node ${text}: ${addr}\n`)
     return USAGE
   }
-  const show = (port: number): string => addr.host.includes(':') ? `[${addr.host}]:${port}` : `${addr.host}:${port}`
+  const show = (port: number): string => formatHostPort(addr.host, port)
   let shown = show(addr.port)
   const timeoutMs = o.timeoutMs ?? DEFAULT_STATS_TIMEOUT_MS
   let body: string

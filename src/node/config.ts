@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
-import { isLoopback, parseHostPort } from '../address.js'
+import { formatHostPort, isLoopback, parseHostPort } from '../address.js'
 import type { HostPort } from '../address.js'
 import { parseNode } from '../../protocol/ipx/address.js'
 import { BROADCAST_NODE, Socket } from '../../protocol/constants.js'
@@ -159,7 +159,7 @@ export interface WsConfig {
  * (socket(7)): about 39 datagrams of 64 bytes at their 832-byte loopback truesize, or 14 of 1,424
  * bytes (2,304; both measured). A full queue drains in about 1 ms at the relay's saturated rate on
  * this 2-core machine (30,000-70,000 datagrams/s, shared), so at saturation the kernel drops early
- * (counted: the socket's drops in /proc/net/udp, `socket.receiveDrops` in the node's stats) instead
+ * (counted: the socket's drops in /proc/net/udp, `kernelDrops.tunnel` in the node's stats) instead
  * of holding a backlog: with the 4 MiB asked for before, the one-way delay at saturation was 96 ms
  * (issue 18). ipxbox queues 16 packets per client (network/pipe/pipe.go). Bursty senders pace
  * themselves: replay --max sends 8 frames a window.
@@ -302,7 +302,7 @@ const peerField = z.preprocess(v => typeof v === 'string' ? peerFromText(v) : v,
     ctx.issues.push({ code: 'custom', input: o.address, path: ['address'], message: `must be ADDR:PORT: ${r}` })
     return z.NEVER
   }
-  return { ...o, host: r.host, port: r.port, address: `${r.host.includes(':') ? `[${r.host}]` : r.host}:${r.port}` }
+  return { ...o, host: r.host, port: r.port, address: formatHostPort(r.host, r.port) }
 })
 
 function peerFromText (text: string): ParsedPeer {

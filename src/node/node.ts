@@ -154,10 +154,10 @@ export interface NodeStats {
   /** The WebSocket attachment (js-dos players), null when off. */
   ws?: WsStats | null
   /**
-   * The 2644 UDP socket: its receive buffer as the kernel granted it, and the datagrams the kernel
-   * dropped because that bounded queue was full (null where /proc/net/udp cannot tell).
+   * The 2644 UDP socket's receive buffer as the kernel granted it (its drops when that bounded
+   * queue is full are `kernelDrops.tunnel`).
    */
-  socket: { receiveBufferBytes: number, receiveDrops: number | null }
+  socket: { receiveBufferBytes: number }
   captured: number
   captureErrors: number
 }
@@ -606,6 +606,7 @@ export class IpxNode {
   stats (): NodeStats {
     const c = this.config
     const snap = (x: Counters): CounterSnapshot => x.snapshot()
+    const kernelDrops = this.#serving ? this.#kernel.read([{ name: 'tunnel', address: this.tunnel.address() }, { name: 'snp', address: this.snp.address() }]) : {}
     return {
       name: c.name,
       mode: c.mode,
@@ -627,9 +628,9 @@ export class IpxNode {
       services: [...this.sap.table.values()].map(({ server: s, port }) => ({ type: s.type, name: s.name, address: ipxCodec.formatIpxAddress(s), hops: s.hops, port })),
       counters: { dosbox: snap(this.dosbox.counters), router: snap(this.router.counters), attachments: snap(this.attachments), tunnel: snap(this.tunnel.counters), tcp: this.tcp !== undefined ? snap(this.tcp.counters) : null, ws: this.ws !== undefined ? this.ws.server.relay.counters.snapshot() : null },
       tcpConnections: this.tcp?.connectionStats() ?? null,
-      kernelDrops: this.#serving ? this.#kernel.read([{ name: 'tunnel', address: this.tunnel.address() }, { name: 'snp', address: this.snp.address() }]) : {},
+      kernelDrops,
       ws: this.ws?.server.stats() ?? null,
-      socket: { receiveBufferBytes: this.tunnel.endpoint.recvBufferSize(), receiveDrops: this.tunnel.endpoint.receiveDrops() ?? null },
+      socket: { receiveBufferBytes: this.tunnel.endpoint.recvBufferSize() },
       captured: this.#capture?.recordCount ?? 0,
       captureErrors: this.captureErrors
     }

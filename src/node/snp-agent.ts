@@ -32,6 +32,7 @@ import {
 } from '../../protocol/snp/index.js'
 import type { ClassReport, ClassTableInput, HelloBody, HelloMismatch, LinkSettings, SnpMessage } from '../../protocol/snp/index.js'
 import { formatNode } from '../../protocol/ipx/address.js'
+import { formatHostPort } from '../address.js'
 import { DEFAULT_MAX_PACKET } from '../transport/native-link.js'
 import type { NativeLink, PacketMeta } from '../transport/native-link.js'
 import { SnpEndpoint } from '../transport/snp-endpoint.js'
@@ -710,7 +711,7 @@ export class SnpAgent {
     let listen = `${this.#o.host}:${this.#o.port}`
     if (this.endpoint.running) {
       const a = this.endpoint.address()
-      listen = `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`
+      listen = formatHostPort(a.address, a.port)
     }
     return {
       listen,
@@ -736,7 +737,7 @@ export class SnpAgent {
     return {
       id: p.src.id,
       address: p.src.address,
-      snp: `${p.src.snp.host.includes(':') ? `[${p.src.snp.host}]` : p.src.snp.host}:${p.src.snp.port}`,
+      snp: formatHostPort(p.src.snp.host, p.src.snp.port),
       peerNode: node !== undefined ? formatNode(node) : null,
       linkUp: p.src.link.up,
       hello: {

@@ -10,7 +10,7 @@
 import DgramAsPromised from 'dgram-as-promised'
 import type { SocketAsPromised } from 'dgram-as-promised'
 import { isIP } from 'node:net'
-import { readFileSync } from 'node:fs'
+import { KernelDropReader } from './kernel-drops.js'
 import { lookup as dnsLookup } from 'node:dns'
 import type { LookupOneOptions } from 'node:dns'
 import type { AddressInfo } from 'node:net'
@@ -54,37 +54,6 @@ export interface UdpEndpointStats {
    * Warnings, never fatal (style guide §5.3).
    */
   errors: number
-}
-
-/** The hex `local_address` of /proc/net/udp{,6} for an IPv4 or IPv6 address (each 32-bit word in host order, x86 little-endian). */
-function procAddress (address: string, port: number): string | undefined {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0')
-  if (isIP(address) === 4) {
-    const b = address.split('.').map(Number)
-    return [b[3], b[2], b[1], b[0]].map(x => x!.toString(16).toUpperCase().padStart(2, '0')).join('') + ':' + hexPort
-  }
-  if (address === '::') return '0'.repeat(32) + ':' + hexPort
-  return undefined
-}
-
-/** The kernel's drop count of the UDP socket bound to address:port (see {@link UdpEndpoint.receiveDrops}). */
-export function kernelUdpDrops (address: string, port: number): number | undefined {
-  const local = procAddress(address, port)
-  if (local === undefined) return undefined
-  for (const file of [isIP(address) === 4 ? '/proc/net/udp' : '/proc/net/udp6']) {
-    let text: string
-    try {
-      text = readFileSync(file, 'latin1')
-    } catch {
-      return undefined
-    }
-    for (const line of text.split('\n')) {
-      const f = line.trim().split(/\s+/)
-      // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ref pointer drops
-      if (f[1] === local && f.length >= 13) return Number(f[f.length - 1])
-    }
-  }
-  return undefined
 }
 
 /**
@@ -194,8 +163,11 @@ export class UdpEndpoint {
   receiveDrops (): number | undefined {
     const a = this.#address
     if (a === undefined || this.#socket === undefined) return undefined
-    return kernelUdpDrops(a.address, a.port)
+    return this.#kernel.read([{ name: 'socket', address: a }]).socket ?? undefined
   }
+
+  /** The one reader of /proc/net/udp{,6} (kernel-drops.ts): finds this socket by its inode. */
+  readonly #kernel = new KernelDropReader()
 
   /**
    * Sends one datagram, fire and forget: failures are counted in `stats.errors`, never thrown.

@@ -34,6 +34,7 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer, WebSocket } from 'ws'
 import { DOSBOX_MAX_DATAGRAM } from '../../protocol/constants.js'
 import { TransportError } from '../errors.js'
+import { formatHostPort } from '../address.js'
 import type { HostPort } from '../address.js'
 import type { Logger } from '../log.js'
 import { DropReason } from './counters.js'
@@ -385,7 +386,7 @@ export class WsIpxServer {
     const addr = this.#address
     const byNode = new Map([...this.#conns].map(c => [c.client.node, c.address]))
     return {
-      listen: addr === undefined ? null : `${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`,
+      listen: addr === undefined ? null : formatHostPort(addr.address, addr.port),
       tls: this.#o.tls !== undefined,
       mappedRoom: this.#o.mappedRoom ?? null,
       clients: this.relay.clients().map(c => ({ node: c.node, address: byNode.get(c.node) ?? '', room: c.room, registered: c.registered, packets: c.packets, bytes: c.bytes })),

@@ -181,8 +181,8 @@ test('health(): ok without peers or with all links up; not ok when stopped or a 
 test('a node\'s 2644 socket asks for the small default receive buffer; its kernel drops are in the stats (none yet)', async t => {
   const n = await startNode(validateConfig({ listen: '127.0.0.1:0', snpListen: '127.0.0.1:0' }))
   t.teardown(async () => { await n.stop() })
-  const s = n.stats().socket
+  const s = n.stats()
   // Linux doubles the request for its bookkeeping (socket(7) SO_RCVBUF).
-  t.is(s.receiveBufferBytes, 2 * DEFAULT_RECEIVE_BUFFER)
-  t.is(s.receiveDrops, 0)
+  t.is(s.socket.receiveBufferBytes, 2 * DEFAULT_RECEIVE_BUFFER)
+  t.is(s.kernelDrops.tunnel, 0)
 })
