@@ -1,18 +1,28 @@
 /**
- * `ipxlab lab --topology FILE` (issue 16): every node of a topology file (src/node/topology.ts) in
- * this process, node i on 127.0.<subnet>.<i + 1> (default subnet 0: 127.0.0.1, 127.0.0.2, ...),
- * each on the same port of its own address. It prints each node's address and the `IPXNET CONNECT`
- * line for DOSBox, waits for the links, runs until Ctrl-C, SIGTERM or `--duration`, then prints
- * each node's routing table (as NetWare's `DISPLAY NETWORKS`: network, hops, ticks, next port) and
- * its services, and stops every node.
+ * `ipxlab lab --topology FILE` (issue 16): every node of a topology file (YAML or JSON,
+ * src/node/topology.ts) in this process, node i on 127.0.<subnet>.<i + 1> (default subnet 0:
+ * 127.0.0.1, 127.0.0.2, ...), each on the same port of its own address. It prints each node's
+ * address and links (transport, WAN profile, ticks, key), the `IPXNET CONNECT` line of every
+ * node whose segment expects DOSBox clients (`dosbox`; the game segment named), waits for the
+ * links, replays the topology's captures into their nodes (as `ipxlab replay`), runs until
+ * Ctrl-C, SIGTERM or `--duration`, then prints each node's routing table (as NetWare's
+ * `DISPLAY NETWORKS`: network, hops, ticks, next port), its services and its DOSBox clients, and
+ * stops every node.
+ *
+ * Exit status: 0; 1 when a replay found something (as `ipxlab replay`: malformed frames, or a
+ * capture that stopped early); 2 for a bad topology, before any node starts.
  */
-import { readFile } from 'node:fs/promises'
+import { Writable } from 'node:stream'
 import { startNode } from '../node/node.js'
 import type { IpxNode } from '../node/node.js'
 import { IN_PROCESS_RECEIVE_BUFFER } from '../node/config.js'
-import { parseTopology, topologyConfigs } from '../node/topology.js'
-import { ConfigError } from '../errors.js'
+import type { NodeConfig } from '../node/config.js'
+import { linkTicks } from '../node/router.js'
+import { linkQosOptions } from '../node/qos-options.js'
+import { loadTopology, topologyConfigs } from '../node/topology.js'
+import type { Topology } from '../node/topology.js'
 import { createLogger } from '../log.js'
+import { runReplay } from './replay.js'
 import type { Io } from './main.js'
 
 /** Options of {@link runTopologyLab}. */
@@ -34,18 +44,8 @@ export interface TopologyLabOptions {
 /** How long the links may take to come up before the lab says which are still down (ms). */
 const LINKS_UP_MS = 10_000
 
-async function readTopology (file: string): Promise<unknown> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (err) {
-    throw new ConfigError('topology', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
-  }
-  try {
-    return JSON.parse(text)
-  } catch (err) {
-    throw new ConfigError('topology', `${file} is not JSON: ${(err as Error).message}`)
-  }
+function hex8 (n: number): string {
+  return n.toString(16).padStart(8, '0').toUpperCase()
 }
 
 /** The routing and service tables of a node, as NetWare's DISPLAY NETWORKS and DISPLAY SERVERS. */
@@ -57,9 +57,50 @@ export function displayTables (n: IpxNode): string[] {
   return lines
 }
 
+/** One line per link of a node: where it goes, how, and what it costs in ticks. */
+function peerLines (c: NodeConfig): string[] {
+  return c.peers.map(p => {
+    const o = linkQosOptions(p.qos)
+    const ticks = linkTicks({ rateBps: o.rateBps, delayMs: o.wan?.delayMs })
+    const wan = p.qos.rateBps === null ? 'no emulated link' : `${p.qos.profile ?? `${p.qos.rateBps} bit/s`}, qos ${p.qos.mode}`
+    return `      link ${p.transport}://${p.address}: ${wan}, ${ticks} tick${ticks === 1 ? '' : 's'}${p.key !== undefined ? ', keyed' : ''}`
+  })
+}
+
+/** The lines printed for each node as it starts. */
+function nodeLines (t: Topology, i: number, c: NodeConfig): string[] {
+  const dosbox = t.nodes[i]!.dosbox
+  const lines = [`  ${c.name.padEnd(12)} network ${hex8(c.network)} on ${c.listen.host}:${c.listen.port}, status http://${c.api.listen.host}:${c.api.listen.port}/`]
+  if (dosbox !== undefined) lines.push(`      DOSBox: IPXNET CONNECT ${c.listen.host} ${c.listen.port}${dosbox.game !== undefined ? ` (the game segment: ${dosbox.game})` : ''}`)
+  return [...lines, ...peerLines(c)]
+}
+
+/** Replays each capture into its node in turn; the worst exit status of them. */
+async function runReplays (t: Topology, configs: readonly NodeConfig[], io: Io, signal: AbortSignal): Promise<number> {
+  // Each replay's summary, indented under the lab's lines.
+  const out = new Writable({ write (chunk: Buffer, _enc, done) { io.stdout.write(chunk.toString().replace(/^(?=.)/gm, '    ')); done() } })
+  let worst = 0
+  for (const r of t.replays) {
+    if (signal.aborted) break
+    const c = configs.find(x => x.name === r.into)!
+    io.stdout.write(`  replaying ${r.file} into ${c.name}\n`)
+    const code = await runReplay(r.file, {
+      to: `${c.listen.host}:${c.listen.port}`,
+      mode: 'dosbox',
+      progress: 'none',
+      signal,
+      ...(r.loop !== undefined ? { loop: r.loop } : {}),
+      ...(r.speed !== undefined ? { speed: r.speed } : {}),
+      ...(r.max === true ? { max: true } : {})
+    }, { stdout: out, stderr: io.stderr })
+    worst = Math.max(worst, code)
+  }
+  return worst
+}
+
 /** Runs the topology until stopped; returns the exit status. */
 export async function runTopologyLab (o: TopologyLabOptions, io: Io): Promise<number> {
-  const topology = parseTopology(await readTopology(o.file))
+  const topology = loadTopology(o.file)
   const lab = topologyConfigs(topology, { subnet: o.subnet ?? 0, port: o.port ?? 2644, snpPort: o.snpPort ?? 2629 }, { limits: { receiveBufferBytes: IN_PROCESS_RECEIVE_BUFFER } })
   const logger = createLogger({ level: o.logLevel ?? 'warn', stream: io.stderr })
   const nodes: IpxNode[] = []
@@ -70,20 +111,23 @@ export async function runTopologyLab (o: TopologyLabOptions, io: Io): Promise<nu
   process.once('SIGTERM', stop)
   const timer = o.durationS !== undefined ? setTimeout(stop, o.durationS * 1000) : undefined
   try {
-    io.stdout.write(`ipxlab lab: ${o.file}, ${lab.configs.length} nodes in ${lab.mode} mode, ${topology.links.length} links\n`)
-    for (const c of lab.configs) {
+    io.stdout.write(`ipxlab lab: ${o.file}, ${lab.configs.length} nodes in ${lab.mode} mode, ${topology.links.length} link${topology.links.length === 1 ? '' : 's'}\n`)
+    for (const [i, c] of lab.configs.entries()) {
       nodes.push(await startNode(c, { logger }))
-      const peers = c.peers.map(p => p.address).join(', ')
-      io.stdout.write(`  ${c.name.padEnd(12)} network ${c.network.toString(16).padStart(8, '0').toUpperCase()} on ${c.listen.host}:${c.listen.port} (IPXNET CONNECT ${c.listen.host} ${c.listen.port})${peers === '' ? '' : `, peers ${peers}`}\n`)
+      io.stdout.write(`${nodeLines(topology, i, c).join('\n')}\n`)
     }
     const end = Date.now() + LINKS_UP_MS
     while (!abort.signal.aborted && Date.now() < end && !nodes.every(n => n.peers().every(p => p.link.up))) await new Promise(resolve => setTimeout(resolve, 20))
     const down = nodes.flatMap(n => n.peers().filter(p => !p.link.up).map(p => `${n.config.name} to ${p.address}`))
     io.stdout.write(down.length === 0 ? '  every link is up; Ctrl-C ends the lab\n' : `  links still down: ${down.join(', ')}\n`)
     o.onRunning?.(nodes)
+    const status = await runReplays(topology, lab.configs, io, abort.signal)
     if (!abort.signal.aborted) await new Promise(resolve => abort.signal.addEventListener('abort', resolve, { once: true }))
-    for (const n of nodes) io.stdout.write(`${displayTables(n).join('\n')}\n`)
-    return 0
+    for (const [i, n] of nodes.entries()) {
+      const clients = topology.nodes[i]!.dosbox !== undefined ? [`  DOSBox clients: ${n.stats().clients.length}`] : []
+      io.stdout.write(`${[...displayTables(n), ...clients].join('\n')}\n`)
+    }
+    return status === 0 ? 0 : 1
   } finally {
     if (timer !== undefined) clearTimeout(timer)
     process.off('SIGINT', stop)

@@ -66,6 +66,8 @@ export interface ReplayCommandOptions {
   progress?: 'bar' | 'lines' | 'none'
   /** Told of every frame sent (tests). */
   onSend?: (frame: PlannedFrame) => void
+  /** Stops the replay between frames (`lab --topology` ending while a replay runs). */
+  signal?: AbortSignal
 }
 
 // ---- option parsers for commander (they throw InvalidArgumentError) -------------------------
@@ -287,7 +289,8 @@ export async function runReplay (capture: string, o: ReplayCommandOptions, io: I
     frames: { udpPorts: o.udpPorts ?? [] },
     ...(o.window !== undefined ? { window: o.window } : {}),
     onProgress: st => { progress.update(st) },
-    ...(o.onSend !== undefined ? { onSend: o.onSend } : {})
+    ...(o.onSend !== undefined ? { onSend: o.onSend } : {}),
+    ...(o.signal !== undefined ? { signal: o.signal } : {})
   })
   let st: ReplayStats
   try {

@@ -223,7 +223,8 @@ function hexOrNumber (what: string, max: number, min: number): z.ZodType<number,
   })
 }
 
-function integer (min: number, max: number): z.ZodType<number, number | string> {
+/** An integer in [min, max], also as text (an environment variable, a YAML scalar). */
+export function integer (min: number, max: number): z.ZodType<number, number | string> {
   return z.union([z.number(), z.string()]).transform((v, ctx) => {
     const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN
     if (!Number.isInteger(n) || n < min || n > max) {
@@ -320,7 +321,7 @@ const serviceField = z.strictObject({
 const positiveNumber = z.number().positive()
 
 /** `true`/`false`, also as text (an environment variable). */
-const booleanField = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform(v => v === true || v === 'true' || v === '1' || v === 'yes')
+export const booleanField = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform(v => v === true || v === 'true' || v === '1' || v === 'yes')
 
 /** js-dos's port ([relay] caiiiycuk/dosbox-ipx-server main.go; js-dos issue #405: not changeable). */
 export const DEFAULT_WS_PORT = 1900
@@ -423,6 +424,14 @@ const schema = z.strictObject({
     }
   })
 })
+
+/**
+ * The node schema's fields, for other files that hold node settings (a topology file,
+ * src/node/topology.ts): one validator per setting, never a second copy.
+ */
+export const CONFIG_FIELDS = schema.shape
+/** The fields of one peer (`peers[i]`), as {@link CONFIG_FIELDS}. */
+export const PEER_FIELDS = peerObject.shape
 
 /** The raw, unvalidated shape: what a JSON file, the environment or flags may hold. */
 export type RawConfig = z.input<typeof schema>

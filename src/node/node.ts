@@ -50,7 +50,7 @@ import type { DropReason } from '../transport/counters.js'
 import { Counters } from '../transport/counters.js'
 import type { CounterSnapshot } from '../transport/counters.js'
 import { CaptureWriter } from '../capture/writer.js'
-import { Router } from './router.js'
+import { Router, linkTicks } from './router.js'
 import { RipService } from './services/rip.js'
 import { SapService } from './services/sap.js'
 import { DiagService } from './services/diag.js'
@@ -123,6 +123,8 @@ interface PeerState {
   readonly attachment: NativeLinkAttachment
   readonly link: NativeLink
   readonly qos: LinkQos
+  /** The link's tick delay (1/18 s) from its speed, the router port's (router.ts `linkTicks`). */
+  readonly ticks: number
   readonly dialer: TcpLinkDialer | undefined
   readonly captureInterface: number | undefined
   /** The SNP agent's receive hook: per-class counts for the reports (issue 6). */
@@ -268,7 +270,7 @@ export class IpxNode {
    * segments) or by the attachment's own stage (peers). Every way in and out of the node is wired
    * here; `capture` is the capture interface its traffic is written to.
    */
-  attach (id: string, kind: 'local' | 'peer', attachment: Attachment, options: { network?: number, capture?: number | undefined, send?: (d: Buffer) => void } = {}): void {
+  attach (id: string, kind: 'local' | 'peer', attachment: Attachment, options: { network?: number, capture?: number | undefined, send?: (d: Buffer) => void, ticks?: number } = {}): void {
     const capture = options.capture
     if (attachment.receiver === undefined) {
       attachment.receiver = (d) => {
@@ -284,7 +286,8 @@ export class IpxNode {
       kind,
       network: options.network ?? (kind === 'local' ? this.config.network : 0),
       send,
-      ...(attachment.hasNode !== undefined ? { hasNode: attachment.hasNode } : {})
+      ...(attachment.hasNode !== undefined ? { hasNode: attachment.hasNode } : {}),
+      ...(options.ticks !== undefined ? { ticks: options.ticks } : {})
     }, this.#now())
   }
 
@@ -472,9 +475,12 @@ export class IpxNode {
       this.#captureFrame(d, captureInterface)
       return this.router.forward(d, id, this.#now())
     }
+    // The lab's runtime choice, else this link's configured QoS (issue 11); its speed sets the
+    // router port's tick delay (issue 16), so RIP prefers a fast path over a slow link.
+    const linkOptions = this.#runtime.qos ?? linkQosOptions(p.qos)
+    const ticks = linkTicks({ rateBps: linkOptions.rateBps, delayMs: linkOptions.wan?.delayMs })
     const qos = new LinkQos({
-      // The lab's runtime choice, else this link's configured QoS (issue 11).
-      ...(this.#runtime.qos ?? linkQosOptions(p.qos)),
+      ...linkOptions,
       now: this.#now,
       logger: this.#log,
       send: (d, trafficClass) => attachment.send(d, trafficClass),
@@ -483,7 +489,7 @@ export class IpxNode {
     })
     const rx = this.snp.addPeer({ id, address: p.address, snp: p.snp, link, qos, ...(p.key !== undefined ? { key: p.key, keyId: p.keyId } : {}) })
     const dialer = p.transport === 'tcp' && this.#dials(p) ? new TcpLinkDialer({ link, host: p.host, port: p.port, logger: this.#log }) : undefined
-    const state: PeerState = { config: p, id, attachment, link, qos, dialer, captureInterface, rx, reassembler, names, following: false }
+    const state: PeerState = { config: p, id, attachment, link, qos, ticks, dialer, captureInterface, rx, reassembler, names, following: false }
     this.#peers.push(state)
     if (p.transport === 'udp') this.tunnel.addLink(link)
     if (dialer !== undefined) dialer.start()
@@ -507,7 +513,7 @@ export class IpxNode {
     if (up) {
       if (this.router.port(s.id) === undefined) {
         // The router's port is the QoS stage in front of the link; the stage sends on the attachment.
-        this.attach(s.id, 'peer', s.attachment, { network: s.config.network, capture: s.captureInterface, send: (d) => { s.qos.enqueue(d) } })
+        this.attach(s.id, 'peer', s.attachment, { network: s.config.network, capture: s.captureInterface, ticks: s.ticks, send: (d) => { s.qos.enqueue(d) } })
         this.rip.start(now, s.id)
         this.sap.start(now, s.id)
       }

@@ -47,7 +47,7 @@ export interface QosSettings {
 }
 
 /** A number (or text, as the environment and flags give it) in [min, max]; `k`/`M`/`G` suffixes when `suffixes`. */
-function decimal (what: string, min: number, max: number, options: { exclusiveMin?: boolean, suffixes?: boolean, integer?: boolean } = {}): z.ZodType<number, number | string> {
+export function decimal (what: string, min: number, max: number, options: { exclusiveMin?: boolean, suffixes?: boolean, integer?: boolean } = {}): z.ZodType<number, number | string> {
   return z.union([z.number(), z.string()]).transform((v, ctx) => {
     let n = NaN
     if (typeof v === 'number') n = v

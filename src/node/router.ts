@@ -92,6 +92,8 @@ export interface PortOptions {
   send: (datagram: Buffer) => void
   /** Local ports: true when the node is one of this port's clients (e.g. a DOSBox client table lookup). */
   hasNode?: (node: number) => boolean
+  /** The port's delay in ticks (default 1, a LAN); a peer link's from its speed, {@link linkTicks}. */
+  ticks?: number
 }
 
 /** A port as the router keeps it. */
@@ -102,6 +104,34 @@ export interface Port {
   readonly network: number
   readonly send: (datagram: Buffer) => void
   readonly hasNode: ((node: number) => boolean) | undefined
+  /** Delay of the port in ticks (1/18 s): 1 for a LAN, more for a slow link ({@link linkTicks}). */
+  readonly ticks: number
+}
+
+/** One tick, ms: 1/18 s (Novell: "One tick equals 55,000 microseconds, or about 1/18 of a second"). */
+export const TICK_MS = 1000 / 18
+/** The packet a link's tick delay is reckoned for: 576 bytes, the size routed IPX assumes (ipx-reference §B1). */
+export const TICK_PACKET_BYTES = 576
+/** A LAN port's delay: one tick (Cisco, "Ticks and Equal Cost Paths (IPX)": LAN interfaces default to 1). */
+export const LAN_TICKS = 1
+
+/**
+ * The tick delay of a link from its speed: the time a 576-byte packet takes to cross it (sent at
+ * `rateBps`, plus the one-way `delayMs`), in ticks, rounded up, at least {@link LAN_TICKS}. No rate
+ * (no emulated link: loopback or a real LAN between the nodes) is a LAN's one tick.
+ *
+ * Sources: Novell's NetWare 6 IPX guide ("Setting Delay and Throughput for a Slow Link"): a link is
+ * characterised by its delay and throughput, and the ticks of a route are "directly proportional
+ * to the delay and inversely proportional to the throughput"; a LAN's delay is a constant 200 µs
+ * (one tick). IPXWAN (RFC 1362) measures a WAN link's delay with 576-byte timer packets, and
+ * NetWare routers derived the link's ticks from it; ipxlab computes what that measurement would
+ * give on the emulated link instead of measuring. So modem-56k (56 kbit/s, 100 ms) is
+ * ceil((82.3 + 100) / 55.6) = 4 ticks, isdn-64k (64 kbit/s, 20 ms) 2, t1 and ethernet-10m 1.
+ */
+export function linkTicks (link: { rateBps?: number | null | undefined, delayMs?: number | undefined }): number {
+  if (link.rateBps == null || !(link.rateBps > 0) || !Number.isFinite(link.rateBps)) return LAN_TICKS
+  const ms = TICK_PACKET_BYTES * 8 * 1000 / link.rateBps + Math.max(0, link.delayMs ?? 0)
+  return Math.min(0xffff, Math.max(LAN_TICKS, Math.ceil(ms / TICK_MS - 1e-9)))
 }
 
 /**
@@ -234,7 +264,8 @@ export class Router {
   addPort (options: PortOptions, now = 0): Port {
     if (this.#ports.has(options.id)) throw new Error(`port ${options.id} already exists`)
     const network = this.mode === 'bridge' ? this.network : (options.network ?? (options.kind === 'local' ? this.network : 0))
-    const port: Port = { id: options.id, kind: options.kind, network, send: options.send, hasNode: options.hasNode }
+    const ticks = options.ticks !== undefined && Number.isInteger(options.ticks) && options.ticks >= 1 ? Math.min(0xffff, options.ticks) : LAN_TICKS
+    const port: Port = { id: options.id, kind: options.kind, network, send: options.send, hasNode: options.hasNode, ticks }
     this.#ports.set(port.id, port)
     this.#list = [...this.#ports.values()]
     // In bridge mode every port is on the one network; it is "connected" through the local port.

@@ -1,45 +1,126 @@
 /**
- * A topology file (issue 16): a NetWare internetwork described once, in JSON, and turned into one
- * node configuration per node. `ipxlab lab --topology FILE` runs it in one process, node i on
- * loopback address 127.0.<subnet>.<i + 1> (no privileges needed).
+ * A topology file (issue 16): a NetWare internetwork described once, in YAML or JSON, and turned
+ * into one node configuration per node by {@link topologyConfigs} (the one place that does).
+ * `ipxlab lab --topology FILE` runs it in one process, node i on loopback address
+ * 127.0.<subnet>.<i + 1> (no privileges needed).
  *
- * ```json
- * { "mode": "route",
- *   "nodes": [{ "name": "FS1", "network": "00000A01" }, { "name": "R2", "network": "00000A02" }],
- *   "links": [{ "between": ["FS1", "R2"], "transport": "udp" }] }
+ * ```yaml
+ * mode: route
+ * nodes:
+ *   - { name: HQ, network: 0000C001, services: [{ type: 4, name: FS1, socket: 0451 }] }
+ *   - { name: GAMES, network: 0000C003, dosbox: { game: DOOM } }
+ * links:
+ *   - { between: [HQ, GAMES], transport: udp, wan: isdn-64k, qos: snp }
+ * replays:
+ *   - { file: ../../fixtures/lab-sample.pcapng, into: HQ }
  * ```
  *
- * Checked before anything starts, each problem one line naming the item (a {@link ConfigError}):
- * an unknown node in a link, a link from a node to itself, a link given twice, two nodes with one
- * name, two route-mode nodes with one network, a network given where the mode has none, and in
- * bridge mode a loop (named by its nodes): bridged frames carry nothing that could end a loop
+ * The settings (every value is checked by the node schema's own validator, src/node/config.ts
+ * {@link CONFIG_FIELDS} and src/node/qos-options.ts, so a topology accepts what a node does):
+ *  - top level: `mode` (route, the default, or bridge), `network` (bridge mode: the one network),
+ *    `key` / `keyFile` / `keyId` (every link's key unless a link has its own), `timers` (every
+ *    node's RIP/SAP timers, as a node's `timers`), `nodes`, `links`, `replays`;
+ *  - `nodes[i]`: `name`, `network` (route mode), `services` (the SAP services it advertises, as a
+ *    node's `services`; default a file server named after the node), `dosbox` (`true` or
+ *    `{ game, maxClients }`: the node's segment expects DOSBox clients — the lab prints its
+ *    `IPXNET CONNECT` line — and `game` names what they play there, making it a game segment;
+ *    `maxClients` is the node's `limits.maxClients`);
+ *  - `links[i]`: `between` (two node names), `transport` (udp or tcp), `key` or `keyFile` (a file
+ *    holding the key, made with a new one when missing, as `--key-file`), `keyId`, `wan` (an era
+ *    profile), `rate`, `delay`, `jitter`, `loss` (as `--rate`, `--delay`, `--jitter`, `--loss`),
+ *    and `qos`: a discipline (`snp`, as `--qos snp`) or a whole `qos` object as a node's
+ *    `peers[i].qos`. Both ends of a link get the same settings, so both directions are shaped
+ *    alike and both routers count the link's ticks (src/node/router.ts `linkTicks`);
+ *  - `replays[i]`: `file` (a capture), `into` (a node name), `loop`, `speed` or `max`: the capture
+ *    is replayed into the node as a DOSBox client, as `ipxlab replay`, once the links are up.
+ *
+ * Paths in a file (`keyFile`, `replays[i].file`) are relative to the file's directory. YAML is read
+ * with the `yaml` package's failsafe schema: every scalar stays text and the node schema converts
+ * it, as it converts environment variables, so `network: 00000010` is hex 10 as in JSON's
+ * `"00000010"`, never the decimal number YAML's core schema would make of it.
+ *
+ * Checked before anything starts, each problem one line naming the item (a {@link ConfigError},
+ * with the file's line when read from a file): an unknown node in a link or replay, a link from a
+ * node to itself, a link given twice, two nodes with one name, two route-mode nodes with one
+ * network, a network given where the mode has none, a setting given twice (`key` and `keyFile`,
+ * `wan` and `qos.wan`), a link QoS that cannot run (a scheduler without a rate), and in bridge mode
+ * a loop (named by its nodes): bridged frames carry nothing that could end a loop
  * (src/node/router.ts), so a bridge topology must be a tree, whose nodes then relay between their
  * peers (`bridgeRelay`). Route mode takes any shape: RIP's hop counts and split horizon handle loops.
  */
+import { accessSync, constants as fsConstants, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { LineCounter, parseDocument } from 'yaml'
+import type { Document } from 'yaml'
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
-import { validateConfig } from './config.js'
+import { CONFIG_FIELDS, PEER_FIELDS, booleanField, integer, validateConfig } from './config.js'
 import type { NodeConfig, RawConfig } from './config.js'
+import { decimal, qosField, qosIssues } from './qos-options.js'
+import type { QosRaw } from './qos-options.js'
+import { loadOrCreateKeyFile } from './key-file.js'
 
-const nodeName = z.string().regex(/^[!-~]{1,47}$/, 'must be 1-47 printable characters without spaces')
+const nodeName = CONFIG_FIELDS.name.unwrap()
+/** A file path, as the node schema checks one (`capture`). */
+const filePath = CONFIG_FIELDS.capture.unwrap()
+
+/** A link's shorthands for its QoS, each the `qos` member of the same meaning (and validator). */
+const LINK_QOS_SHORTHANDS = { wan: 'wan', rate: 'rateBps', delay: 'delayMs', jitter: 'jitterMs', loss: 'loss' } as const
+
+const linkSchema = z.strictObject({
+  between: z.tuple([nodeName, nodeName]),
+  transport: PEER_FIELDS.transport,
+  key: PEER_FIELDS.key,
+  keyFile: filePath.optional(),
+  keyId: PEER_FIELDS.keyId,
+  wan: qosField.shape.wan,
+  rate: qosField.shape.rateBps,
+  delay: qosField.shape.delayMs,
+  jitter: qosField.shape.jitterMs,
+  loss: qosField.shape.loss,
+  /** `snp` is `{ discipline: snp }` (as `--qos snp`); an object is a node's `peers[i].qos`. */
+  qos: z.preprocess(v => typeof v === 'string' ? { discipline: v } : v, qosField).optional()
+})
+
+const dosboxSchema = z.preprocess(v => v === true || v === 'true' ? {} : v, z.strictObject({
+  /** What the DOSBox clients of this segment play: it is the lab's game segment. */
+  game: z.string().regex(/^[ -~]{1,64}$/, 'must be 1-64 printable ASCII characters').optional(),
+  maxClients: CONFIG_FIELDS.limits.unwrap().shape.maxClients.unwrap().optional()
+}))
+
+const nodeSchema = z.strictObject({
+  name: nodeName,
+  /** Route mode: the node's own network (hex text or a number); required there. */
+  network: CONFIG_FIELDS.network,
+  services: CONFIG_FIELDS.services,
+  dosbox: dosboxSchema.optional()
+})
+
+const replaySchema = z.strictObject({
+  file: filePath,
+  into: nodeName,
+  loop: integer(1, 1_000_000).optional(),
+  speed: decimal('a speed factor above 0 (2 = twice as fast)', 0, 1000, { exclusiveMin: true }).optional(),
+  max: booleanField.optional()
+})
 
 const topologySchema = z.strictObject({
-  mode: z.enum(['bridge', 'route']).default('route'),
+  mode: CONFIG_FIELDS.mode.unwrap().default('route'),
   /** Bridge mode: the one IPX network of the whole lab. */
-  network: z.union([z.string(), z.number()]).optional(),
-  nodes: z.array(z.strictObject({
-    name: nodeName,
-    /** Route mode: the node's own network (hex text or a number); required there. */
-    network: z.union([z.string(), z.number()]).optional()
-  })).min(1, 'must list at least one node'),
-  links: z.array(z.strictObject({
-    between: z.tuple([nodeName, nodeName]),
-    transport: z.enum(['udp', 'tcp']).default('udp')
-  })).default([])
+  network: CONFIG_FIELDS.network,
+  key: CONFIG_FIELDS.key,
+  keyFile: filePath.optional(),
+  keyId: PEER_FIELDS.keyId,
+  timers: CONFIG_FIELDS.timers.unwrap().optional(),
+  nodes: z.array(nodeSchema).min(1, 'must list at least one node'),
+  links: z.array(linkSchema).default([]),
+  replays: z.array(replaySchema).default([])
 })
 
 /** A topology as read, before it becomes node configurations. */
 export type Topology = z.output<typeof topologySchema>
+/** One link of a {@link Topology}. */
+export type TopologyLink = Topology['links'][number]
 
 /** Where {@link topologyConfigs} puts the nodes. */
 export interface TopologyPlacement {
@@ -57,37 +138,78 @@ export interface TopologyLab {
   configs: NodeConfig[]
 }
 
-/** Parses and checks a topology (already JSON-decoded); throws a {@link ConfigError} naming the bad item. */
-export function parseTopology (input: unknown): Topology {
+/** Where an item of the input is, for a message (`lab.yaml line 12`); undefined when unknown. */
+export type TopologyLocator = (at: ReadonlyArray<string | number>) => string | undefined
+
+function fieldOf (at: ReadonlyArray<PropertyKey>): string {
+  return `topology${at.map(p => typeof p === 'number' ? `[${p}]` : `.${String(p)}`).join('')}`
+}
+
+/** Parses and checks a topology (already decoded); throws a {@link ConfigError} naming the bad item. */
+export function parseTopology (input: unknown, options: { locate?: TopologyLocator } = {}): Topology {
+  const fail = (at: ReadonlyArray<string | number>, message: string): never => {
+    const where = options.locate?.(at)
+    throw new ConfigError(fieldOf(at), `${message}${where === undefined ? '' : ` (${where})`}`)
+  }
   const r = topologySchema.safeParse(input)
   if (!r.success) {
     const issue = r.error.issues[0]!
-    const path = issue.path.map(p => typeof p === 'number' ? `[${p}]` : `.${String(p)}`).join('').replace(/^\./, '')
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys : []
-    throw new ConfigError(`topology${path === '' ? '' : `.${path}`}${keys.length > 0 ? `.${keys[0]!}` : ''}`, keys.length > 0 ? 'is not a known setting' : issue.message)
+    const at = issue.path.filter((p): p is string | number => typeof p !== 'symbol')
+    if (issue.code === 'unrecognized_keys') fail([...at, issue.keys[0]!], 'is not a known setting')
+    fail(at, issue.message)
   }
-  const t = r.data
-  if (t.mode === 'route' && t.network !== undefined) throw new ConfigError('topology.network', 'is for bridge mode only: in route mode each node has its own (nodes[i].network)')
+  const t = r.data!
+  if (t.mode === 'route' && t.network !== undefined) fail(['network'], 'is for bridge mode only: in route mode each node has its own (nodes[i].network)')
+  if (t.key !== undefined && t.keyFile !== undefined) fail(['keyFile'], 'and key are both set: give one')
   const names = new Set<string>()
   t.nodes.forEach((n, i) => {
-    if (t.mode === 'bridge' && n.network !== undefined) throw new ConfigError(`topology.nodes[${i}].network`, 'is for route mode only: a bridge topology is one network (topology.network)')
-    if (names.has(n.name)) throw new ConfigError(`topology.nodes[${i}].name`, `${n.name} names another node too`)
+    if (t.mode === 'bridge' && n.network !== undefined) fail(['nodes', i, 'network'], 'is for route mode only: a bridge topology is one network (topology.network)')
+    if (names.has(n.name)) fail(['nodes', i, 'name'], `${n.name} names another node too`)
     names.add(n.name)
   })
   const links = new Set<string>()
   t.links.forEach((l, i) => {
     const [a, b] = l.between
-    for (const x of [a, b]) if (!names.has(x)) throw new ConfigError(`topology.links[${i}]`, `names ${x}, which is not a node of the topology`)
-    if (a === b) throw new ConfigError(`topology.links[${i}]`, `links ${a} to itself`)
+    for (const x of [a, b]) if (!names.has(x)) fail(['links', i], `names ${x}, which is not a node of the topology`)
+    if (a === b) fail(['links', i], `links ${a} to itself`)
     const key = [a, b].sort().join(' ')
-    if (links.has(key)) throw new ConfigError(`topology.links[${i}]`, `links ${a} and ${b} again`)
+    if (links.has(key)) fail(['links', i], `links ${a} and ${b} again`)
     links.add(key)
+    checkLinkSettings(l, i, fail)
+  })
+  t.replays.forEach((p, i) => {
+    if (!names.has(p.into)) fail(['replays', i, 'into'], `names ${p.into}, which is not a node of the topology`)
+    if (p.max === true && p.speed !== undefined) fail(['replays', i, 'max'], 'and speed exclude each other (as --max and --speed)')
   })
   if (t.mode === 'bridge') {
     const loop = findLoop(t)
-    if (loop !== undefined) throw new ConfigError('topology.links', `bridge mode cannot carry a loop (${loop.join(' - ')}): bridged frames have nothing to end one; use route mode or remove a link`)
+    if (loop !== undefined) fail(['links'], `bridge mode cannot carry a loop (${loop.join(' - ')}): bridged frames have nothing to end one; use route mode or remove a link`)
   }
   return t
+}
+
+/** A link's settings given twice, and a QoS that cannot run (the node schema's own cross-field rules). */
+function checkLinkSettings (l: TopologyLink, i: number, fail: (at: ReadonlyArray<string | number>, message: string) => never): void {
+  if (l.key !== undefined && l.keyFile !== undefined) fail(['links', i, 'keyFile'], 'and key are both set: give one')
+  for (const [short, member] of Object.entries(LINK_QOS_SHORTHANDS)) {
+    if (l[short as keyof typeof LINK_QOS_SHORTHANDS] !== undefined && l.qos?.[member] !== undefined) fail(['links', i, 'qos', member], `and links[${i}].${short} are both set: give one`)
+  }
+  for (const issue of qosIssues(linkQos(l))) {
+    const member = issue.path[0]
+    const short = Object.entries(LINK_QOS_SHORTHANDS).find(([, m]) => m === member)?.[0]
+    fail(l.qos?.[member as keyof QosRaw] !== undefined || short === undefined ? ['links', i, 'qos', ...issue.path] : ['links', i, short], issue.message)
+  }
+}
+
+/** A link's QoS as a node's `peers[i].qos`: its `qos`, with the shorthands (`wan`, `rate`, ...) over it. */
+export function linkQos (l: TopologyLink): QosRaw {
+  const short: Record<string, unknown> = {}
+  for (const [k, member] of Object.entries(LINK_QOS_SHORTHANDS)) {
+    const v = l[k as keyof typeof LINK_QOS_SHORTHANDS]
+    if (v !== undefined) short[member] = v
+  }
+  // One link's own settings: a shorthand wins over its `qos` member, as `--rate` over `--wan`.
+  return { ...l.qos, ...short } as QosRaw
 }
 
 /** A cycle in the link graph, as its node names (first repeated at the end), or undefined for a forest. */
@@ -116,20 +238,57 @@ function findLoop (t: Topology): string[] | undefined {
   return undefined
 }
 
+/** The key text of a link (its own, its file's, else the topology's); undefined = unauthenticated. */
+function linkKey (t: Topology, l: TopologyLink, i: number, files: Map<string, string>): string | undefined {
+  const fromFile = (file: string, field: string): string => {
+    let text = files.get(file)
+    if (text === undefined) {
+      try {
+        text = loadOrCreateKeyFile(file).text
+      } catch (err) {
+        if (err instanceof ConfigError) throw new ConfigError(field, err.message.replace(/^key-file: /, ''))
+        throw err
+      }
+      files.set(file, text)
+    }
+    return text
+  }
+  if (l.key !== undefined) return l.key.toString('hex')
+  if (l.keyFile !== undefined) return fromFile(l.keyFile, `topology.links[${i}].keyFile`)
+  if (t.key !== undefined) return t.key.toString('hex')
+  if (t.keyFile !== undefined) return fromFile(t.keyFile, 'topology.keyFile')
+  return undefined
+}
+
 /**
  * Node configurations for a checked topology placed on loopback; each config validated as a node's
  * own would be (a bad network is one line naming the node's setting). Route mode: two nodes with
- * one network are refused.
+ * one network are refused. Both ends of a link get its transport, key and QoS. Reads (or makes)
+ * key files.
  */
 export function topologyConfigs (t: Topology, at: TopologyPlacement, extra: Partial<RawConfig> = {}): TopologyLab {
   const host = (i: number): string => `127.0.${at.subnet}.${i + 1}`
   const index = new Map(t.nodes.map((n, i) => [n.name, i]))
+  const keyFiles = new Map<string, string>()
+  const keys = t.links.map((l, i) => linkKey(t, l, i, keyFiles))
   const configs = t.nodes.map((n, i) => {
-    const peers = t.links.filter(l => l.between.includes(n.name)).map(l => {
+    const peers = t.links.flatMap((l, k) => {
+      if (!l.between.includes(n.name)) return []
       const j = index.get(l.between[0] === n.name ? l.between[1] : l.between[0])!
-      return { address: `${host(j)}:${at.port}`, transport: l.transport, snp: `${host(j)}:${at.snpPort}` }
+      const qos = linkQos(l)
+      const key = keys[k]
+      return [{
+        address: `${host(j)}:${at.port}`,
+        transport: l.transport,
+        snp: `${host(j)}:${at.snpPort}`,
+        ...(key !== undefined ? { key } : {}),
+        ...(l.keyId !== undefined || t.keyId !== undefined ? { keyId: l.keyId ?? t.keyId } : {}),
+        ...(Object.keys(qos).length > 0 ? { qos } : {})
+      }]
     })
     const network = t.mode === 'route' ? n.network : t.network
+    const limits = { ...extra.limits, ...(n.dosbox?.maxClients !== undefined ? { maxClients: n.dosbox.maxClients } : {}) }
+    const timers = { ...t.timers, ...extra.timers }
     try {
       return validateConfig({
         ...extra,
@@ -137,6 +296,9 @@ export function topologyConfigs (t: Topology, at: TopologyPlacement, extra: Part
         mode: t.mode,
         ...(t.mode === 'bridge' ? { bridgeRelay: true } : {}),
         ...(network !== undefined ? { network } : {}),
+        ...(n.services !== undefined ? { services: n.services } : {}),
+        ...(Object.keys(limits).length > 0 ? { limits } : {}),
+        ...(Object.keys(timers).length > 0 ? { timers } : {}),
         listen: `${host(i)}:${at.port}`,
         snpListen: `${host(i)}:${at.snpPort}`,
         peers
@@ -155,4 +317,71 @@ export function topologyConfigs (t: Topology, at: TopologyPlacement, extra: Part
     })
   }
   return { mode: t.mode, configs }
+}
+
+/** The line of `at` in a parsed document (or of its nearest parent there). */
+function locator (doc: Document, lines: LineCounter, name: string): TopologyLocator {
+  return at => {
+    for (let p = [...at]; ; p = p.slice(0, -1)) {
+      const node = p.length === 0 ? doc.contents : doc.getIn(p, true)
+      const range = (node as { range?: [number, number, number] } | null | undefined)?.range
+      if (range !== undefined) return `${name} line ${lines.linePos(range[0]).line}`
+      if (p.length === 0) return undefined
+    }
+  }
+}
+
+/** The decoded content of a topology file and a locator for its items. */
+function decodeTopology (file: string, text: string): { data: unknown, locate: TopologyLocator } {
+  const lines = new LineCounter()
+  const name = path.basename(file)
+  if (file.toLowerCase().endsWith('.json')) {
+    let data: unknown
+    try {
+      data = JSON.parse(text)
+    } catch (err) {
+      const at = /position (\d+)/.exec((err as Error).message)
+      const line = at === null ? '' : ` (line ${text.slice(0, Number(at[1])).split('\n').length})`
+      throw new ConfigError('topology', `${file} is not JSON: ${(err as Error).message}${line}`)
+    }
+    // JSON is YAML: the same parser finds the line of every item for the messages.
+    return { data, locate: locator(parseDocument(text, { lineCounter: lines }), lines, name) }
+  }
+  const doc = parseDocument(text, { lineCounter: lines, schema: 'failsafe', prettyErrors: false })
+  const error = doc.errors[0]
+  if (error !== undefined) {
+    const line = error.linePos?.[0].line
+    throw new ConfigError('topology', `${file} is not YAML: ${error.message.split('\n')[0]!}${line === undefined ? '' : ` (line ${line})`}`)
+  }
+  return { data: doc.toJS({ maxAliasCount: 100 }) as unknown, locate: locator(doc, lines, name) }
+}
+
+/**
+ * Reads, parses and checks a topology file: JSON when its name ends in `.json`, else YAML (the
+ * `yaml` package). Paths in it become relative to its directory; replay captures must be readable.
+ * Throws a {@link ConfigError} naming the item and its line.
+ */
+export function loadTopology (file: string): Topology {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new ConfigError('topology', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+  }
+  const { data, locate } = decodeTopology(file, text)
+  const t = parseTopology(data, { locate })
+  const dir = path.dirname(file)
+  const resolve = (p: string): string => path.resolve(dir, p)
+  t.replays.forEach((p, i) => {
+    p.file = resolve(p.file)
+    try {
+      accessSync(p.file, fsConstants.R_OK)
+    } catch (err) {
+      const where = locate(['replays', i, 'file'])
+      throw new ConfigError(`topology.replays[${i}].file`, `cannot read ${p.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}${where === undefined ? '' : ` (${where})`}`)
+    }
+  })
+  if (t.keyFile !== undefined) t.keyFile = resolve(t.keyFile)
+  for (const l of t.links) if (l.keyFile !== undefined) l.keyFile = resolve(l.keyFile)
+  return t
 }

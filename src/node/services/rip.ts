@@ -15,7 +15,16 @@
  *    poisoned by news (its router announced 16, or its port went down) is deleted `garbageMs`
  *    after that news, so the poison is repeated in the periodic updates meanwhile;
  *  - a response replaces a route when it comes from the same router, or is better: fewer ticks,
- *    or as many ticks and fewer hops (Novell routes on ticks first);
+ *    or as many ticks and fewer hops (Novell routes on ticks first; Cisco, "Ticks and Equal Cost
+ *    Paths (IPX)": "ticks are the primary route metric and hops are a tie breaker");
+ *  - ticks per link: the sender's `+ 1` counts one tick for the link the response crossed, a LAN's
+ *    (FreeBSD assumes every interface is one); a receiving port whose link is slower
+ *    ({@link Port.ticks}, from its WAN profile or rate: `linkTicks` in router.ts) adds the rest, as
+ *    a NetWare router adds its interface's delay to the ticks it hears (Cisco, same note: "If we do
+ *    not add a proper ticks to the ticks we receive, then the timeout might be set too short").
+ *    The receiver's own port is the right one: it is that node's sending direction, the one its
+ *    traffic to the learned network takes (the WAN emulator shapes what a node sends), so a slow
+ *    link set on one end only still steers that end's traffic;
  *  - a request for 0xFFFFFFFF is answered with the whole table (split horizon on the requesting
  *    port); a request for specific networks with those that are reachable; nothing when none are.
  * ipxlab's choices: routes are learned only in route mode and only from peer ports (a local port
@@ -216,9 +225,11 @@ export class RipService implements LocalService {
     }
   }
 
-  #learn (e: RipEntry, port: Port, router: number, now: number): void {
+  #learn (heard: RipEntry, port: Port, router: number, now: number): void {
     const host = this.#host
-    if (e.network === 0 || e.network === rip.RIP_ALL_NETWORKS || e.network === host.network) return
+    if (heard.network === 0 || heard.network === rip.RIP_ALL_NETWORKS || heard.network === host.network) return
+    // The sender counted one tick for this link; a slower port adds its remaining ticks.
+    const e = port.ticks > 1 ? { ...heard, ticks: Math.min(0xffff, heard.ticks + port.ticks - 1) } : heard
     const r = host.routes.get(e.network)
     if (r !== undefined && r.learnedFrom === null && r.hops < INFINITY) return
     const same = r !== undefined && r.port === port.id && r.learnedFrom === router
