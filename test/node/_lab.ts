@@ -50,13 +50,14 @@ export class Lab {
     return r
   }
 
-  /** Joins `a` and `b` with peer ports `peer:b` on a and `peer:a` on b. */
-  link (a: string, b: string, network = 0): void {
+  /** Joins `a` and `b` with peer ports `peer:b` on a and `peer:a` on b; `ticks` is each end's port delay (default 1). */
+  link (a: string, b: string, network = 0, ticks: { [end: string]: number } = {}): void {
     for (const [x, y] of [[a, b], [b, a]] as const) {
       this.get(x).addPort({
         id: `peer:${y}`,
         kind: 'peer',
         network,
+        ...(ticks[x] !== undefined ? { ticks: ticks[x] } : {}),
         send: d => {
           if (this.dead.has(x) || this.dead.has(y)) return
           this.wire.push([x, y, d])
