@@ -162,10 +162,16 @@ export function parseTopology (input: unknown, options: { locate?: TopologyLocat
   if (t.mode === 'route' && t.network !== undefined) fail(['network'], 'is for bridge mode only: in route mode each node has its own (nodes[i].network)')
   if (t.key !== undefined && t.keyFile !== undefined) fail(['keyFile'], 'and key are both set: give one')
   const names = new Set<string>()
+  const networks = new Map<number, string>()
   t.nodes.forEach((n, i) => {
     if (t.mode === 'bridge' && n.network !== undefined) fail(['nodes', i, 'network'], 'is for route mode only: a bridge topology is one network (topology.network)')
     if (names.has(n.name)) fail(['nodes', i, 'name'], `${n.name} names another node too`)
     names.add(n.name)
+    if (t.mode !== 'route') return
+    if (n.network === undefined) fail(['nodes', i], `${n.name} has no network: one is required in route mode, where each node is its own IPX network`)
+    const other = networks.get(n.network!)
+    if (other !== undefined) fail(['nodes', i, 'network'], `${n.name} has network ${n.network!.toString(16).padStart(8, '0').toUpperCase()}, as ${other} does`)
+    networks.set(n.network!, n.name)
   })
   const links = new Set<string>()
   t.links.forEach((l, i) => {
@@ -261,10 +267,9 @@ function linkKey (t: Topology, l: TopologyLink, i: number, files: Map<string, st
 }
 
 /**
- * Node configurations for a checked topology placed on loopback; each config validated as a node's
- * own would be (a bad network is one line naming the node's setting). Route mode: two nodes with
- * one network are refused. Both ends of a link get its transport, key and QoS. Reads (or makes)
- * key files.
+ * Node configurations for a checked topology ({@link parseTopology}) placed on loopback; each
+ * config validated as a node's own would be (anything it refuses is one line naming the node).
+ * Both ends of a link get its transport, key and QoS. Reads (or makes) key files.
  */
 export function topologyConfigs (t: Topology, at: TopologyPlacement, extra: Partial<RawConfig> = {}): TopologyLab {
   const host = (i: number): string => `127.0.${at.subnet}.${i + 1}`
@@ -308,14 +313,6 @@ export function topologyConfigs (t: Topology, at: TopologyPlacement, extra: Part
       throw err
     }
   })
-  if (t.mode === 'route') {
-    const seen = new Map<number, string>()
-    configs.forEach((c, i) => {
-      const other = seen.get(c.network)
-      if (other !== undefined) throw new ConfigError(`topology.nodes[${i}].network`, `${c.name} has network ${c.network.toString(16).padStart(8, '0').toUpperCase()}, as ${other} does`)
-      seen.set(c.network, c.name)
-    })
-  }
   return { mode: t.mode, configs }
 }
 
@@ -350,8 +347,7 @@ function decodeTopology (file: string, text: string): { data: unknown, locate: T
   const doc = parseDocument(text, { lineCounter: lines, schema: 'failsafe', prettyErrors: false })
   const error = doc.errors[0]
   if (error !== undefined) {
-    const line = error.linePos?.[0].line
-    throw new ConfigError('topology', `${file} is not YAML: ${error.message.split('\n')[0]!}${line === undefined ? '' : ` (line ${line})`}`)
+    throw new ConfigError('topology', `${file} is not YAML: ${error.message.split('\n')[0]!} (line ${lines.linePos(error.pos[0]).line})`)
   }
   return { data: doc.toJS({ maxAliasCount: 100 }) as unknown, locate: locator(doc, lines, name) }
 }

@@ -34,7 +34,8 @@ test('the bundled internetwork runs in one process on 127.0.18.x: every link up,
   abort.abort()
   t.is(await run, 0)
   t.regex(text, /4 nodes in route mode, 5 links/)
-  t.regex(text, /HQ +network 0000A001 on 127\.0\.18\.1:\d+ \(IPXNET CONNECT 127\.0\.18\.1 \d+\)/)
+  t.regex(text, /HQ +network 0000A001 on 127\.0\.18\.1:\d+, status http:\/\/127\.0\.18\.1:\d+\//)
+  t.notRegex(text, /IPXNET CONNECT/, 'no node of it expects DOSBox clients (no `dosbox`)')
   t.regex(text, /every link is up/)
   t.regex(text, /BRANCH \(network 0000A004\)[^]*0000A001 +2 hops/)
   t.regex(text, /server HQ type 0004 at 0000A001:/)
@@ -42,16 +43,16 @@ test('the bundled internetwork runs in one process on 127.0.18.x: every link up,
 })
 
 const bad: Array<[string, unknown, RegExp]> = [
-  ['an unknown node', { nodes: [{ name: 'A', network: 1 }], links: [{ between: ['A', 'B'] }] }, /^ipxlab: topology\.links\[0\]: names B, which is not a node of the topology$/],
-  ['a link to itself', { nodes: [{ name: 'A', network: 1 }], links: [{ between: ['A', 'A'] }] }, /^ipxlab: topology\.links\[0\]: links A to itself$/],
-  ['a duplicate network', { nodes: [{ name: 'A', network: '0000000A' }, { name: 'B', network: 10 }] }, /^ipxlab: topology\.nodes\[1\]\.network: B has network 0000000A, as A does$/],
-  ['a duplicate name', { nodes: [{ name: 'A', network: 1 }, { name: 'A', network: 2 }] }, /^ipxlab: topology\.nodes\[1\]\.name: A names another node too$/],
-  ['a link given twice', { nodes: [{ name: 'A', network: 1 }, { name: 'B', network: 2 }], links: [{ between: ['A', 'B'] }, { between: ['B', 'A'] }] }, /^ipxlab: topology\.links\[1\]: links B and A again$/],
+  ['an unknown node', { nodes: [{ name: 'A', network: 1 }], links: [{ between: ['A', 'B'] }] }, /^ipxlab: topology\.links\[0\]: names B, which is not a node of the topology \(lab\.json line 9\)$/],
+  ['a link to itself', { nodes: [{ name: 'A', network: 1 }], links: [{ between: ['A', 'A'] }] }, /^ipxlab: topology\.links\[0\]: links A to itself \(lab\.json line 9\)$/],
+  ['a duplicate network', { nodes: [{ name: 'A', network: '0000000A' }, { name: 'B', network: 10 }] }, /^ipxlab: topology\.nodes\[1\]\.network: B has network 0000000A, as A does \(lab\.json line 9\)$/],
+  ['a duplicate name', { nodes: [{ name: 'A', network: 1 }, { name: 'A', network: 2 }] }, /^ipxlab: topology\.nodes\[1\]\.name: A names another node too \(lab\.json line 8\)$/],
+  ['a link given twice', { nodes: [{ name: 'A', network: 1 }, { name: 'B', network: 2 }], links: [{ between: ['A', 'B'] }, { between: ['B', 'A'] }] }, /^ipxlab: topology\.links\[1\]: links B and A again \(lab\.json line 19\)$/],
   ['a loop in bridge mode', { mode: 'bridge', nodes: [{ name: 'A' }, { name: 'B' }, { name: 'C' }, { name: 'D' }], links: [{ between: ['D', 'A'] }, { between: ['A', 'B'] }, { between: ['B', 'C'] }, { between: ['C', 'A'] }] }, /^ipxlab: topology\.links: bridge mode cannot carry a loop \(([ABC]) - [ABC] - [ABC] - \1\)/],
-  ['a route-mode node without a network', { nodes: [{ name: 'A' }] }, /^ipxlab: topology\.nodes\[0\]\.network: A: network: is required in route mode/],
+  ['a route-mode node without a network', { nodes: [{ name: 'A' }] }, /^ipxlab: topology\.nodes\[0\]: A has no network: one is required in route mode, where each node is its own IPX network \(lab\.json line 3\)$/],
   ['a node network in bridge mode', { mode: 'bridge', nodes: [{ name: 'A', network: 5 }] }, /^ipxlab: topology\.nodes\[0\]\.network: is for route mode only/],
   ['a lab network in route mode', { network: 5, nodes: [{ name: 'A', network: 5 }] }, /^ipxlab: topology\.network: is for bridge mode only/],
-  ['an unknown setting', { nodes: [{ name: 'A', network: 1, colour: 'red' }] }, /^ipxlab: topology\.nodes\[0\]\.colour: is not a known setting$/],
+  ['an unknown setting', { nodes: [{ name: 'A', network: 1, colour: 'red' }] }, /^ipxlab: topology\.nodes\[0\]\.colour: is not a known setting \(lab\.json line 6\)$/],
   ['not JSON', '{ nodes: ', /^ipxlab: topology: .* is not JSON/]
 ]
 
@@ -60,7 +61,7 @@ for (const [title, content, message] of bad) {
     const dir = mkdtempSync(path.join(tmpdir(), 'ipxlab-topology-'))
     t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
     const file = path.join(dir, 'lab.json')
-    writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content))
+    writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2))
     const r = await runCli(['lab', '--topology', file, '--port', '1'])
     t.is(r.code, 2)
     t.is(r.stderr.trim().split('\n').length, 1, r.stderr)
@@ -85,3 +86,42 @@ test('a bridge-mode tree: every node on the topology\'s one network, relaying be
   t.deepEqual(lab.configs[1]!.peers.map(p => `${p.transport}://${p.address}`), ['udp://127.0.19.1:5000', 'tcp://127.0.19.3:5000'])
   t.is(lab.configs[1]!.peers[1]!.snp.port, 5001)
 })
+
+/** Two nodes and a link whose settings are `link` (YAML flow mapping text); the link is on line 4. */
+const yamlLab = (link: string, more = ''): string => `nodes:\n  - { name: A, network: 1 }\n  - { name: B, network: 2, dosbox: true }\nlinks:\n  - { between: [A, B], ${link} }\n${more}`
+
+const badYaml: Array<[string, string, RegExp]> = [
+  ['YAML that does not parse', 'nodes:\n  - { name: A, network: 1\nlinks: []\n', /^ipxlab: topology: .*lab\.yaml is not YAML: .* \(line \d\)$/],
+  ['an unknown WAN profile', yamlLab('wan: isdn-65k'), /^ipxlab: topology\.links\[0\]\.wan: must name an era profile: modem-56k, isdn-64k, isdn-128k, t1, ethernet-10m, lab-wan \(lab\.yaml line 5\)$/],
+  ['a rate that is not one', yamlLab('rate: fast'), /^ipxlab: topology\.links\[0\]\.rate: must be a rate in bit\/s above 0 \(e\.g\. 56000 or 56k\), got "fast" \(lab\.yaml line 5\)$/],
+  ['a loss above 1', yamlLab('wan: modem-56k, loss: 2'), /^ipxlab: topology\.links\[0\]\.loss: must be a loss probability 0\.\.1 .* \(lab\.yaml line 5\)$/],
+  ['a delay above a minute', yamlLab('rate: 64k, delay: 61000'), /^ipxlab: topology\.links\[0\]\.delay: must be a one-way delay of 0\.\.60000 ms/],
+  ['an unknown QoS discipline', yamlLab('qos: wfq'), /^ipxlab: topology\.links\[0\]\.qos\.discipline: must be one of snp, fifo, monitor, off \(lab\.yaml line 5\)$/],
+  ['a scheduler without a link rate', yamlLab('qos: snp'), /^ipxlab: topology\.links\[0\]\.rate: is needed by qos snp .* \(lab\.yaml line 5\)$/],
+  ['a profile given twice', yamlLab('wan: t1, qos: { wan: modem-56k }'), /^ipxlab: topology\.links\[0\]\.qos\.wan: and links\[0\]\.wan are both set: give one \(lab\.yaml line 5\)$/],
+  ['a short key', yamlLab('key: 00112233'), /^ipxlab: topology\.links\[0\]\.key: is 4 bytes; at least 16 are needed .* \(lab\.yaml line 5\)$/],
+  ['a key and a key file', yamlLab('key: 00112233445566778899aabbccddeeff, keyFile: lab.key'), /^ipxlab: topology\.links\[0\]\.keyFile: and key are both set: give one \(lab\.yaml line 5\)$/],
+  ['an unknown transport', yamlLab('transport: ipx'), /^ipxlab: topology\.links\[0\]\.transport: .* \(lab\.yaml line 5\)$/],
+  ['an unknown link setting', yamlLab('speed: 9600'), /^ipxlab: topology\.links\[0\]\.speed: is not a known setting \(lab\.yaml line 5\)$/],
+  ['a replay into an unknown node', yamlLab('wan: t1', 'replays:\n  - { file: x.pcapng, into: C }\n'), /^ipxlab: topology\.replays\[0\]\.into: names C, which is not a node of the topology \(lab\.yaml line 7\)$/],
+  ['a replay of a missing capture', yamlLab('wan: t1', 'replays:\n  - file: missing.pcapng\n    into: B\n'), /^ipxlab: topology\.replays\[0\]\.file: cannot read .*missing\.pcapng: ENOENT \(lab\.yaml line 7\)$/],
+  ['a replay both paced and at full speed', yamlLab('wan: t1', 'replays:\n  - { file: x.pcapng, into: B, speed: 2, max: true }\n'), /^ipxlab: topology\.replays\[0\]\.max: and speed exclude each other/],
+  ['a DOSBox segment of no clients', 'nodes:\n  - { name: A, network: 1, dosbox: { maxClients: 0 } }\n', /^ipxlab: topology\.nodes\[0\]\.dosbox\.maxClients: must be an integer 1\.\.65535, got "0" \(lab\.yaml line 2\)$/],
+  ['a service without a name', 'nodes:\n  - name: A\n    network: 1\n    services:\n      - { type: 4, socket: 0451 }\n', /^ipxlab: topology\.nodes\[0\]\.services\[0\]\.name: .* \(lab\.yaml line 5\)$/],
+  ['a duplicate network (hex text in YAML)', 'nodes:\n  - { name: A, network: 00000010 }\n  - { name: B, network: 0x10 }\n', /^ipxlab: topology\.nodes\[1\]\.network: B has network 00000010, as A does \(lab\.yaml line 3\)$/]
+]
+
+for (const [title, content, message] of badYaml) {
+  test(`ipxlab lab --topology (YAML) refuses ${title}: one line naming the item and its line, exit 2`, async t => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ipxlab-topology-'))
+    t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+    const file = path.join(dir, 'lab.yaml')
+    writeFileSync(file, content)
+    writeFileSync(path.join(dir, 'x.pcapng'), '')
+    const r = await runCli(['lab', '--topology', file, '--port', '1'])
+    t.is(r.code, 2)
+    t.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+    t.regex(r.stderr.trim(), message)
+    t.is(r.stdout, '', 'no node started')
+  })
+}

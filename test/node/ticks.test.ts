@@ -10,7 +10,7 @@ import { RipService } from '../../src/node/services/rip.js'
 import { PROFILES } from '../../src/qos/profiles.js'
 import { Lab, datagram } from './_lab.js'
 
-const HQ = 0xc001, CORE = 0xc002, GAMES = 0xc003, BRANCH = 0xc004, REMOTE = 0xc005
+const HQ = 0xc001, GAMES = 0xc003, BRANCH = 0xc004, REMOTE = 0xc005
 const TIMERS = { intervalMs: 1000, expireMs: 3000, garbageMs: 4000 }
 
 test('a link\'s ticks: a 576-byte packet\'s time across it (rate and one-way delay) in 1/18 s, rounded up, at least the LAN\'s one', t => {
