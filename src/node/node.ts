@@ -488,7 +488,10 @@ export class IpxNode {
       peerReassembles: () => link.peerReassembles
     })
     const rx = this.snp.addPeer({ id, address: p.address, snp: p.snp, link, qos, ...(p.key !== undefined ? { key: p.key, keyId: p.keyId } : {}) })
-    const dialer = p.transport === 'tcp' && this.#dials(p) ? new TcpLinkDialer({ link, host: p.host, port: p.port, logger: this.#log }) : undefined
+    // A concrete listen address is where the peer expects this node's connections from.
+    const listen = this.config.listen.host
+    const localAddress = listen === '0.0.0.0' || listen === '::' ? undefined : listen
+    const dialer = p.transport === 'tcp' && this.#dials(p) ? new TcpLinkDialer({ link, host: p.host, port: p.port, logger: this.#log, ...(localAddress !== undefined ? { localAddress } : {}) }) : undefined
     const state: PeerState = { config: p, id, attachment, link, qos, ticks, dialer, captureInterface, rx, reassembler, names, following: false }
     this.#peers.push(state)
     if (p.transport === 'udp') this.tunnel.addLink(link)

@@ -533,6 +533,13 @@ export interface TcpLinkDialerOptions extends TcpConnectionOptions {
   /** Where to connect (default the link's peer address). */
   host?: string
   port?: number
+  /**
+   * The local address to connect from (the node's listen address). The peer accepts a link only
+   * from an address it lists, and without it the kernel picks the source: for any 127.x.y.z
+   * destination that is 127.0.0.1 (the loopback route's `src`), so a lab node on 127.0.0.2 would
+   * reach its peer as 127.0.0.1 and be refused. Absent: the kernel's choice.
+   */
+  localAddress?: string
   /** First reconnect delay, ms (default 100). */
   initialBackoffMs?: number
   /** Largest reconnect delay, ms (default 5000). */
@@ -609,7 +616,7 @@ export class TcpLinkDialer {
       return
     }
     this.stats.attempts++
-    const socket = net.connect({ host: this.#host, port: this.#port })
+    const socket = net.connect({ host: this.#host, port: this.#port, ...(this.#o.localAddress !== undefined ? { localAddress: this.#o.localAddress } : {}) })
     this.#socket = socket
     const timeout = setTimeout(() => { socket.destroy(new Error('connect timeout')) }, this.#o.connectTimeoutMs ?? 5000)
     timeout.unref()

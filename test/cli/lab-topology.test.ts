@@ -4,7 +4,8 @@
  * topology is one line naming the bad item and exit 2, before any node starts.
  */
 import test from 'ava'
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs'
+import type { ExecutionContext } from 'ava'
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { PassThrough } from 'node:stream'
@@ -12,8 +13,8 @@ import { ROOT } from '../_env.js'
 import { runCli } from '../_cli.js'
 import { runTopologyLab } from '../../src/cli/lab-topology.js'
 import type { IpxNode } from '../../src/node/node.js'
-import { freePort } from '../node/_two-nodes.js'
-import { until } from '../transport/_dosbox-client.js'
+import { data, freePort } from '../node/_two-nodes.js'
+import { TestClient, until } from '../transport/_dosbox-client.js'
 
 const BUNDLED = path.join(ROOT, 'docs', 'topologies', 'internetwork.json')
 
@@ -125,3 +126,120 @@ for (const [title, content, message] of badYaml) {
     t.is(r.stdout, '', 'no node started')
   })
 }
+
+const CLASSROOM = path.join(ROOT, 'docs', 'topologies', 'classroom.json')
+const HQ = 0xc001, BRANCH = 0xc004
+
+interface Running { nodes: readonly IpxNode[], text: () => string, stop: () => Promise<number> }
+
+/** Runs `file` with `runTopologyLab` on 127.0.<subnet>.x, ephemeral ports; resolves once every link is up. */
+async function runLab (t: ExecutionContext, file: string, subnet: number): Promise<Running> {
+  const port = await freePort(`127.0.${subnet}.1`)
+  const snpPort = await freePort(`127.0.${subnet}.1`)
+  const out = new PassThrough()
+  let text = ''
+  out.on('data', (c: Buffer) => { text += c.toString() })
+  const abort = new AbortController()
+  let nodes: readonly IpxNode[] = []
+  const run = runTopologyLab({ file, subnet, port, snpPort, signal: abort.signal, onRunning: (n) => { nodes = n } }, { stdout: out, stderr: new PassThrough() })
+  t.teardown(async () => { abort.abort(); await run.catch(() => 0) })
+  if (!await until(() => nodes.length > 0, 15_000)) throw new Error(`the lab did not come up:\n${text}`)
+  return { nodes, text: () => text, stop: async () => { abort.abort(); return await run } }
+}
+
+/** A client on `from`'s segment sends to one on `to`'s; resolves to the datagram as it arrived. */
+async function across (t: ExecutionContext, from: IpxNode, to: IpxNode, toNetwork: number): Promise<Buffer | undefined> {
+  const open = async (n: IpxNode): Promise<TestClient> => {
+    const c = await TestClient.open(n.config.listen.port, n.config.listen.host)
+    t.teardown(async () => { await c.close() })
+    if (await c.register() === undefined) throw new Error(`no registration ack from ${n.config.name}`)
+    c.clear()
+    return c
+  }
+  const x = await open(from)
+  const z = await open(to)
+  await x.sendTo(z.node, Buffer.from('HQ to BRANCH'), { dstNetwork: toNetwork })
+  return await until(() => data(z).length >= 1, 5000) ? data(z)[0] : undefined
+}
+
+test('the classroom on real sockets: HQ to BRANCH goes through CORE (2 hops, 2 ticks) while the direct link is a modem (4 ticks); FS1, DOSBox lines, the game segment and the replay', async t => {
+  t.timeout(40_000)
+  const lab = await runLab(t, CLASSROOM, 161)
+  const [hq, core, , branch] = lab.nodes as [IpxNode, IpxNode, IpxNode, IpxNode, IpxNode]
+  const toCore = `peer:udp:${core.config.listen.host}:${core.config.listen.port}`
+  t.true(await until(() => hq.router.route(BRANCH)?.port === toCore && branch.router.route(HQ)?.hops === 2, 15_000), 'RIP chose the path through CORE')
+  t.like(hq.router.route(BRANCH), { port: toCore, hops: 2, ticks: 2 })
+  t.is(hq.router.port(`peer:udp:${branch.config.listen.host}:${branch.config.listen.port}`)?.ticks, 4, 'the direct link is modem-56k: 4 ticks')
+  const forwarded = core.router.stats.forwarded
+  const got = await across(t, hq, branch, BRANCH)
+  t.truthy(got, 'the datagram reached BRANCH\'s segment')
+  t.is(got![4], 3, 'transport control 3: HQ, CORE and BRANCH routed it')
+  t.true(core.router.stats.forwarded > forwarded, 'CORE forwarded it')
+  t.true(await until(() => branch.stats().services.some(s => s.name === 'FS1'), 10_000), 'HQ\'s file server FS1 is known at BRANCH')
+  await until(() => /sent: 15/.test(lab.text()), 10_000)
+  t.is(await lab.stop(), 0)
+  const text = lab.text()
+  t.regex(text, /5 nodes in route mode, 5 links/)
+  t.regex(text, /HQ +network 0000C001 [^\n]*\n +DOSBox: IPXNET CONNECT 127\.0\.161\.1 \d+\n/)
+  t.regex(text, /DOSBox: IPXNET CONNECT 127\.0\.161\.3 \d+ \(the game segment: DOOM \(IPXSETUP\)\)/)
+  t.is(text.match(/IPXNET CONNECT/g)?.length, 2, 'only HQ and GAMES expect DOSBox clients')
+  t.regex(text, /link udp:\/\/127\.0\.161\.4:\d+: modem-56k, qos off, 4 ticks/)
+  t.regex(text, /link udp:\/\/127\.0\.161\.5:\d+: isdn-64k, qos off, 2 ticks/)
+  t.regex(text, /replaying .*lab-sample\.pcapng into HQ\n(?: {4}.*\n)* {4}sent: 15/)
+  t.regex(text, /HQ \(network 0000C001\)[^]*0000C004 +2 hops +2 ticks +peer:udp:127\.0\.161\.2:/)
+})
+
+test('the classroom with a fast direct link: HQ to BRANCH goes direct (1 hop, 1 tick), hops breaking the tie', async t => {
+  t.timeout(40_000)
+  const dir = mkdtempSync(path.join(tmpdir(), 'ipxlab-topology-'))
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+  const fast = JSON.parse(readFileSync(CLASSROOM, 'utf8')) as { links: Array<{ wan?: string }>, replays?: unknown }
+  for (const l of fast.links) delete l.wan
+  delete fast.replays
+  const file = path.join(dir, 'classroom-fast.json')
+  writeFileSync(file, JSON.stringify(fast))
+  const lab = await runLab(t, file, 162)
+  const [hq, core, , branch] = lab.nodes as [IpxNode, IpxNode, IpxNode, IpxNode, IpxNode]
+  const toBranch = `peer:udp:${branch.config.listen.host}:${branch.config.listen.port}`
+  t.true(await until(() => hq.router.route(BRANCH)?.port === toBranch && branch.router.route(HQ)?.hops === 1, 15_000), 'RIP chose the direct link')
+  t.like(hq.router.route(BRANCH), { port: toBranch, hops: 1, ticks: 1 })
+  const forwarded = core.router.stats.forwarded
+  const got = await across(t, hq, branch, BRANCH)
+  t.is(got?.[4], 2, 'transport control 2: HQ and BRANCH routed it')
+  t.is(core.router.stats.forwarded, forwarded, 'CORE did not carry it')
+  t.is(await lab.stop(), 0)
+})
+
+test('the two-node default as a YAML topology (docs/topologies/pair.yaml) runs: bridged, SNP on lab-wan, the capture replayed into NODE-A reaches NODE-B', async t => {
+  t.timeout(40_000)
+  const lab = await runLab(t, path.join(ROOT, 'docs', 'topologies', 'pair.yaml'), 163)
+  const [a, b] = lab.nodes as [IpxNode, IpxNode]
+  t.is(a.config.mode, 'bridge')
+  t.like(a.config.peers[0]!.qos, { mode: 'snp', profile: 'lab-wan' })
+  t.true(await until(() => /sent: 15/.test(lab.text()), 15_000), 'the replay ran')
+  t.true(await until(() => b.router.counters.received >= 15, 10_000), 'NODE-B received the replayed frames')
+  t.is(await lab.stop(), 0)
+  t.regex(lab.text(), /2 nodes in bridge mode, 1 link\n/)
+  t.is(lab.text().match(/IPXNET CONNECT/g)?.length, 2)
+})
+
+test('a keyed topology (a key file for the lab) runs on real sockets: the link comes up authenticated at both ends', async t => {
+  t.timeout(40_000)
+  const dir = mkdtempSync(path.join(tmpdir(), 'ipxlab-topology-'))
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+  const file = path.join(dir, 'keyed.yaml')
+  writeFileSync(file, 'keyFile: lab.key\nnodes:\n  - { name: A, network: 0A }\n  - { name: B, network: 0B }\nlinks:\n  - { between: [A, B], transport: tcp }\n')
+  const lab = await runLab(t, file, 164)
+  const [a, b] = lab.nodes as [IpxNode, IpxNode]
+  t.true(await until(() => a.router.route(0x0b)?.hops === 1 && b.router.route(0x0a)?.hops === 1, 10_000), `RIP crossed the keyed TCP link:\n${lab.text()}`)
+  const key = Buffer.from(readFileSync(path.join(dir, 'lab.key'), 'utf8').trim(), 'hex')
+  t.deepEqual(a.config.peers[0]!.key, key)
+  t.deepEqual(b.config.peers[0]!.key, key)
+  for (const n of [a, b]) {
+    const st = n.peers()[0]!.link.stats
+    t.true(st.dataReceived > 0, `${n.config.name} received signed data frames`)
+    t.is(st.unsigned + st.unknownKey + st.badTag, 0, `${n.config.name}: every frame verified with the lab's key`)
+  }
+  t.is(await lab.stop(), 0)
+  t.regex(lab.text(), /link tcp:\/\/127\.0\.164\.2:\d+: no emulated link, 1 tick, keyed/)
+})
