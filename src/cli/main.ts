@@ -285,7 +285,7 @@ function addLabCommand (program: Command, io: Io, status: { code: number }): voi
   program.command('lab')
     .description('the embedded default (npm start): nodes A and B on loopback, a native tunnel with SNP QoS, the bundled capture replayed into A until Ctrl-C, a live dashboard')
     .option('--scenario <name>', 'default, or qos: FIFO versus SNP under a bulk copy on an emulated 1 Mbit/s, 30 ms link')
-    .option('--topology <file.json>', 'run the nodes and links of a topology file, node i on 127.0.0.<i+1> (with --port, --snp-port, --duration, --log-level)')
+    .option('--topology <file>', 'run a topology file (YAML or JSON; docs/topologies/classroom.json, pair.yaml): its nodes on 127.0.0.<i+1>, links with their transport, key, WAN profile and QoS, DOSBox segments, replays; tables at the end (with --port, --snp-port, --duration, --log-level)')
     .option('--wan <profile>', 'qos scenario: run FIFO, SNP and SNP + LFI on an era profile (modem-56k, isdn-64k, isdn-128k, t1, ethernet-10m)')
     .option('--report <file.html>', 'qos scenario: where to write the HTML report')
     .option('--json', 'qos scenario: print one JSON object')

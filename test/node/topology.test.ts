@@ -8,6 +8,7 @@ import test from 'ava'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { ROOT } from '../_env.js'
 import { ConfigError } from '../../src/errors.js'
 import { loadTopology, parseTopology, topologyConfigs } from '../../src/node/topology.js'
 
@@ -132,4 +133,21 @@ test('a topology without a file: parseTopology checks the same, without a line t
   t.is(e.field, 'topology.links[0].wan')
   t.regex(e.message, /must name an era profile: modem-56k, isdn-64k/)
   t.notRegex(e.message, /line/)
+})
+
+test('the README\'s topology example is a valid topology: every setting it shows is read and reaches the nodes', t => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8')
+  const block = /- \*\*A topology file\*\*[^]*?```yaml\n([^]*?)```/.exec(readme)?.[1]
+  t.truthy(block, 'the README shows a YAML topology')
+  const dir = tempDir(t)
+  writeFileSync(path.join(dir, 'capture.pcapng'), '')
+  writeFileSync(path.join(dir, 'lab.yaml'), block!.replace(/^ {2}/gm, ''))
+  const topology = loadTopology(path.join(dir, 'lab.yaml'))
+  const [hq, games] = topologyConfigs(topology, AT).configs
+  t.like(hq!.peers[0]!.qos, { mode: 'snp', profile: 'isdn-64k' })
+  t.deepEqual(hq!.peers[0]!.key, Buffer.from('00112233445566778899aabbccddeeff', 'hex'), 'the link\'s own key wins over the topology\'s key file')
+  t.is(hq!.services[0]!.name, 'FS1')
+  t.is(games!.limits.maxClients, 8)
+  t.is(hq!.timers.ripIntervalMs, 5000)
+  t.like(topology.replays[0], { into: 'GAMES', loop: 2 })
 })
