@@ -82,18 +82,19 @@ const linkSchema = z.strictObject({
   qos: z.preprocess(v => typeof v === 'string' ? { discipline: v } : v, qosField).optional()
 })
 
-const dosboxSchema = z.preprocess(v => v === true || v === 'true' ? {} : v, z.strictObject({
+/** `true` is `{}`, `false` none (also as YAML's text). */
+const dosboxSchema = z.preprocess(v => v === true || v === 'true' ? {} : v === false || v === 'false' ? undefined : v, z.strictObject({
   /** What the DOSBox clients of this segment play: it is the lab's game segment. */
   game: z.string().regex(/^[ -~]{1,64}$/, 'must be 1-64 printable ASCII characters').optional(),
   maxClients: CONFIG_FIELDS.limits.unwrap().shape.maxClients.unwrap().optional()
-}))
+}, { error: issue => issue.code === 'invalid_type' ? 'must be true, false or { game, maxClients }' : undefined }).optional())
 
 const nodeSchema = z.strictObject({
   name: nodeName,
   /** Route mode: the node's own network (hex text or a number); required there. */
   network: CONFIG_FIELDS.network,
   services: CONFIG_FIELDS.services,
-  dosbox: dosboxSchema.optional()
+  dosbox: dosboxSchema
 })
 
 const replaySchema = z.strictObject({

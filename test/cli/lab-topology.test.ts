@@ -108,6 +108,7 @@ const badYaml: Array<[string, string, RegExp]> = [
   ['a replay of a missing capture', yamlLab('wan: t1', 'replays:\n  - file: missing.pcapng\n    into: B\n'), /^ipxlab: topology\.replays\[0\]\.file: cannot read .*missing\.pcapng: ENOENT \(lab\.yaml line 7\)$/],
   ['a replay both paced and at full speed', yamlLab('wan: t1', 'replays:\n  - { file: x.pcapng, into: B, speed: 2, max: true }\n'), /^ipxlab: topology\.replays\[0\]\.max: and speed exclude each other/],
   ['a DOSBox segment of no clients', 'nodes:\n  - { name: A, network: 1, dosbox: { maxClients: 0 } }\n', /^ipxlab: topology\.nodes\[0\]\.dosbox\.maxClients: must be an integer 1\.\.65535, got "0" \(lab\.yaml line 2\)$/],
+  ['a DOSBox segment that is neither true, false nor settings', 'nodes:\n  - { name: A, network: 1, dosbox: yes }\n', /^ipxlab: topology\.nodes\[0\]\.dosbox: must be true, false or \{ game, maxClients \} \(lab\.yaml line 2\)$/],
   ['a service without a name', 'nodes:\n  - name: A\n    network: 1\n    services:\n      - { type: 4, socket: 0451 }\n', /^ipxlab: topology\.nodes\[0\]\.services\[0\]\.name: .* \(lab\.yaml line 5\)$/],
   ['a duplicate network (hex text in YAML)', 'nodes:\n  - { name: A, network: 00000010 }\n  - { name: B, network: 0x10 }\n', /^ipxlab: topology\.nodes\[1\]\.network: B has network 00000010, as A does \(lab\.yaml line 3\)$/]
 ]
