@@ -18,7 +18,6 @@ import type { IpxNode } from '../node/node.js'
 import { IN_PROCESS_RECEIVE_BUFFER } from '../node/config.js'
 import type { NodeConfig } from '../node/config.js'
 import { linkTicks } from '../node/router.js'
-import { linkQosOptions } from '../node/qos-options.js'
 import { loadTopology, topologyConfigs } from '../node/topology.js'
 import type { Topology } from '../node/topology.js'
 import { createLogger } from '../log.js'
@@ -60,8 +59,7 @@ export function displayTables (n: IpxNode): string[] {
 /** One line per link of a node: where it goes, how, and what it costs in ticks. */
 function peerLines (c: NodeConfig): string[] {
   return c.peers.map(p => {
-    const o = linkQosOptions(p.qos)
-    const ticks = linkTicks({ rateBps: o.rateBps, delayMs: o.wan?.delayMs })
+    const ticks = linkTicks(p.qos)
     const wan = p.qos.rateBps === null ? 'no emulated link' : `${p.qos.profile ?? `${p.qos.rateBps} bit/s`}, qos ${p.qos.mode}`
     return `      link ${p.transport}://${p.address}: ${wan}, ${ticks} tick${ticks === 1 ? '' : 's'}${p.key !== undefined ? ', keyed' : ''}`
   })

@@ -12,6 +12,7 @@ import os from 'node:os'
 import { startNode } from '../node/node.js'
 import type { IpxNode } from '../node/node.js'
 import { mergeConfigSources, readConfigFile } from '../node/config.js'
+import { linkTicks } from '../node/router.js'
 import { describeQos } from '../node/qos-options.js'
 import { createLogger } from '../log.js'
 import { ConfigError } from '../errors.js'
@@ -172,7 +173,9 @@ export function banner (node: IpxNode): string {
   lines.push(`  QoS: ${describeQos(config.qos)}`)
   for (const p of config.peers) {
     const own = describeQos(p.qos)
-    lines.push(`  peer: ${p.transport}://${p.address}${p.key !== undefined ? ' (authenticated)' : ''}${own !== describeQos(config.qos) ? `, QoS: ${own}` : ''}`)
+    // Route mode: a slow link's tick delay, which RIP adds to the routes heard over it (issue 16).
+    const ticks = config.mode === 'route' ? linkTicks(p.qos) : 1
+    lines.push(`  peer: ${p.transport}://${p.address}${p.key !== undefined ? ' (authenticated)' : ''}${own !== describeQos(config.qos) ? `, QoS: ${own}` : ''}${ticks > 1 ? `, ${ticks} ticks` : ''}`)
   }
   lines.push(...wsLines(node, port))
   if (config.capture === '-') lines.push('  capture: pcapng on standard output (these lines and the log go to standard error)')
