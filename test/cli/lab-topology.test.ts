@@ -244,3 +244,15 @@ test('a keyed topology (a key file for the lab) runs on real sockets: the link c
   t.is(await lab.stop(), 0)
   t.regex(lab.text(), /link tcp:\/\/127\.0\.164\.2:\d+: no emulated link, 1 tick, keyed/)
 })
+
+test('ipxlab lab --topology docs/topologies/classroom.json --duration: the command a user types runs the classroom and ends with its tables, exit 0', async t => {
+  t.timeout(40_000)
+  const port = await freePort('127.0.0.1')
+  const snpPort = await freePort('127.0.0.1')
+  const r = await runCli(['lab', '--topology', CLASSROOM, '--port', String(port), '--snp-port', String(snpPort), '--duration', '6'])
+  t.is(r.code, 0, r.stderr)
+  t.regex(r.stdout, /every link is up/)
+  t.regex(r.stdout, /replaying .*lab-sample\.pcapng into HQ/)
+  t.regex(r.stdout, /HQ \(network 0000C001\): 5 networks\n(?: {2}.*\n)* {2}0000C004 +2 hops +2 ticks +peer:udp:127\.0\.0\.2:/)
+  t.regex(r.stdout, /REMOTE \(network 0000C005\): 5 networks/)
+})
