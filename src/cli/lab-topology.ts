@@ -34,7 +34,8 @@ export interface TopologyLabOptions {
 /** How long the links may take to come up before the lab says which are still down (ms). */
 const LINKS_UP_MS = 10_000
 
-async function readTopology (file: string): Promise<unknown> {
+/** A topology file, read and decoded (not yet checked); a {@link ConfigError} when unreadable or not JSON. */
+export async function readTopology (file: string): Promise<unknown> {
   let text: string
   try {
     text = await readFile(file, 'utf8')

@@ -18,6 +18,7 @@
  */
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
+import { formatHostPort } from '../address.js'
 import { validateConfig } from './config.js'
 import type { NodeConfig, RawConfig } from './config.js'
 
@@ -41,20 +42,31 @@ const topologySchema = z.strictObject({
 /** A topology as read, before it becomes node configurations. */
 export type Topology = z.output<typeof topologySchema>
 
-/** Where {@link topologyConfigs} puts the nodes. */
+/**
+ * Where {@link topologyConfigs} puts the nodes. By default on loopback, node i on
+ * 127.0.<subnet>.<i + 1>, listening and reached there; a container or namespace lab gives
+ * `listenHost` (e.g. 0.0.0.0) and `peerHost` (a container's hostname, or the address of node j's
+ * end of link l in a namespace lab).
+ */
 export interface TopologyPlacement {
-  /** Node i listens on 127.0.<subnet>.<i + 1>. */
-  subnet: number
+  /** Loopback placement: node i on 127.0.<subnet>.<i + 1> (default 0). */
+  subnet?: number
   /** The data-plane port of every node (each on its own address). */
   port: number
   /** The QoS-plane and status API port of every node. */
   snpPort: number
+  /** Where node i listens; default its loopback address. */
+  listenHost?: (i: number) => string
+  /** Where the peer of link l reaches node j; default where node j listens. */
+  peerHost?: (j: number, l: number) => string
 }
 
 /** The node configurations built from a topology, in the file's order. */
 export interface TopologyLab {
   mode: 'bridge' | 'route'
   configs: NodeConfig[]
+  /** Each node's settings from the topology, before validation and without `extra`: what a `--config` file of that node holds. */
+  raw: RawConfig[]
 }
 
 /** Parses and checks a topology (already JSON-decoded); throws a {@link ConfigError} naming the bad item. */
@@ -117,30 +129,34 @@ function findLoop (t: Topology): string[] | undefined {
 }
 
 /**
- * Node configurations for a checked topology placed on loopback; each config validated as a node's
+ * Node configurations for a checked topology, placed as `at` says; each config validated as a node's
  * own would be (a bad network is one line naming the node's setting). Route mode: two nodes with
  * one network are refused.
  */
 export function topologyConfigs (t: Topology, at: TopologyPlacement, extra: Partial<RawConfig> = {}): TopologyLab {
-  const host = (i: number): string => `127.0.${at.subnet}.${i + 1}`
+  const listenHost = at.listenHost ?? ((i: number): string => `127.0.${at.subnet ?? 0}.${i + 1}`)
+  const peerHost = at.peerHost ?? ((j: number): string => listenHost(j))
   const index = new Map(t.nodes.map((n, i) => [n.name, i]))
+  const raw: RawConfig[] = []
   const configs = t.nodes.map((n, i) => {
-    const peers = t.links.filter(l => l.between.includes(n.name)).map(l => {
+    const host = listenHost(i)
+    const peers = t.links.flatMap((l, li) => l.between.includes(n.name) ? [{ l, li }] : []).map(({ l, li }) => {
       const j = index.get(l.between[0] === n.name ? l.between[1] : l.between[0])!
-      return { address: `${host(j)}:${at.port}`, transport: l.transport, snp: `${host(j)}:${at.snpPort}` }
+      const h = peerHost(j, li)
+      return { address: formatHostPort(h, at.port), transport: l.transport, snp: formatHostPort(h, at.snpPort) }
     })
     const network = t.mode === 'route' ? n.network : t.network
     try {
-      return validateConfig({
-        ...extra,
+      raw[i] = {
         name: n.name,
         mode: t.mode,
         ...(t.mode === 'bridge' ? { bridgeRelay: true } : {}),
         ...(network !== undefined ? { network } : {}),
-        listen: `${host(i)}:${at.port}`,
-        snpListen: `${host(i)}:${at.snpPort}`,
+        listen: formatHostPort(host, at.port),
+        snpListen: formatHostPort(host, at.snpPort),
         peers
-      })
+      }
+      return validateConfig({ ...extra, ...raw[i] })
     } catch (err) {
       if (err instanceof ConfigError) throw new ConfigError(`topology.nodes[${i}]${err.field === 'network' ? '.network' : ''}`, `${n.name}: ${err.message}`)
       throw err
@@ -154,5 +170,5 @@ export function topologyConfigs (t: Topology, at: TopologyPlacement, extra: Part
       seen.set(c.network, c.name)
     })
   }
-  return { mode: t.mode, configs }
+  return { mode: t.mode, configs, raw }
 }
