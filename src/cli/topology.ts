@@ -49,7 +49,7 @@ export function serviceNames (t: Topology): string[] {
   const names = t.nodes.map((n, i) => n.name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || `node-${i + 1}`)
   names.forEach((s, i) => {
     const j = names.indexOf(s)
-    if (j !== i) throw new ConfigError(`topology.nodes[${i}].name`, `${t.nodes[i]!.name} and ${t.nodes[j]!.name} would both be the compose service ${s}`)
+    if (j !== i) throw new ConfigError(`topology.nodes[${i}].name`, `${t.nodes[j]!.name} and ${t.nodes[i]!.name} would both be the compose service ${s}`)
   })
   return names
 }
