@@ -87,6 +87,19 @@ function sweepStale (): void {
   }
 }
 
+/** A temp dir for a test's compose project; the project's containers, networks and volumes go in teardown or, should the worker exit first, at exit. */
+function ownProject (t: ExecutionContext, project: string, prefix: string): string {
+  const guard = (): void => { removeProject(project) }
+  process.once('exit', guard)
+  const tmp = mkdtempSync(path.join(tmpdir(), prefix))
+  t.teardown(() => {
+    removeProject(project)
+    process.off('exit', guard)
+    rmSync(tmp, { recursive: true, force: true })
+  })
+  return tmp
+}
+
 async function stats (port: number): Promise<StatusDocument> {
   const r = await runCli(['stats', '--node', `127.0.0.1:${port}`, '--json'])
   if (r.code !== 0) throw new Error(`ipxlab stats: ${r.stderr}`)
@@ -218,14 +231,7 @@ async function dosboxPing (t: ExecutionContext, lab: Lab, tmp: string): Promise<
   if (DOSBOX === undefined) { t.fail('needs dosbox'); return }
   const began = performance.now()
   sweepStale()
-  const guard = (): void => { removeProject(PROJECT) }
-  process.once('exit', guard)
-  const tmp = mkdtempSync(path.join(tmpdir(), 'ipxlab-containers-'))
-  t.teardown(() => {
-    removeProject(PROJECT)
-    process.off('exit', guard)
-    rmSync(tmp, { recursive: true, force: true })
-  })
+  const tmp = ownProject(t, PROJECT, 'ipxlab-containers-')
 
   const base = await sh(path.join(ROOT, 'scripts', 'container-base.sh'), [BASE], { timeoutMs: 10 * 60_000 })
   t.is(base.code, 0, base.stderr.slice(-2000))
@@ -283,14 +289,7 @@ async function dosboxPing (t: ExecutionContext, lab: Lab, tmp: string): Promise<
   if (image.code !== 0) { t.fail(`${IMAGE} is not there: the build above failed`); return }
   const began = performance.now()
   const project = `${PROJECT}-topo`
-  const guard = (): void => { removeProject(project) }
-  process.once('exit', guard)
-  const tmp = mkdtempSync(path.join(tmpdir(), 'ipxlab-topology-compose-'))
-  t.teardown(() => {
-    removeProject(project)
-    process.off('exit', guard)
-    rmSync(tmp, { recursive: true, force: true })
-  })
+  const tmp = ownProject(t, project, 'ipxlab-topology-compose-')
   const file = path.join(ROOT, 'docs', 'topologies', 'classroom.json')
   const services = serviceNames(parseTopology(JSON.parse(readFileSync(file, 'utf8'))))
   const w = await runCli(['topology', 'compose', file, '-o', path.join(tmp, 'compose.yaml')])

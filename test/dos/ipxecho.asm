@@ -38,11 +38,7 @@ start:  mov     ax, cs
         mov     di, txbuf + HDR_LENGTH
         mov     cx, 6
         rep     movsb
-        mov     si, tx
-        ipx     IPX_SEND
-.sent:  ipx     IPX_RELINQUISH
-        cmp     byte [tx + ECB_INUSE], 0
-        jne     .sent
+        send_wait
 listen: mov     si, rx
         ipx     IPX_LISTEN
 .wait:  ipx     IPX_RELINQUISH
@@ -72,11 +68,7 @@ listen: mov     si, rx
         mov     di, tx + ECB_IMMEDIATE
         mov     cx, 6
         rep     movsb
-        mov     si, tx
-        ipx     IPX_SEND
-.sent:  ipx     IPX_RELINQUISH
-        cmp     byte [tx + ECB_INUSE], 0
-        jne     .sent
+        send_wait
         jmp     listen
 fail:   mov     dx, nosock
         mov     ah, 09h
@@ -88,7 +80,4 @@ magic:  db      'IPXLAB'
 announce: db    'READY!'
 ready:  db      'IPXECHO: listening on socket 4444', 13, 10, '$'
 nosock: db      'IPXECHO: cannot open socket 4444', 13, 10, '$'
-        ecb     rx, ECHO_SOCKET, rxbuf
-        ecb     tx, ECHO_SOCKET, txbuf
-rxbuf:  times BUF_LENGTH db 0
-txbuf:  times BUF_LENGTH db 0
+        ecbs    ECHO_SOCKET

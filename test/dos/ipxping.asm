@@ -44,11 +44,7 @@ ping:   mov     si, rx
         mov     al, [seq]
         mov     [txbuf + HDR_LENGTH + 6], al
         mov     byte [txbuf + HDR_TC], 0
-        mov     si, tx
-        ipx     IPX_SEND
-.sent:  ipx     IPX_RELINQUISH
-        cmp     byte [tx + ECB_INUSE], 0
-        jne     .sent
+        send_wait
         call    ticks
         mov     [t0], ax
 .wait:  ipx     IPX_RELINQUISH
@@ -170,7 +166,4 @@ back:   db      ' back $'
 crlf:   db      13, 10, '$'
 done:   db      'IPXPING: done', 13, 10, '$'
 nosock: db      'IPXPING: cannot open socket 4545', 13, 10, '$'
-        ecb     rx, PING_SOCKET, rxbuf
-        ecb     tx, PING_SOCKET, txbuf
-rxbuf:  times BUF_LENGTH db 0
-txbuf:  times BUF_LENGTH db 0
+        ecbs    PING_SOCKET
