@@ -18,6 +18,16 @@
 # on timeout (a process still inside a namespace is killed before the namespace is deleted).
 #
 # Usage:  sudo scripts/netns-lab.sh
+#         sudo scripts/netns-lab.sh --topology FILE [--ping FROM TO]
+#
+# With --topology, the lab of a topology file (src/node/topology.ts) instead of the pair: one
+# namespace per node (ipxlab-PID-nI), one veth pair per link, its ends 198.18.L.1 and 198.18.L.2
+# (link L, in 198.18.0.0/15, the range RFC 2544 reserves for benchmarking), each node started
+# from the config `ipxlab topology configs` writes (the same configs `ipxlab lab --topology`
+# runs in one process). Once every link is up and every node has a route to every network, it
+# prints each node's routes (`route NAME NETWORK HOPS TICKS`); with --ping, `ipxlab ping` in
+# FROM's namespace pings TO's node (Novell ping through FROM's node, across the routers). PASS
+# when every route is there (and the ping answered). No DOSBox in this mode.
 # Environment (all optional):
 #   RUN_TIMEOUT=90        hard limit for the whole run, seconds
 #   PORT=2644             the nodes' tunnel port (UDP and TCP), in each namespace
@@ -43,11 +53,26 @@ T0=$(date +%s.%N)
 say() { echo "[$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b-a}')s] $*"; }
 setup_fail() { echo "netns-lab: $*" >&2; exit 2; }
 
+TOPOLOGY=""
+PING_FROM=""
+PING_TO=""
+while (($# > 0)); do
+  case $1 in
+    --topology) (($# >= 2)) || setup_fail "--topology takes a file"; TOPOLOGY=$2; shift 2;;
+    --ping) (($# >= 3)) || setup_fail "--ping takes two node names, FROM TO"; PING_FROM=$2; PING_TO=$3; shift 3;;
+    -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0;;
+    *) setup_fail "unknown argument $1 (--topology FILE [--ping FROM TO])";;
+  esac
+done
+[[ -z $PING_FROM || -n $TOPOLOGY ]] || setup_fail "--ping goes with --topology"
+[[ -z $TOPOLOGY || -f $TOPOLOGY ]] || setup_fail "no topology file $TOPOLOGY"
+[[ -z $TOPOLOGY ]] || TOPOLOGY=$(cd "$(dirname "$TOPOLOGY")" && pwd)/$(basename "$TOPOLOGY")
+
 # ------------------------------------------------------------------------------- setup checks
 [[ $(id -u) == 0 ]] || setup_fail "needs root (network namespaces): run it with sudo"
 IP=$(command -v ip || true)
 [[ -n $IP ]] || setup_fail "the \`ip\` command is missing (apt-get install iproute2)"
-command -v "$DOSBOX" >/dev/null || setup_fail "dosbox not found (apt-get install dosbox)"
+[[ -n $TOPOLOGY ]] || command -v "$DOSBOX" >/dev/null || setup_fail "dosbox not found (apt-get install dosbox)"
 command -v node >/dev/null || setup_fail "node not found"
 command -v timeout >/dev/null || setup_fail "timeout (coreutils) not found"
 [[ $RUN_TIMEOUT =~ ^[0-9]+$ && $RUN_TIMEOUT -ge 20 ]] || setup_fail "RUN_TIMEOUT must be a whole number of seconds, at least 20"
@@ -188,6 +213,100 @@ dosbox_udp_port() {  # NS -> the local UDP port of the DOSBox process in NS (ss 
     | awk '/"dosbox"/ { n = split($4, a, ":"); print a[n]; exit }'
 }
 b_port_known() { B_PORT=$(dosbox_udp_port "$NS_B"); [[ -n $B_PORT ]]; }
+
+# ------------------------------------------------------------------------- --topology: the lab
+# GET http://127.0.0.1:2629/PATH inside namespace NS with Node's fetch (no curl needed); prints the body.
+api_get() {  # NS PATH
+  "$IP" netns exec "$1" node -e 'fetch("http://127.0.0.1:2629" + process.argv[1], { signal: AbortSignal.timeout(2000) })
+    .then(async r => { process.stdout.write(await r.text()); process.exit(r.ok ? 0 : 1) }, () => process.exit(1))' "$2"
+}
+healthy() { api_get "$1" /healthz >/dev/null 2>&1; }
+# `route NAME NETWORK HOPS TICKS` for each reachable route of the node in NS; fails while fewer than WANT.
+routes_of() {  # NS NAME WANT
+  api_get "$1" /api/stats 2>/dev/null | node -e 'let s = ""; process.stdin.on("data", c => { s += c }).on("end", () => {
+    const [name, want] = process.argv.slice(1); const d = JSON.parse(s)
+    const r = d.routes.filter(x => x.hops < 16)
+    for (const x of r) console.log(["route", name, x.network.toUpperCase(), x.hops, x.ticks].join(" "))
+    process.exit(r.length >= Number(want) ? 0 : 1) })' "$2" "$3"
+}
+all_routes() {  # every node has a route to every network; the lines go to $OUT_DIR/routes.txt
+  local i
+  : > "$OUT_DIR/routes.txt"
+  for ((i=0; i<${#T_NAME[@]}; i++)); do routes_of "${T_NS[i]}" "${T_NAME[i]}" "${#T_NAME[@]}" >> "$OUT_DIR/routes.txt" || return 1; done
+}
+topology_lab() {
+  local kind a b c d e f i l ns pid n
+  T_NAME=(); T_NET=(); T_NODE=(); T_FILE=(); T_NS=(); L_I=(); L_A=(); L_J=(); L_B=()
+  cd "$ROOT"   # `--import tsx` resolves from here
+  "${IPXLAB[@]}" topology configs "$TOPOLOGY" --out "$OUT_DIR/nodes" > "$OUT_DIR/plan.tsv" 2> "$OUT_DIR/plan.err" \
+    || setup_fail "$(cat "$OUT_DIR/plan.err")"
+  while IFS=$'\t' read -r kind a b c d e f; do
+    case $kind in
+      node) T_NAME[a]=$b; T_NET[a]=$c; T_NODE[a]=$d; T_FILE[a]=$e; T_NS[a]=ipxlab-$$-n$a;;
+      link) L_I[a]=$b; L_A[a]=$c; L_J[a]=$d; L_B[a]=$e;;
+    esac
+  done < "$OUT_DIR/plan.tsv"
+  ((${#T_NAME[@]} > 0)) || setup_fail "the plan of $TOPOLOGY lists no node"
+  local from=-1 to=-1
+  for ((i=0; i<${#T_NAME[@]}; i++)); do
+    [[ ${T_NAME[i]} == "$PING_FROM" ]] && from=$i
+    [[ ${T_NAME[i]} == "$PING_TO" ]] && to=$i
+  done
+  [[ -z $PING_FROM || ( $from -ge 0 && $to -ge 0 ) ]] || setup_fail "--ping $PING_FROM $PING_TO: both must be nodes of $TOPOLOGY"
+  n=${#T_NAME[@]}
+  say "topology $TOPOLOGY: $n nodes, ${#L_I[@]} links, ipxlab from $IPXLAB_FROM, out $OUT_DIR"
+  say "namespaces: $(for ((i=0; i<n; i++)); do printf '%s (%s) ' "${T_NS[i]}" "${T_NAME[i]}"; done)"
+  for ((i=0; i<n; i++)); do
+    "$IP" netns add "${T_NS[i]}" || setup_fail "cannot create namespace ${T_NS[i]}"
+    NAMESPACES+=("${T_NS[i]}")
+    "$IP" -n "${T_NS[i]}" link set lo up
+  done
+  for ((l=0; l<${#L_I[@]}; l++)); do
+    # Both ends made inside their namespaces (never in the host's); names fit IFNAMSIZ (15).
+    "$IP" link add name "v$$x${l}a" netns "${T_NS[L_I[l]]}" type veth peer name "v$$x${l}b" netns "${T_NS[L_J[l]]}" \
+      || setup_fail "cannot create the veth pair of link $l (is the veth module available?)"
+    "$IP" -n "${T_NS[L_I[l]]}" addr add "${L_A[l]}/24" dev "v$$x${l}a"
+    "$IP" -n "${T_NS[L_J[l]]}" addr add "${L_B[l]}/24" dev "v$$x${l}b"
+    "$IP" -n "${T_NS[L_I[l]]}" link set "v$$x${l}a" up
+    "$IP" -n "${T_NS[L_J[l]]}" link set "v$$x${l}b" up
+    say "link $l: ${T_NAME[L_I[l]]} ${L_A[l]} -- ${L_B[l]} ${T_NAME[L_J[l]]}"
+  done
+  local key pids=()
+  key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+  for ((i=0; i<n; i++)); do
+    start_in "${T_NS[i]}" "node-$i" env IPXLAB_KEY="$key" "${IPXLAB[@]}" node --config "${T_FILE[i]}"
+    pids+=("$LAST_PID")
+  done
+  for ((i=0; i<n; i++)); do
+    if ! wait_up 30 "${pids[i]}" "$OUT_DIR/node-$i.log" "listening on"; then
+      say "FAIL: node ${T_NAME[i]} did not start:"; sed "s/^/  | /" "$OUT_DIR/node-$i.log"; exit 1
+    fi
+  done
+  # /healthz answers 200 once every native link of the node is up.
+  for ((i=0; i<n; i++)); do
+    if ! wait_for 20 healthy "${T_NS[i]}"; then
+      say "FAIL: not every link of ${T_NAME[i]} came up:"; sed "s/^/  | /" "$OUT_DIR/node-$i.log"; exit 1
+    fi
+  done
+  say "nodes up, every link up"
+  if ! wait_for 30 all_routes; then
+    say "FAIL: the routes did not converge: every node should reach all $n networks"; sed 's/^/  /' "$OUT_DIR/routes.txt"; exit 1
+  fi
+  say "routes converged:"; sed 's/^/  /' "$OUT_DIR/routes.txt"
+  if [[ -n $PING_FROM ]]; then
+    set +e
+    "$IP" netns exec "${T_NS[from]}" timeout -k 2 30 "${IPXLAB[@]}" ping "${T_NET[to]}:${T_NODE[to]}" --via 127.0.0.1:2644 --count 3 > "$OUT_DIR/ping.txt" 2>&1
+    local rc=$?
+    set -e
+    sed 's/^/  ping> /' "$OUT_DIR/ping.txt"
+    if [[ $rc != 0 ]] || ! grep -q '^reply from' "$OUT_DIR/ping.txt"; then say "FAIL: no ping reply from $PING_TO to $PING_FROM"; exit 1; fi
+    say "PASS: ping from $PING_FROM (${T_NS[from]}) answered by $PING_TO (${T_NS[to]}), every node reaches all $n networks"
+  else
+    say "PASS: every node reaches all $n networks"
+  fi
+  exit 0
+}
+[[ -z $TOPOLOGY ]] || topology_lab
 
 # --------------------------------------------------------------------------------- the wire
 say "namespaces $NS_A ($ADDR_A) and $NS_B ($ADDR_B), ipxlab from $IPXLAB_FROM, out $OUT_DIR"

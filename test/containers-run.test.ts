@@ -12,7 +12,10 @@
  *  5. `podman stop` of B: A sees the link down and B's routes and SAP entries go; `podman start`
  *     brings them back within 5 s;
  *  6. compose.bridge.yaml over it: real DOSBox 0.74 on A's published port runs `IPXNET PING`, and
- *     a real DOSBox client on B's published port answers, across the authenticated tunnel.
+ *     a real DOSBox client on B's published port answers, across the authenticated tunnel;
+ *  7. (issue 16) `ipxlab topology compose` of the classroom topology, run on the same image: five
+ *     containers, a network per link, every node healthy, GAMES's routes across the routers, and
+ *     `ipxlab ping` through GAMES's published port answered by REMOTE.
  *
  * Every container, network and volume of the run is removed in teardown and, should the worker
  * exit before that, by a process-exit guard; a run that died harder is swept by the next.
@@ -30,6 +33,8 @@ import { ROOT, haveTool, realMissing } from './_env.js'
 import { DOSBOX, conf, dosFile, exited, startDosbox } from './_dosbox.js'
 import { runCli } from './_cli.js'
 import { freePort } from './node/_two-nodes.js'
+import { loadTopology } from '../src/node/topology.js'
+import { serviceNames } from '../src/cli/topology.js'
 
 const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false'
 const isRoot = process.getuid?.() === 0
@@ -74,12 +79,25 @@ function sweepStale (): void {
   const nets = spawnSync('podman', ['network', 'ls', '--format', '{{.Name}}'], { env: ENGINE_ENV, encoding: 'utf8', timeout: 30_000 })
   const names = new Set([...(r.stdout ?? '').split('\n'), ...(nets.stdout ?? '').split('\n').map(n => n.replace(/_[^_]+$/, ''))])
   for (const name of names) {
-    const m = /^ipxlab-ci-(\d+)$/.exec(name.trim())
+    const m = /^ipxlab-ci-(\d+)(?:-topo)?$/.exec(name.trim())
     if (m === null || Number(m[1]) === process.pid) continue
     let alive = true
     try { process.kill(Number(m[1]), 0) } catch { alive = false }
     if (!alive) removeProject(name.trim())
   }
+}
+
+/** A temp dir for a test's compose project; the project's containers, networks and volumes go in teardown or, should the worker exit first, at exit. */
+function ownProject (t: ExecutionContext, project: string, prefix: string): string {
+  const guard = (): void => { removeProject(project) }
+  process.once('exit', guard)
+  const tmp = mkdtempSync(path.join(tmpdir(), prefix))
+  t.teardown(() => {
+    removeProject(project)
+    process.off('exit', guard)
+    rmSync(tmp, { recursive: true, force: true })
+  })
+  return tmp
 }
 
 async function stats (port: number): Promise<StatusDocument> {
@@ -213,14 +231,7 @@ async function dosboxPing (t: ExecutionContext, lab: Lab, tmp: string): Promise<
   if (DOSBOX === undefined) { t.fail('needs dosbox'); return }
   const began = performance.now()
   sweepStale()
-  const guard = (): void => { removeProject(PROJECT) }
-  process.once('exit', guard)
-  const tmp = mkdtempSync(path.join(tmpdir(), 'ipxlab-containers-'))
-  t.teardown(() => {
-    removeProject(PROJECT)
-    process.off('exit', guard)
-    rmSync(tmp, { recursive: true, force: true })
-  })
+  const tmp = ownProject(t, PROJECT, 'ipxlab-containers-')
 
   const base = await sh(path.join(ROOT, 'scripts', 'container-base.sh'), [BASE], { timeoutMs: 10 * 60_000 })
   t.is(base.code, 0, base.stderr.slice(-2000))
@@ -266,5 +277,49 @@ async function dosboxPing (t: ExecutionContext, lab: Lab, tmp: string): Promise<
   await composeUp(t, bridged)
   await dosboxPing(t, bridged, tmp)
   t.log(`bridge-mode up to a working DOSBox ping: ${((performance.now() - pingStarted) / 1000).toFixed(1)} s`)
+  t.log(`whole test: ${((performance.now() - began) / 1000).toFixed(1)} s`)
+})
+
+;(missing === undefined ? test.serial : test.skip)(`containers: ipxlab topology compose of the classroom on the same image, five routers healthy, GAMES routes to REMOTE across the others and a ping through GAMES's published port is answered${missing !== undefined ? ` (skipped: ${missing})` : ''}`, async t => {
+  t.timeout(5 * 60_000)
+  if (!isRoot) { t.fail('CI is set but this test needs root (rootful podman)'); return }
+  for (const tool of TOOLS) if (!haveTool(tool)) { t.fail(`CI is set but this test needs the \`${tool}\` command`); return }
+  // The image the test above built (serial: it ran first); a compose file needs nothing else.
+  const image = await sh('podman', ['image', 'exists', IMAGE])
+  if (image.code !== 0) { t.fail(`${IMAGE} is not there: the build above failed`); return }
+  const began = performance.now()
+  const project = `${PROJECT}-topo`
+  const tmp = ownProject(t, project, 'ipxlab-topology-compose-')
+  const file = path.join(ROOT, 'docs', 'topologies', 'classroom.json')
+  const services = serviceNames(loadTopology(file))
+  const w = await runCli(['topology', 'compose', file, '-o', path.join(tmp, 'compose.yaml')])
+  t.is(w.code, 0, w.stderr)
+  const env: NodeJS.ProcessEnv = { ...ENGINE_ENV, IPXLAB_IMAGE: IMAGE, IPXLAB_PUBLISH: '127.0.0.1' }
+  const port = new Map<string, { data: number, api: number }>()
+  for (const s of services) {
+    port.set(s, { data: await freePort('127.0.0.1'), api: await freePort('127.0.0.1') })
+    env[`IPXLAB_PORT_${s.toUpperCase()}`] = String(port.get(s)!.data)
+    env[`IPXLAB_API_PORT_${s.toUpperCase()}`] = String(port.get(s)!.api)
+  }
+  const up = await sh('podman-compose', ['-p', project, '-f', path.join(tmp, 'compose.yaml'), 'up', '-d'], { env })
+  t.is(up.code, 0, up.stderr.slice(-2000))
+  const healthy = await poll(async () => {
+    for (const s of services) if ((await sh('podman', ['healthcheck', 'run', `${project}_${s}_1`])).code !== 0) return false
+    return true
+  }, 90_000)
+  t.true(healthy, 'every node healthy: each of its links up')
+  t.log(`podman-compose up of ${services.length} nodes to all healthy: ${((performance.now() - began) / 1000).toFixed(1)} s`)
+  const remote = await stats(port.get('remote')!.api)
+  t.is(remote.network, '0000C005')
+  let hops = 16
+  t.true(await poll(async () => {
+    hops = (await stats(port.get('games')!.api)).routes.find(r => r.network.toUpperCase() === '0000C005')?.hops ?? 16
+    return hops < 16
+  }, 20_000), 'GAMES learned REMOTE\'s network')
+  t.true(hops >= 3, `REMOTE is at least three routers from GAMES: ${hops} hops`)
+  const ping = await runCli(['ping', `0000C005:${remote.node.replaceAll(':', '')}`, '--via', `127.0.0.1:${port.get('games')!.data}`, '--count', '3', '--interval', '200'])
+  t.log(ping.stdout.trim())
+  t.is(ping.code, 0, ping.stderr)
+  t.regex(ping.stdout, /3 sent, 3 received, 0% loss/)
   t.log(`whole test: ${((performance.now() - began) / 1000).toFixed(1)} s`)
 })

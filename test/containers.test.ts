@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { ROOT, realMissing, requireReal } from './_env.js'
 import { mergeConfigSources } from '../src/node/config.js'
+import { yamlToJson } from './_compose.js'
 
 // ------------------------------------------------------------------------------ Dockerfile
 
@@ -197,16 +198,6 @@ function composeConfig (env: Record<string, string> = {}, files: string[] = ['co
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
-}
-
-/**
- * YAML to JSON with python3's PyYAML: docker-compose is a Python program that depends on it
- * (Debian `docker-compose` Depends: python3-yaml), so it is there whenever docker-compose is.
- */
-function yamlToJson (yaml: string): unknown {
-  const r = spawnSync('python3', ['-c', 'import sys, json, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'], { input: yaml, encoding: 'utf8', timeout: 30_000 })
-  if (r.status !== 0) throw new Error(`python3 yaml: ${r.stderr}`)
-  return JSON.parse(r.stdout) as unknown
 }
 
 const cache = new Map<string, { status: number | null, stdout: string, stderr: string }>()

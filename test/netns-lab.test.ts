@@ -54,11 +54,11 @@ interface Run {
  * Runs the script (the sources through tsx, so the test sees the code under test, not a stale
  * dist/). `stopWhen`: send SIGTERM once stdout matches it. Killed after `ms` in any case.
  */
-async function runLab (t: ExecutionContext, env: Record<string, string>, ms: number, stopWhen?: RegExp): Promise<Run> {
+async function runLab (t: ExecutionContext, env: Record<string, string>, ms: number, stopWhen?: RegExp, args: string[] = []): Promise<Run> {
   // The script keeps its outputs when a run fails; this test's runs keep them in a dir it removes.
   const out = mkdtempSync(path.join(tmpdir(), 'ipxlab-netns-test-'))
   t.teardown(() => { rmSync(out, { recursive: true, force: true }) })
-  const child = spawn(SCRIPT, [], {
+  const child = spawn(SCRIPT, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env.HOME ?? '/root', IPXLAB_FROM: 'src', OUT_DIR: out, ...env },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -80,7 +80,9 @@ async function runLab (t: ExecutionContext, env: Record<string, string>, ms: num
   })
   clearTimeout(killer)
   const m = /namespaces (ipxlab-a-\d+) \(.*\) and (ipxlab-b-\d+) \(/.exec(stdout)
-  return { status, signal, stdout, stderr, namespaces: m === null ? [] : [m[1]!, m[2]!] }
+  // --topology: `namespaces: ipxlab-PID-n0 (HQ) ipxlab-PID-n1 (CORE) ...`
+  const topo = /namespaces: (.*)/.exec(stdout)?.[1]?.match(/ipxlab-\d+-n\d+/g) ?? []
+  return { status, signal, stdout, stderr, namespaces: m === null ? [...topo] : [m[1]!, m[2]!] }
 }
 
 function netnsList (): string[] {
@@ -105,9 +107,9 @@ function ready (t: ExecutionContext): boolean {
   return true
 }
 
-/** Asserts the run announced its namespaces and that none of them is left. */
-function assertCleanedUp (t: ExecutionContext, run: Run): void {
-  t.is(run.namespaces.length, 2, `the run named its namespaces:\n${run.stdout}`)
+/** Asserts the run announced its namespaces (`count` of them) and that none of them is left. */
+function assertCleanedUp (t: ExecutionContext, run: Run, count = 2): void {
+  t.is(run.namespaces.length, count, `the run named its namespaces:\n${run.stdout}`)
   const left = netnsList()
   for (const ns of run.namespaces) t.false(left.includes(ns), `namespace ${ns} was deleted`)
 }
@@ -154,4 +156,56 @@ test('netns lab: a setup problem (no DOSBox binary) exits 2 before creating anyt
   const run = await runLab(t, { DOSBOX: '/nonexistent/dosbox' }, 20_000)
   t.is(run.status, Exit.Setup)
   t.deepEqual(run.namespaces, [], 'no namespace was created')
+})
+
+const CLASSROOM = path.join(ROOT, 'docs', 'topologies', 'classroom.json')
+const topoMissing = [isRoot || inCi ? undefined : 'needs root for network namespaces', ipOk || inCi ? undefined : 'needs ip (iproute2)'].filter(m => m !== undefined).join('; ')
+const topoTest = topoMissing === '' ? test : test.skip
+const topoNote = topoMissing === '' ? '' : ` (${topoMissing})`
+
+/** `route NAME NETWORK HOPS TICKS` lines of a run, as NAME -> NETWORK -> hops. */
+function routesOf (stdout: string): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>()
+  for (const m of stdout.matchAll(/^ {2}route (\S+) ([0-9A-F]{8}) (\d+) \d+$/gm)) {
+    if (!out.has(m[1]!)) out.set(m[1]!, new Map())
+    out.get(m[1]!)!.set(m[2]!, Number(m[3]))
+  }
+  return out
+}
+
+topoTest(`netns lab --topology classroom.json: a namespace per node, a veth pair per link, every route by its fewest hops, GAMES pings REMOTE at least three routers away; nothing left behind${topoNote}`, async t => {
+  t.timeout(120_000)
+  if (!isRoot || !ipOk) { t.fail('CI is set but this test needs root and the `ip` command'); return }
+  const run = await runLab(t, { RUN_TIMEOUT: '100' }, 110_000, undefined, ['--topology', CLASSROOM, '--ping', 'GAMES', 'REMOTE'])
+  t.log(run.stdout.trim())
+  t.is(run.status, Exit.Pass, run.stderr)
+  assertCleanedUp(t, run, 5)
+  const routes = routesOf(run.stdout)
+  // classroom.json: HQ-CORE, CORE-GAMES, CORE-BRANCH, HQ-BRANCH, BRANCH-REMOTE (networks C001..C005).
+  t.deepEqual([...routes.keys()], ['HQ', 'CORE', 'GAMES', 'BRANCH', 'REMOTE'])
+  // Hop counts the shape fixes whichever path ticks choose: GAMES and REMOTE hang off CORE and BRANCH.
+  t.true((routes.get('GAMES')?.get('0000C005') ?? 16) >= 3, 'GAMES to REMOTE: at least CORE, BRANCH and REMOTE between')
+  t.true((routes.get('REMOTE')?.get('0000C003') ?? 16) >= 3)
+  t.is(routes.get('GAMES')?.get('0000C002'), 1, 'GAMES to CORE: its one link')
+  t.is(routes.get('REMOTE')?.get('0000C004'), 1)
+  for (const [name, r] of routes) t.is(r.size, 5, `${name} reaches all five networks`)
+  t.regex(run.stdout, /ping> 3 sent, 3 received, 0% loss/)
+  t.regex(run.stdout, /PASS: ping from GAMES \(ipxlab-\d+-n2\) answered by REMOTE/)
+})
+
+topoTest(`netns lab --topology: stopped with SIGTERM once the nodes are up, it removes every namespace and process${topoNote}`, async t => {
+  t.timeout(90_000)
+  if (!isRoot || !ipOk) { t.fail('CI is set but this test needs root and the `ip` command'); return }
+  const run = await runLab(t, { RUN_TIMEOUT: '60' }, 80_000, /nodes up, every link up/, ['--topology', CLASSROOM])
+  t.is(run.status, Exit.Terminated, run.stdout + run.stderr)
+  assertCleanedUp(t, run, 5)
+  const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8', timeout: 10_000 })
+  for (const ns of run.namespaces) t.false(ps.includes(`netns exec ${ns} `), `no process left in ${ns}`)
+})
+
+test('netns lab --topology: a ping to a node the topology lacks is a setup problem (exit 2) before any namespace exists', async t => {
+  t.timeout(30_000)
+  const run = await runLab(t, {}, 25_000, undefined, ['--topology', CLASSROOM, '--ping', 'GAMES', 'NOWHERE'])
+  t.is(run.status, Exit.Setup, run.stdout + run.stderr)
+  t.deepEqual(run.namespaces, [])
 })

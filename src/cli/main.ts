@@ -20,6 +20,7 @@ import type { ExplainFormat } from './explain.js'
 import { runLint } from './lint.js'
 import { runNode } from './node.js'
 import { runLab } from './lab.js'
+import { runTopologyCompose, runTopologyConfigs } from './topology.js'
 import { qosExplainSection } from '../node/explain-qos.js'
 import { runPing } from './ping.js'
 import type { NodeFlags } from './node.js'
@@ -209,6 +210,7 @@ export function buildProgram (io: Io, status: { code: number, command?: string }
   addClientCommands(program, io, status)
 
   addLabCommand(program, io, status)
+  addTopologyCommand(program, io, status)
 
   // A wrong option or argument names the subcommand's own help, not the list of commands.
   for (const c of program.commands) c.showHelpAfterError(helpHint(c.name()))
@@ -308,6 +310,29 @@ function addLabCommand (program: Command, io: Io, status: { code: number }): voi
     .action(async (opts: { topology?: string, scenario?: string, wan?: string, report?: string, json?: boolean, once?: boolean, duration?: number, loop?: number, speed?: number, port?: number, snpPort?: number, capture?: string, logLevel?: string }) => {
       const { duration, ...rest } = opts
       status.code = await runLab({ ...rest, json: opts.json === true, ...(duration !== undefined ? { durationS: duration } : {}) }, io)
+    })
+}
+
+/** `ipxlab topology compose|configs`: a topology file's lab for containers or network namespaces (src/cli/topology.ts). */
+function addTopologyCommand (program: Command, io: Io, status: { code: number }): void {
+  const topology = program.command('topology')
+    .description('a topology file\'s lab on separate hosts: a compose file (one container per node), or configs for network namespaces')
+  topology.command('compose')
+    .description('write a compose file that runs the topology, one container per node, one network per link')
+    .argument('<file>', 'the topology file')
+    .option('-o, --out <compose.yaml>', 'the compose file to write (default compose.yaml); node configs go to ipxlab-nodes/ beside it')
+    .option('--force', 'overwrite an existing compose file')
+    .option('--host-port <port>', 'host port of the first node\'s data plane, node i gets port + i (default 2644)', parseCount('--host-port', 1))
+    .option('--host-api-port <port>', 'host port of the first node\'s status API, node i gets port + i (default 2729)', parseCount('--host-api-port', 1))
+    .action(async (file: string, opts: { out?: string, force?: boolean, hostPort?: number, hostApiPort?: number }) => {
+      status.code = await runTopologyCompose({ file, ...opts }, io)
+    })
+  topology.command('configs')
+    .description('write one node config per node for a lab of network namespaces (scripts/netns-lab.sh --topology) and print its plan')
+    .argument('<file>', 'the topology file')
+    .requiredOption('--out <dir>', 'where to write the configs (<i>.json for node i)')
+    .action(async (file: string, opts: { out: string }) => {
+      status.code = await runTopologyConfigs({ file, out: opts.out }, io)
     })
 }
 

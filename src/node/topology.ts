@@ -54,6 +54,7 @@ import { LineCounter, parseDocument } from 'yaml'
 import type { Document } from 'yaml'
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
+import { formatHostPort } from '../address.js'
 import { CONFIG_FIELDS, PEER_FIELDS, booleanField, integer, validateConfig } from './config.js'
 import type { NodeConfig, RawConfig } from './config.js'
 import { decimal, qosField, qosIssues } from './qos-options.js'
@@ -123,20 +124,31 @@ export type Topology = z.output<typeof topologySchema>
 /** One link of a {@link Topology}. */
 export type TopologyLink = Topology['links'][number]
 
-/** Where {@link topologyConfigs} puts the nodes. */
+/**
+ * Where {@link topologyConfigs} puts the nodes. By default on loopback, node i on
+ * 127.0.<subnet>.<i + 1>, listening and reached there; a container or namespace lab gives
+ * `listenHost` (e.g. 0.0.0.0) and `peerHost` (a container's hostname, or the address of node j's
+ * end of link l in a namespace lab).
+ */
 export interface TopologyPlacement {
-  /** Node i listens on 127.0.<subnet>.<i + 1>. */
-  subnet: number
+  /** Loopback placement: node i on 127.0.<subnet>.<i + 1> (default 0). */
+  subnet?: number
   /** The data-plane port of every node (each on its own address). */
   port: number
   /** The QoS-plane and status API port of every node. */
   snpPort: number
+  /** Where node i listens; default its loopback address. */
+  listenHost?: (i: number) => string
+  /** Where the peer of link l reaches node j; default where node j listens. */
+  peerHost?: (j: number, l: number) => string
 }
 
 /** The node configurations built from a topology, in the file's order. */
 export interface TopologyLab {
   mode: 'bridge' | 'route'
   configs: NodeConfig[]
+  /** Each node's settings from the topology, before validation and without `extra`: what a `--config` file of that node holds. */
+  raw: RawConfig[]
 }
 
 /** Where an item of the input is, for a message (`lab.yaml line 12`); undefined when unknown. */
@@ -268,25 +280,29 @@ function linkKey (t: Topology, l: TopologyLink, i: number, files: Map<string, st
 }
 
 /**
- * Node configurations for a checked topology ({@link parseTopology}) placed on loopback; each
+ * Node configurations for a checked topology ({@link parseTopology}), placed as `at` says; each
  * config validated as a node's own would be (anything it refuses is one line naming the node).
  * Both ends of a link get its transport, key and QoS. Reads (or makes) key files.
  */
 export function topologyConfigs (t: Topology, at: TopologyPlacement, extra: Partial<RawConfig> = {}): TopologyLab {
-  const host = (i: number): string => `127.0.${at.subnet}.${i + 1}`
+  const listenHost = at.listenHost ?? ((i: number): string => `127.0.${at.subnet ?? 0}.${i + 1}`)
+  const peerHost = at.peerHost ?? ((j: number): string => listenHost(j))
   const index = new Map(t.nodes.map((n, i) => [n.name, i]))
   const keyFiles = new Map<string, string>()
   const keys = t.links.map((l, i) => linkKey(t, l, i, keyFiles))
+  const raw: RawConfig[] = []
   const configs = t.nodes.map((n, i) => {
+    const host = listenHost(i)
     const peers = t.links.flatMap((l, k) => {
       if (!l.between.includes(n.name)) return []
       const j = index.get(l.between[0] === n.name ? l.between[1] : l.between[0])!
+      const h = peerHost(j, k)
       const qos = linkQos(l)
       const key = keys[k]
       return [{
-        address: `${host(j)}:${at.port}`,
+        address: formatHostPort(h, at.port),
         transport: l.transport,
-        snp: `${host(j)}:${at.snpPort}`,
+        snp: formatHostPort(h, at.snpPort),
         ...(key !== undefined ? { key } : {}),
         ...(l.keyId !== undefined || t.keyId !== undefined ? { keyId: l.keyId ?? t.keyId } : {}),
         ...(Object.keys(qos).length > 0 ? { qos } : {})
@@ -296,8 +312,7 @@ export function topologyConfigs (t: Topology, at: TopologyPlacement, extra: Part
     const limits = { ...extra.limits, ...(n.dosbox?.maxClients !== undefined ? { maxClients: n.dosbox.maxClients } : {}) }
     const timers = { ...t.timers, ...extra.timers }
     try {
-      return validateConfig({
-        ...extra,
+      raw[i] = {
         name: n.name,
         mode: t.mode,
         ...(t.mode === 'bridge' ? { bridgeRelay: true } : {}),
@@ -305,16 +320,17 @@ export function topologyConfigs (t: Topology, at: TopologyPlacement, extra: Part
         ...(n.services !== undefined ? { services: n.services } : {}),
         ...(Object.keys(limits).length > 0 ? { limits } : {}),
         ...(Object.keys(timers).length > 0 ? { timers } : {}),
-        listen: `${host(i)}:${at.port}`,
-        snpListen: `${host(i)}:${at.snpPort}`,
+        listen: formatHostPort(host, at.port),
+        snpListen: formatHostPort(host, at.snpPort),
         peers
-      })
+      }
+      return validateConfig({ ...extra, ...raw[i] })
     } catch (err) {
       if (err instanceof ConfigError) throw new ConfigError(`topology.nodes[${i}]${err.field === 'network' ? '.network' : ''}`, `${n.name}: ${err.message}`)
       throw err
     }
   })
-  return { mode: t.mode, configs }
+  return { mode: t.mode, configs, raw }
 }
 
 /** The line of `at` in a parsed document (or of its nearest parent there). */
