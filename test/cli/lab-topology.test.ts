@@ -36,8 +36,9 @@ test('the bundled internetwork runs in one process on 127.0.18.x: every link up,
   t.regex(text, /4 nodes in route mode, 5 links/)
   t.regex(text, /HQ +network 0000A001 on 127\.0\.18\.1:\d+ \(IPXNET CONNECT 127\.0\.18\.1 \d+\)/)
   t.regex(text, /every link is up/)
-  t.regex(text, /BRANCH \(network 0000A004\)[^]*0000A001 +2 hops/)
-  t.regex(text, /server HQ type 0004 at 0000A001:/)
+  t.regex(text, /^BRANCH \(network 0000A004\): DISPLAY NETWORKS\n {2}0000A001 2\/\d+ /m, 'NetWare\'s network hops/ticks')
+  t.regex(text, /^BRANCH: DISPLAY SERVERS\n.*\bHQ +2\b/m, 'HQ\'s server two hops from BRANCH')
+  t.regex(text, /^ {2}0000A001 via (EAST|WEST) /m, 'next hops named by node')
   t.true(nodes.every(n => n.router.counters.totalDropped() === 0))
 })
 

@@ -1,0 +1,109 @@
+/**
+ * Issue 16 on real loopback sockets: the classroom topology (docs/topologies/classroom.json) run by
+ * `ipxlab lab --topology FILE --cut A-B` (runTopologyLab, nodes on 127.0.27.x, ephemeral ports,
+ * RIP and SAP every 300 ms). Cutting HQ-BRANCH re-converges by CORE: the hop counts are the new
+ * path lengths, HQ's server reappears at BRANCH one hop further, a datagram crosses three routers;
+ * mending the link brings the direct path back. Cutting BRANCH-REMOTE makes REMOTE's network
+ * unreachable and its server disappear everywhere, and a datagram for it is refused at the first
+ * router. The times measured are printed (t.log) and by the lab itself.
+ */
+import test from 'ava'
+import type { ExecutionContext } from 'ava'
+import path from 'node:path'
+import { PassThrough } from 'node:stream'
+import { ROOT } from '../_env.js'
+import { runTopologyLab } from '../../src/cli/lab-topology.js'
+import type { CutTimes } from '../../src/cli/lab-cut.js'
+import type { IpxNode } from '../../src/node/node.js'
+import { TestClient, until } from '../transport/_dosbox-client.js'
+import { data, freePort } from './_two-nodes.js'
+
+const CLASSROOM = path.join(ROOT, 'docs', 'topologies', 'classroom.json')
+const [HQ, BRANCH, REMOTE] = [0xc001, 0xc004, 0xc005]
+
+interface Running { nodes: Map<string, IpxNode>, text: () => string, times: Promise<CutTimes>, stop: () => Promise<number> }
+
+/** Starts the classroom with `--cut`, resolves once it runs; stopped in teardown. */
+async function classroom (t: ExecutionContext, cut: string, subnet: number): Promise<Running> {
+  const host = `127.0.${subnet}.1`
+  const port = await freePort(host)
+  const snpPort = await freePort(host)
+  const out = new PassThrough()
+  let text = ''
+  out.on('data', (c: Buffer) => { text += c.toString() })
+  const abort = new AbortController()
+  let nodes: readonly IpxNode[] = []
+  let cutTimes: (v: CutTimes) => void = () => {}
+  const times = new Promise<CutTimes>(resolve => { cutTimes = resolve })
+  const run = runTopologyLab({ file: CLASSROOM, subnet, port, snpPort, updateIntervalS: 0.3, cut, signal: abort.signal, onRunning: (n) => { nodes = n }, onCut: cutTimes }, { stdout: out, stderr: new PassThrough() })
+  let stopped: Promise<number> | undefined
+  const stop = async (): Promise<number> => { stopped ??= (abort.abort(), run); return await stopped }
+  t.teardown(async () => { await stop() })
+  if (!await until(() => nodes.length === 5, 15_000)) throw new Error('the classroom did not start')
+  return { nodes: new Map(nodes.map(n => [n.config.name, n])), text: () => text, times, stop }
+}
+
+async function clientOf (t: ExecutionContext, n: IpxNode): Promise<TestClient> {
+  const c = await TestClient.open(n.address().port, n.config.listen.host)
+  t.teardown(async () => { await c.close() })
+  if (await c.register() === undefined) throw new Error(`no registration ack from ${n.config.name}`)
+  c.clear()
+  return c
+}
+
+function portTo (n: IpxNode): string {
+  return `peer:udp:${n.config.listen.host}:${n.config.listen.port}`
+}
+
+test('cut HQ-BRANCH on real sockets: re-converged by CORE (HQ to BRANCH 2 hops, to REMOTE 3), HQ\'s server 2 hops from BRANCH, a datagram crosses HQ, CORE and BRANCH; mended, the direct path returns', async t => {
+  t.timeout(60_000)
+  const lab = await classroom(t, 'HQ-BRANCH', 27)
+  const [hq, core, branch] = ['HQ', 'CORE', 'BRANCH'].map(n => lab.nodes.get(n)!) as [IpxNode, IpxNode, IpxNode]
+  const times = await lab.times
+  t.not(times.routesMs, undefined, lab.text())
+  t.not(times.serversMs, undefined, lab.text())
+  t.log(`real sockets, RIP every 300 ms: converged ${Math.round(times.convergedMs)} ms after the links came up; after the cut, routes ${Math.round(times.routesMs!)} ms, servers ${Math.round(times.serversMs!)} ms`)
+  t.like(hq.router.route(BRANCH), { hops: 2, port: portTo(core) })
+  t.like(hq.router.route(REMOTE), { hops: 3, port: portTo(core) })
+  t.like(branch.router.route(HQ), { hops: 2, port: portTo(core) })
+  t.is(branch.stats().services.find(s => s.name === 'HQ')?.hops, 2, 'SAP followed: HQ\'s file server by CORE, one hop more')
+  t.regex(lab.text(), /^cut HQ - BRANCH; route changes, in ms after the cut:$/m)
+  t.regex(lab.text(), /^ {2}\+ *\d+ ms {2}HQ +0000C004 {2}1 hop via BRANCH -> 16 hops \(unreachable\)$/m)
+  t.regex(lab.text(), /^ {2}\+ *\d+ ms {2}HQ +0000C004 {2}16 hops \(unreachable\) -> 2 hops via CORE$/m)
+  t.regex(lab.text(), /^re-converged \d+ ms after the cut on real sockets/m)
+
+  const x = await clientOf(t, hq)
+  const z = await clientOf(t, branch)
+  const forwarded = core.router.stats.forwarded
+  await x.sendTo(z.node, Buffer.from('round the cut'), { dstNetwork: BRANCH })
+  t.true(await until(() => data(z).some(d => d.subarray(30).toString() === 'round the cut'), 5000), 'delivered by the other path')
+  t.is(data(z).find(d => d.subarray(30).toString() === 'round the cut')![4], 3, 'transport control 3: HQ, CORE and BRANCH')
+  t.true(core.router.stats.forwarded > forwarded, 'CORE carried it')
+
+  t.true(hq.restorePeer(`${branch.config.listen.host}:${branch.config.listen.port}`))
+  t.true(branch.restorePeer(`${hq.config.listen.host}:${hq.config.listen.port}`))
+  t.false(hq.restorePeer(`${branch.config.listen.host}:${branch.config.listen.port}`), 'not cut any more')
+  t.true(await until(() => hq.router.route(BRANCH)?.hops === 1 && hq.router.route(BRANCH)?.port === portTo(branch), 10_000), 'mended: HQ reaches BRANCH directly again')
+  t.true(await until(() => branch.stats().services.find(s => s.name === 'HQ')?.hops === 1, 10_000), 'and its server one hop away')
+  t.is(await lab.stop(), 0)
+})
+
+test('cut BRANCH-REMOTE on real sockets: REMOTE\'s network unreachable and its server gone at every other router; a datagram for it is refused at HQ as unknown_destination', async t => {
+  t.timeout(60_000)
+  const lab = await classroom(t, 'BRANCH-REMOTE', 28)
+  const times = await lab.times
+  t.not(times.serversMs, undefined, lab.text())
+  t.log(`real sockets: REMOTE unreachable everywhere ${Math.round(times.routesMs!)} ms after the cut, its server gone ${Math.round(times.serversMs!)} ms after`)
+  for (const name of ['HQ', 'CORE', 'GAMES', 'BRANCH']) {
+    const n = lab.nodes.get(name)!
+    t.true((n.router.route(REMOTE)?.hops ?? 16) >= 16, `${name}: REMOTE's network unreachable`)
+    t.false(n.stats().services.some(s => s.name === 'REMOTE'), `${name}: REMOTE's server gone`)
+  }
+  const hq = lab.nodes.get('HQ')!
+  const x = await clientOf(t, hq)
+  const before = hq.router.counters.dropped.unknown_destination
+  await x.sendTo(0x020000000001, Buffer.from('to the cut-off stub'), { dstNetwork: REMOTE })
+  t.true(await until(() => hq.router.counters.dropped.unknown_destination > before, 5000), 'counted, not forwarded')
+  t.is(await lab.stop(), 0)
+  t.regex(lab.text(), /^HQ: DISPLAY SERVERS\n {2}BRANCH 1 +CORE +1 +GAMES +2 +HQ +0\n {2}There are 4 known servers$/m, 'the final tables, as DISPLAY SERVERS')
+})
