@@ -17,6 +17,7 @@ import type { CutTimes } from '../../src/cli/lab-cut.js'
 import type { IpxNode } from '../../src/node/node.js'
 import { TestClient, until } from '../transport/_dosbox-client.js'
 import { data, freePort } from './_two-nodes.js'
+import { runCli } from '../_cli.js'
 
 const CLASSROOM = path.join(ROOT, 'docs', 'topologies', 'classroom.json')
 const [HQ, BRANCH, REMOTE] = [0xc001, 0xc004, 0xc005]
@@ -71,6 +72,13 @@ test('cut HQ-BRANCH on real sockets: re-converged by CORE (HQ to BRANCH 2 hops, 
   t.regex(lab.text(), /^ {2}\+ *\d+ ms {2}HQ +0000C004 {2}1 hop via BRANCH -> 16 hops \(unreachable\)$/m)
   t.regex(lab.text(), /^ {2}\+ *\d+ ms {2}HQ +0000C004 {2}16 hops \(unreachable\) -> 2 hops via CORE$/m)
   t.regex(lab.text(), /^re-converged \d+ ms after the cut on real sockets/m)
+
+  // `ipxlab stats` against BRANCH's status API: its tables as NetWare's console showed them.
+  const stats = await runCli(['stats', '--node', `${branch.config.snpListen.host}:${branch.api!.port}`])
+  t.is(stats.code, 0, stats.stderr)
+  t.regex(stats.stdout, /^routes \(5\), as DISPLAY NETWORKS\n {2}0000C001 2\/\d+ +0000C002 1\/\d+ +0000C003 2\/\d+ +0000C004 0\/0 +0000C005 1\/\d+\n {2}There are 5 known networks$/m)
+  t.regex(stats.stdout, new RegExp(`^ {2}0000C001 via ${core.config.listen.host.replaceAll('.', '\\.')}:${core.config.listen.port} `, 'm'), 'HQ\'s network by CORE')
+  t.regex(stats.stdout, /^services \(5\), as DISPLAY SERVERS\n {2}BRANCH 0 +CORE +1 +GAMES +2 +HQ +2 +REMOTE 1\n {2}There are 5 known servers$/m)
 
   const x = await clientOf(t, hq)
   const z = await clientOf(t, branch)
