@@ -113,6 +113,7 @@ export async function runTopologyLab (o: TopologyLabOptions, io: Io): Promise<nu
     io.stdout.write(down.length === 0 ? '  every link is up; Ctrl-C ends the lab\n' : `  links still down: ${down.join(', ')}\n`)
     o.onRunning?.(nodes)
     const names = peerNames(nodes)
+    if (cut !== undefined && down.length > 0) io.stdout.write(`  not cutting ${cut[0]} - ${cut[1]}: the lab never converged with links down\n`)
     if (cut !== undefined && down.length === 0) {
       // Long enough for a full update to cross the lab, and RIP's expiry when it must.
       const timeoutMs = 4 * lab.configs[0]!.timers.ripIntervalMs + LINKS_UP_MS

@@ -56,11 +56,11 @@ test('a chain of 17 routers: R1\'s network is 15 hops from R16 and used there; R
   const x = await clientOf(t, r1)
   const y = await clientOf(t, r16)
   const z = await clientOf(t, r17)
-  await x.sendTo(y.node, Buffer.from('fifteen hops'), { dstNetwork: NETWORKS[15] })
+  await x.sendTo(y.node, Buffer.from('fifteen hops'), { dstNetwork: NETWORKS[15]! })
   t.true(await until(() => data(y).some(d => d.subarray(30).toString() === 'fifteen hops'), 5000), 'R1 to R16: the 15-hop route is used')
   t.is(data(y).find(d => d.subarray(30).toString() === 'fifteen hops')![4], 16, 'transport control 16: sixteen routers crossed, the most allowed')
   const refused = r17.node.router.counters.dropped.unknown_destination
-  await z.sendTo(x.node, Buffer.from('sixteen hops'), { dstNetwork: NETWORKS[0] })
+  await z.sendTo(x.node, Buffer.from('sixteen hops'), { dstNetwork: NETWORKS[0]! })
   t.true(await until(() => r17.node.router.counters.dropped.unknown_destination > refused, 5000), 'refused at R17, counted')
   t.false(data(x).some(d => d.subarray(30).toString() === 'sixteen hops'), 'and never arrived')
 
