@@ -10,38 +10,20 @@
 import test from 'ava'
 import type { ExecutionContext } from 'ava'
 import path from 'node:path'
-import { PassThrough } from 'node:stream'
 import { ROOT } from '../_env.js'
-import { runTopologyLab } from '../../src/cli/lab-topology.js'
-import type { CutTimes } from '../../src/cli/lab-cut.js'
 import type { IpxNode } from '../../src/node/node.js'
 import { TestClient, until } from '../transport/_dosbox-client.js'
-import { data, freePort } from './_two-nodes.js'
+import { data } from './_two-nodes.js'
+import { topologyLab } from './_topology-lab.js'
+import type { RunningLab } from './_topology-lab.js'
 import { runCli } from '../_cli.js'
 
 const CLASSROOM = path.join(ROOT, 'docs', 'topologies', 'classroom.json')
 const [HQ, BRANCH, REMOTE] = [0xc001, 0xc004, 0xc005]
 
-interface Running { nodes: Map<string, IpxNode>, text: () => string, times: Promise<CutTimes>, stop: () => Promise<number> }
-
-/** Starts the classroom with `--cut`, resolves once it runs; stopped in teardown. */
-async function classroom (t: ExecutionContext, cut: string, subnet: number): Promise<Running> {
-  const host = `127.0.${subnet}.1`
-  const port = await freePort(host)
-  const snpPort = await freePort(host)
-  const out = new PassThrough()
-  let text = ''
-  out.on('data', (c: Buffer) => { text += c.toString() })
-  const abort = new AbortController()
-  let nodes: readonly IpxNode[] = []
-  let cutTimes: (v: CutTimes) => void = () => {}
-  const times = new Promise<CutTimes>(resolve => { cutTimes = resolve })
-  const run = runTopologyLab({ file: CLASSROOM, subnet, port, snpPort, updateIntervalS: 0.3, cut, signal: abort.signal, onRunning: (n) => { nodes = n }, onCut: cutTimes }, { stdout: out, stderr: new PassThrough() })
-  let stopped: Promise<number> | undefined
-  const stop = async (): Promise<number> => { stopped ??= (abort.abort(), run); return await stopped }
-  t.teardown(async () => { await stop() })
-  if (!await until(() => nodes.length === 5, 15_000)) throw new Error('the classroom did not start')
-  return { nodes: new Map(nodes.map(n => [n.config.name, n])), text: () => text, times, stop }
+/** The classroom with `--cut`, RIP and SAP every 300 ms. */
+async function classroom (t: ExecutionContext, cut: string, subnet: number): Promise<RunningLab> {
+  return await topologyLab(t, CLASSROOM, subnet, { updateIntervalS: 0.3, cut })
 }
 
 async function clientOf (t: ExecutionContext, n: IpxNode): Promise<TestClient> {

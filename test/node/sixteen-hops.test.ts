@@ -9,14 +9,12 @@
 import test from 'ava'
 import type { ExecutionContext } from 'ava'
 import path from 'node:path'
-import { PassThrough } from 'node:stream'
 import * as rip from '../../protocol/rip.js'
 import { Socket } from '../../protocol/constants.js'
 import { ROOT } from '../_env.js'
-import { runTopologyLab } from '../../src/cli/lab-topology.js'
-import type { IpxNode } from '../../src/node/node.js'
 import { TestClient, until } from '../transport/_dosbox-client.js'
-import { data, freePort } from './_two-nodes.js'
+import { data } from './_two-nodes.js'
+import { topologyLab } from './_topology-lab.js'
 import { hopsTo, internetwork } from './_internetwork.js'
 import type { LabNode } from './_internetwork.js'
 
@@ -74,22 +72,15 @@ test('a chain of 17 routers: R1\'s network is 15 hops from R16 and used there; R
 
 test('ipxlab lab --topology docs/topologies/sixteen-hops.json: R17\'s DISPLAY NETWORKS lists 16 networks, not R1\'s', async t => {
   t.timeout(90_000)
-  const port = await freePort('127.0.29.1')
-  const snpPort = await freePort('127.0.29.1')
-  const out = new PassThrough()
-  let text = ''
-  out.on('data', (c: Buffer) => { text += c.toString() })
-  const abort = new AbortController()
-  let nodes: readonly IpxNode[] = []
-  const run = runTopologyLab({ file: CHAIN, subnet: 29, port, snpPort, updateIntervalS: 0.3, signal: abort.signal, onRunning: (n) => { nodes = n } }, { stdout: out, stderr: new PassThrough() })
-  t.teardown(async () => { abort.abort(); await run })
-  t.true(await until(() => nodes.length === 17, 30_000), 'the chain came up')
+  const lab = await topologyLab(t, CHAIN, 29, { updateIntervalS: 0.3 })
+  const nodes = lab.list
+  t.is(nodes.length, 17, 'the chain came up')
   const last = nodes[16]!
   t.true(await until(() => last.router.route(NETWORKS[1]!)?.hops === 15 && nodes[0]!.router.route(NETWORKS[15]!)?.hops === 15, 30_000), 'converged end to end')
-  abort.abort()
-  t.is(await run, 0)
+  t.is(await lab.stop(), 0)
+  const text = lab.text()
   t.regex(text, /^R17 \(network 0000D011\): DISPLAY NETWORKS\n(?: {2}.*\n)*? {2}There are 16 known networks$/m)
   const r17 = text.slice(text.indexOf('R17 (network 0000D011)'))
   t.notRegex(r17.slice(0, r17.indexOf('R17: DISPLAY SERVERS')), /0000D001/, 'R1\'s network, 16 hops away, is not in R17\'s table')
-  t.regex(r17, /0000D002 15\/15/, 'R2\'s, 15 hops away, is')
+  t.regex(r17, /0000D002 15\/\d+ /, 'R2\'s, 15 hops away, is')
 })
