@@ -14,8 +14,8 @@
  * through it), SAP downs the servers learned on it, and both send their triggered updates; frames
  * in flight on the cut link are lost (counted).
  *
- * Why a loop of three can count to 16 in spite of split horizon (the classic case, as in RFC 1058
- * §2.2.1 for IP RIP): when a network behind C is lost, C's poison races the periodic update another
+ * Why a loop of three can count to 16 in spite of split horizon (the classic case, RFC 1058 §2.2 for IP
+ * RIP): when a network behind C is lost, C's poison races the periodic update another
  * router of the loop (A) sends just after the cut, still offering the old route. B hears the poison
  * first, then A's stale offer, and takes it (its own route is gone); B offers it on to C, C to A,
  * each one hop more, around the loop, until the offer would reach 16 and is no longer sent, while
@@ -27,6 +27,8 @@ import { RipService } from './services/rip.js'
 import { SapService } from './services/sap.js'
 import type { NodeConfig } from './config.js'
 import { RIP_HOPS_UNREACHABLE } from '../../protocol/rip.js'
+import { Socket } from '../../protocol/constants.js'
+import { ConfigError } from '../errors.js'
 
 /** One link of the simulated topology, by node name. */
 export type SimLink = readonly [string, string]
@@ -194,8 +196,8 @@ function build (o: SimulationOptions, queue: EventQueue, cutKey: string, state: 
     const router = new Router({ mode: 'route', network: config.network, node: config.node })
     const rip = new RipService(router, timers)
     const sap = new SapService(router, config.services, { intervalMs, expireMs: 5 * intervalMs })
-    router.bind(0x0453, rip)
-    router.bind(0x0452, sap)
+    router.bind(Socket.Rip, rip)
+    router.bind(Socket.Sap, sap)
     return { config, router, rip, sap, start: i * stagger }
   })
   const byName = new Map(nodes.map(n => [n.config.name, n]))
@@ -223,14 +225,14 @@ function build (o: SimulationOptions, queue: EventQueue, cutKey: string, state: 
   return { nodes, clock }
 }
 
-/** Runs the topology, cuts `cut` at `cutAtMs`, and reports what every router did. Throws for an unknown link. */
+/** Runs the topology, cuts `cut` at `cutAtMs`, and reports what every router did. A link the topology lacks is a {@link ConfigError}. */
 export function simulateCut (o: SimulationOptions): SimulationResult {
   const intervalMs = o.intervalMs ?? 60_000
   const delayMs = o.delayMs ?? 55
   const cutAtMs = o.cutAtMs ?? 3.5 * intervalMs
   const endMs = cutAtMs + (o.afterMs ?? 5 * intervalMs)
   const cutKey = [...o.cut].sort().join(' ')
-  if (!o.links.some(l => [...l].sort().join(' ') === cutKey)) throw new Error(`no link ${o.cut[0]} - ${o.cut[1]} in the topology`)
+  if (!o.links.some(l => [...l].sort().join(' ') === cutKey)) throw new ConfigError('cut', `no link ${o.cut[0]} - ${o.cut[1]} in the topology`)
   const queue = new EventQueue()
   const state = { cut: false, lostOnCut: 0, delivered: 0 }
   const { nodes, clock } = build(o, queue, cutKey, state)
