@@ -20,9 +20,15 @@ import type { NodeConfig } from '../node/config.js'
 import { linkTicks } from '../node/router.js'
 import { loadTopology, topologyConfigs } from '../node/topology.js'
 import type { Topology } from '../node/topology.js'
+import { ConfigError } from '../errors.js'
 import { createLogger } from '../log.js'
 import { runReplay } from './replay.js'
 import type { Io } from './main.js'
+import type { LinkTicksOf } from '../node/rip-simulation.js'
+import { displayTables as formatTables, portLabel } from './netware-tables.js'
+import { printSimulatedCut, findLink } from './lab-simulate.js'
+import { cutAndWatch } from './lab-cut.js'
+import type { CutTimes } from './lab-cut.js'
 
 /** Options of {@link runTopologyLab}. */
 export interface TopologyLabOptions {
@@ -38,6 +44,16 @@ export interface TopologyLabOptions {
   signal?: AbortSignal
   /** Called with the running nodes once every link is up (tests). */
   onRunning?: (nodes: readonly IpxNode[]) => void
+  /** RIP and SAP periodic update interval, seconds (default the nodes' 60); expiry and garbage follow. */
+  updateIntervalS?: number
+  /** `A-B`: once converged, cut that link on the real sockets and watch the lab re-converge (src/cli/lab-cut.ts). */
+  cut?: string
+  /** `A-B`: run RIP and SAP on a virtual clock instead, cut that link, print every round (src/cli/lab-simulate.ts); no sockets. */
+  simulateCut?: string
+  /** With `simulateCut`: when the link is cut, virtual seconds. */
+  cutAtS?: number
+  /** Called with the times `cut` measured (tests). */
+  onCut?: (times: CutTimes) => void
 }
 
 /** How long the links may take to come up before the lab says which are still down (ms). */
@@ -47,13 +63,29 @@ function hex8 (n: number): string {
   return n.toString(16).padStart(8, '0').toUpperCase()
 }
 
-/** The routing and service tables of a node, as NetWare's DISPLAY NETWORKS and DISPLAY SERVERS. */
-export function displayTables (n: IpxNode): string[] {
+/**
+ * The routing and service tables of a node, as NetWare's DISPLAY NETWORKS and DISPLAY SERVERS
+ * (src/cli/netware-tables.ts, shared with `ipxlab stats`); `names` names the peer ports' nodes.
+ */
+export function displayTables (n: IpxNode, names?: ReadonlyMap<string, string>): string[] {
   const s = n.stats()
-  const lines = [`${s.name} (network ${s.network}): ${s.routes.length} networks`]
-  for (const r of s.routes) lines.push(`  ${r.network}  ${String(r.hops).padStart(2)} hops ${String(r.ticks).padStart(3)} ticks  ${r.hops >= 16 ? 'unreachable' : (r.port ?? 'this node')}`)
-  for (const v of s.services) lines.push(`  server ${v.name} type ${v.type.toString(16).padStart(4, '0')} at ${v.address}, ${v.hops} hop${v.hops === 1 ? '' : 's'}`)
-  return lines
+  return formatTables(s.name, s.network, s.routes, s.services, (port) => portLabel(port, names))
+}
+
+/** Router port id → the name of the node at its other end, for every peer link of the lab. */
+export function peerNames (nodes: readonly IpxNode[]): Map<string, string> {
+  const byAddress = new Map(nodes.map(n => [`${n.config.listen.host}:${n.config.listen.port}`, n.config.name]))
+  const names = new Map<string, string>()
+  for (const n of nodes) for (const p of n.peers()) names.set(p.id, byAddress.get(p.address) ?? p.address)
+  return names
+}
+
+/** Each link's ticks by the names of its ends, as the nodes derive them from the link's profile (src/node/router.ts). */
+function ticksByLink (configs: readonly NodeConfig[]): LinkTicksOf {
+  const byAddress = new Map(configs.map(c => [`${c.listen.host}:${c.listen.port}`, c.name]))
+  const ticks = new Map<string, number>()
+  for (const c of configs) for (const p of c.peers) ticks.set(`${c.name} ${byAddress.get(p.address) ?? p.address}`, linkTicks(p.qos))
+  return (a, b) => ticks.get(`${a} ${b}`) ?? 1
 }
 
 /** One line per link of a node: where it goes, how, and what it costs in ticks. */
@@ -99,7 +131,17 @@ async function runReplays (t: Topology, configs: readonly NodeConfig[], io: Io, 
 /** Runs the topology until stopped; returns the exit status. */
 export async function runTopologyLab (o: TopologyLabOptions, io: Io): Promise<number> {
   const topology = loadTopology(o.file)
-  const lab = topologyConfigs(topology, { subnet: o.subnet ?? 0, port: o.port ?? 2644, snpPort: o.snpPort ?? 2629 }, { limits: { receiveBufferBytes: IN_PROCESS_RECEIVE_BUFFER } })
+  const intervalMs = o.updateIntervalS !== undefined ? Math.round(o.updateIntervalS * 1000) : undefined
+  const timers = intervalMs !== undefined ? { timers: { ripIntervalMs: intervalMs, sapIntervalMs: intervalMs } } : {}
+  const lab = topologyConfigs(topology, { subnet: o.subnet ?? 0, port: o.port ?? 2644, snpPort: o.snpPort ?? 2629 }, { limits: { receiveBufferBytes: IN_PROCESS_RECEIVE_BUFFER }, ...timers })
+  const links = topology.links.map(l => l.between)
+  const ticksOf = ticksByLink(lab.configs)
+  if (o.simulateCut !== undefined) {
+    if (lab.mode !== 'route') throw new ConfigError('simulate-cut', 'simulates RIP between routers: the topology must be in route mode')
+    return printSimulatedCut({ file: o.file, nodes: lab.configs, links, ticksOf, cut: o.simulateCut, intervalMs: lab.configs[0]!.timers.ripIntervalMs, ...(o.cutAtS !== undefined ? { cutAtS: o.cutAtS } : {}) }, io)
+  }
+  const cut = o.cut !== undefined ? findLink(links, o.cut, 'cut') : undefined
+  if (cut !== undefined && lab.mode !== 'route') throw new ConfigError('cut', 'watches RIP re-converge between routers: the topology must be in route mode')
   const logger = createLogger({ level: o.logLevel ?? 'warn', stream: io.stderr })
   const nodes: IpxNode[] = []
   const abort = new AbortController()
@@ -119,11 +161,19 @@ export async function runTopologyLab (o: TopologyLabOptions, io: Io): Promise<nu
     const down = nodes.flatMap(n => n.peers().filter(p => !p.link.up).map(p => `${n.config.name} to ${p.address}`))
     io.stdout.write(down.length === 0 ? '  every link is up; Ctrl-C ends the lab\n' : `  links still down: ${down.join(', ')}\n`)
     o.onRunning?.(nodes)
+    const names = peerNames(nodes)
+    if (cut !== undefined && down.length > 0) io.stdout.write(`  not cutting ${cut[0]} - ${cut[1]}: the lab never converged with links down\n`)
+    if (cut !== undefined && down.length === 0) {
+      // Long enough for a full update to cross the lab, and RIP's expiry when it must.
+      const timeoutMs = 4 * lab.configs[0]!.timers.ripIntervalMs + LINKS_UP_MS
+      const times = await cutAndWatch(nodes, links, cut, names, io, { timeoutMs, signal: abort.signal, ticksOf })
+      o.onCut?.(times)
+    }
     const status = await runReplays(topology, lab.configs, io, abort.signal)
     if (!abort.signal.aborted) await new Promise(resolve => abort.signal.addEventListener('abort', resolve, { once: true }))
     for (const [i, n] of nodes.entries()) {
       const clients = topology.nodes[i]!.dosbox !== undefined ? [`  DOSBox clients: ${n.stats().clients.length}`] : []
-      io.stdout.write(`${[...displayTables(n), ...clients].join('\n')}\n`)
+      io.stdout.write(`${[...displayTables(n, names), ...clients].join('\n')}\n`)
     }
     return status === 0 ? 0 : 1
   } finally {

@@ -56,6 +56,14 @@ export interface LabOptions {
   logLevel?: string
   /** Aborts the run (tests; the CLI uses SIGINT). */
   signal?: AbortSignal
+  /** Topology: RIP and SAP update interval, seconds. */
+  updateInterval?: number
+  /** Topology: cut this link (`A-B`) on the real sockets once converged. */
+  cut?: string
+  /** Topology: cut this link (`A-B`) on a virtual clock instead of running the nodes. */
+  simulateCut?: string
+  /** With `simulateCut`: when, virtual seconds. */
+  cutAt?: number
 }
 
 /** The options a topology run takes from the lab's. */
@@ -65,7 +73,11 @@ function pick (o: LabOptions): Omit<TopologyLabOptions, 'file'> {
     ...(o.snpPort !== undefined ? { snpPort: o.snpPort } : {}),
     ...(o.durationS !== undefined ? { durationS: o.durationS } : {}),
     ...(o.logLevel !== undefined ? { logLevel: o.logLevel } : {}),
-    ...(o.signal !== undefined ? { signal: o.signal } : {})
+    ...(o.signal !== undefined ? { signal: o.signal } : {}),
+    ...(o.updateInterval !== undefined ? { updateIntervalS: o.updateInterval } : {}),
+    ...(o.cut !== undefined ? { cut: o.cut } : {}),
+    ...(o.simulateCut !== undefined ? { simulateCut: o.simulateCut } : {}),
+    ...(o.cutAt !== undefined ? { cutAtS: o.cutAt } : {})
   }
 }
 
@@ -77,6 +89,12 @@ export const ONCE_PASSES = 10
  * named before any work starts, so a run never ignores what it was asked.
  */
 export function checkLabOptions (o: LabOptions): void {
+  const internetwork = Object.entries({ cut: o.cut, 'simulate-cut': o.simulateCut, 'cut-at': o.cutAt, 'update-interval': o.updateInterval })
+    .filter(([, v]) => v !== undefined).map(([k]) => `--${k}`)
+  if (o.topology === undefined && internetwork.length > 0) throw new UsageError('lab', `${internetwork.join(', ')} ${internetwork.length > 1 ? 'are options' : 'is an option'} of --topology`)
+  if (o.cut !== undefined && o.simulateCut !== undefined) throw new UsageError('lab', 'give --cut (real sockets) or --simulate-cut (virtual clock), not both')
+  if (o.cutAt !== undefined && o.simulateCut === undefined) throw new UsageError('lab', '--cut-at is an option of --simulate-cut (on real sockets --cut cuts once the tables have converged)')
+  if (o.simulateCut !== undefined && o.durationS !== undefined) throw new UsageError('lab', '--simulate-cut runs on a virtual clock and ends by itself; --duration is for the real nodes')
   if (o.topology !== undefined) {
     const given = Object.entries({ scenario: o.scenario, wan: o.wan, report: o.report, json: o.json ? true : undefined, once: o.once, loop: o.loop, speed: o.speed, capture: o.capture })
       .filter(([, v]) => v !== undefined).map(([k]) => `--${k}`)

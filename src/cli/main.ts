@@ -282,6 +282,15 @@ function addReplayCommand (program: Command, io: Io, status: { code: number }): 
     })
 }
 
+/** A commander parser for a number of seconds above 0. */
+function seconds (option: string): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v)
+    if (!(Number.isFinite(n) && n > 0 && n <= 86_400)) throw new InvalidArgumentError(`${option} is a number of seconds above 0 (at most 86400).`)
+    return n
+  }
+}
+
 /** `ipxlab lab` (npm start). */
 function addLabCommand (program: Command, io: Io, status: { code: number }): void {
   program.command('lab')
@@ -307,7 +316,11 @@ function addLabCommand (program: Command, io: Io, status: { code: number }): voi
     .option('--snp-port <port>', 'the port of both nodes\' QoS plane and status API (default 2629)', parseCount('--snp-port', 1))
     .option('--capture <file.pcapng>', 'write what node B routes to a capture file')
     .option('--log-level <level>', 'error, warn (default), info or debug')
-    .action(async (opts: { topology?: string, scenario?: string, wan?: string, report?: string, json?: boolean, once?: boolean, duration?: number, loop?: number, speed?: number, port?: number, snpPort?: number, capture?: string, logLevel?: string }) => {
+    .option('--update-interval <seconds>', 'topology: RIP and SAP update interval (default 60, NetWare\'s; expiry 3 and garbage 4 intervals follow)', seconds('--update-interval'))
+    .option('--cut <A-B>', 'topology: once the tables have converged, cut the link A-B on the real sockets and watch the routes and servers re-converge')
+    .option('--simulate-cut <A-B>', 'topology: run RIP and SAP on a virtual clock instead, cut the link A-B, print every route change and every round\'s tables')
+    .option('--cut-at <seconds>', 'with --simulate-cut: when the link is cut, on the virtual clock (default 3.5 update intervals)', seconds('--cut-at'))
+    .action(async (opts: { topology?: string, scenario?: string, wan?: string, report?: string, json?: boolean, once?: boolean, duration?: number, loop?: number, speed?: number, port?: number, snpPort?: number, capture?: string, logLevel?: string, updateInterval?: number, cut?: string, simulateCut?: string, cutAt?: number }) => {
       const { duration, ...rest } = opts
       status.code = await runLab({ ...rest, json: opts.json === true, ...(duration !== undefined ? { durationS: duration } : {}) }, io)
     })

@@ -12,6 +12,7 @@ import { DROP_NOTE } from '../node/status-api.js'
 import type { StatusDocument } from '../node/status-api.js'
 import type { Io } from './main.js'
 import { formatHostPort } from '../address.js'
+import { displayNetworks, displayServers, portLabel } from './netware-tables.js'
 
 /** The QoS plane's port (the status API's, unless a node was given another `--snp`). */
 export const STATUS_PORT = 2629
@@ -143,9 +144,11 @@ export function formatStats (d: StatusDocument): string {
       `rtt ${ms((rtt?.count ?? 0) > 0 ? rtt?.last : s?.probes.rttMicros?.last)} ms`,
       `lost ${String(p.link.lost ?? 0)}`, `reordered ${String(p.link.reordered ?? 0)}`, hello]
   })))
-  out.push(`routes (${d.routes.length})`)
-  out.push(...table(d.routes.map(r => [r.network, r.port ?? 'local', `${r.hops} hops`, `${r.ticks} ticks`])))
-  out.push(`services (${d.services.length})`)
+  // As a NetWare console showed them (src/cli/netware-tables.ts), then each service's address.
+  out.push(`routes (${d.routes.length}), as DISPLAY NETWORKS`)
+  out.push(...displayNetworks(d.routes, { via: (port) => portLabel(port) }))
+  out.push(`services (${d.services.length}), as DISPLAY SERVERS`)
+  out.push(...displayServers(d.services))
   out.push(...table(d.services.map(s => [`0x${s.type.toString(16).padStart(4, '0')}`, s.name, s.address, `${s.hops} hops`])))
   for (const p of d.peers) {
     const s = snpPeers.get(p.address)

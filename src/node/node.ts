@@ -523,7 +523,9 @@ export class IpxNode {
     } else {
       if (this.router.port(s.id) !== undefined) {
         this.router.removePort(s.id, now)
+        this.sap.portDown(s.id, now)
         this.rip.flush()
+        this.sap.flush()
       }
       this.#followName(s)
     }
@@ -604,6 +606,28 @@ export class IpxNode {
       try { this.#capture.close() } catch {}
       this.#capture = undefined
     }
+  }
+
+  /**
+   * Cuts the link to the peer at `address` (`host:port` as configured), as a pulled cable would:
+   * the link says bye (so the peer sees it at once, as a router sees carrier loss) and stops, its
+   * router port goes (RIP poisons the routes through it, SAP its servers), and until
+   * {@link restorePeer} nothing is sent to the peer and what it sends is refused and counted
+   * (`policy`, "link not started", in the link's counters). False when no such peer or already cut.
+   */
+  cutPeer (address: string): boolean {
+    const s = this.#peers.find(p => p.config.address === address)
+    if (s === undefined || !s.link.running) return false
+    s.link.stop()
+    return true
+  }
+
+  /** Mends a link {@link cutPeer} cut: it starts again and comes up at the peer's answer. False when not cut. */
+  restorePeer (address: string): boolean {
+    const s = this.#peers.find(p => p.config.address === address)
+    if (s === undefined || s.link.running || this.#stopped) return false
+    s.link.start()
+    return true
   }
 
   /** Peer links, for tests and the status API. */

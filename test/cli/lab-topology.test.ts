@@ -38,8 +38,9 @@ test('the bundled internetwork runs in one process on 127.0.18.x: every link up,
   t.regex(text, /HQ +network 0000A001 on 127\.0\.18\.1:\d+, status http:\/\/127\.0\.18\.1:\d+\//)
   t.notRegex(text, /IPXNET CONNECT/, 'no node of it expects DOSBox clients (no `dosbox`)')
   t.regex(text, /every link is up/)
-  t.regex(text, /BRANCH \(network 0000A004\)[^]*0000A001 +2 hops/)
-  t.regex(text, /server HQ type 0004 at 0000A001:/)
+  t.regex(text, /^BRANCH \(network 0000A004\): DISPLAY NETWORKS\n {2}0000A001 2\/\d+ /m, 'NetWare\'s network hops/ticks')
+  t.regex(text, /^BRANCH: DISPLAY SERVERS\n.*\bHQ +2\b/m, 'HQ\'s server two hops from BRANCH')
+  t.regex(text, /^ {2}0000A001 via (EAST|WEST) /m, 'next hops named by node')
   t.true(nodes.every(n => n.router.counters.totalDropped() === 0))
 })
 
@@ -163,9 +164,16 @@ async function across (t: ExecutionContext, from: IpxNode, to: IpxNode, toNetwor
   return await until(() => data(z).length >= 1, 5000) ? data(z)[0] : undefined
 }
 
-test('the classroom on real sockets: HQ to BRANCH goes through CORE (2 hops, 2 ticks) while the direct link is a modem (4 ticks); FS1, DOSBox lines, the game segment and the replay', async t => {
+test('the classroom with its direct HQ-BRANCH link a modem: HQ to BRANCH goes through CORE (2 hops, 2 ticks) rather than over the modem (4 ticks); FS1, DOSBox lines, the game segment and the replay', async t => {
   t.timeout(40_000)
-  const lab = await runLab(t, CLASSROOM, 161)
+  const dir = mkdtempSync(path.join(tmpdir(), 'ipxlab-topology-'))
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+  const slow = JSON.parse(readFileSync(CLASSROOM, 'utf8')) as { links: Array<{ between: string[], wan?: string }>, replays: Array<{ file: string }> }
+  slow.links.find(l => l.between.join(' ') === 'HQ BRANCH')!.wan = 'modem-56k'
+  for (const r of slow.replays) r.file = path.resolve(path.dirname(CLASSROOM), r.file)
+  const file = path.join(dir, 'classroom-modem.json')
+  writeFileSync(file, JSON.stringify(slow))
+  const lab = await runLab(t, file, 161)
   const [hq, core, , branch] = lab.nodes as [IpxNode, IpxNode, IpxNode, IpxNode, IpxNode]
   const toCore = `peer:udp:${core.config.listen.host}:${core.config.listen.port}`
   t.true(await until(() => hq.router.route(BRANCH)?.port === toCore && branch.router.route(HQ)?.hops === 2, 15_000), 'RIP chose the path through CORE')
@@ -187,19 +195,12 @@ test('the classroom on real sockets: HQ to BRANCH goes through CORE (2 hops, 2 t
   t.regex(text, /link udp:\/\/127\.0\.161\.4:\d+: modem-56k, qos off, 4 ticks/)
   t.regex(text, /link udp:\/\/127\.0\.161\.5:\d+: isdn-64k, qos off, 2 ticks/)
   t.regex(text, /replaying .*lab-sample\.pcapng into HQ\n(?: {4}.*\n)* {4}sent: 15/)
-  t.regex(text, /HQ \(network 0000C001\)[^]*0000C004 +2 hops +2 ticks +peer:udp:127\.0\.161\.2:/)
+  t.regex(text, /HQ \(network 0000C001\): DISPLAY NETWORKS\n {2}[^\n]*0000C004 2\/2 [^]*?There are 5 known networks\n(?: {2}.*\n)*? {2}(?:.* {3})?0000C004 via CORE\b/)
 })
 
-test('the classroom with a fast direct link: HQ to BRANCH goes direct (1 hop, 1 tick), hops breaking the tie', async t => {
+test('the bundled classroom, its direct HQ-BRANCH link a LAN: HQ to BRANCH goes direct (1 hop, 1 tick), hops breaking the tie', async t => {
   t.timeout(40_000)
-  const dir = mkdtempSync(path.join(tmpdir(), 'ipxlab-topology-'))
-  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
-  const fast = JSON.parse(readFileSync(CLASSROOM, 'utf8')) as { links: Array<{ wan?: string }>, replays?: unknown }
-  for (const l of fast.links) delete l.wan
-  delete fast.replays
-  const file = path.join(dir, 'classroom-fast.json')
-  writeFileSync(file, JSON.stringify(fast))
-  const lab = await runLab(t, file, 162)
+  const lab = await runLab(t, CLASSROOM, 162)
   const [hq, core, , branch] = lab.nodes as [IpxNode, IpxNode, IpxNode, IpxNode, IpxNode]
   const toBranch = `peer:udp:${branch.config.listen.host}:${branch.config.listen.port}`
   t.true(await until(() => hq.router.route(BRANCH)?.port === toBranch && branch.router.route(HQ)?.hops === 1, 15_000), 'RIP chose the direct link')
@@ -253,6 +254,6 @@ test('ipxlab lab --topology docs/topologies/classroom.json --duration: the comma
   t.is(r.code, 0, r.stderr)
   t.regex(r.stdout, /every link is up/)
   t.regex(r.stdout, /replaying .*lab-sample\.pcapng into HQ/)
-  t.regex(r.stdout, /HQ \(network 0000C001\): 5 networks\n(?: {2}.*\n)* {2}0000C004 +2 hops +2 ticks +peer:udp:127\.0\.0\.2:/)
-  t.regex(r.stdout, /REMOTE \(network 0000C005\): 5 networks/)
+  t.regex(r.stdout, /HQ \(network 0000C001\): DISPLAY NETWORKS\n {2}[^\n]*0000C004 1\/1 [^]*?There are 5 known networks\n(?: {2}.*\n)*? {2}(?:.* {3})?0000C004 via BRANCH\b/)
+  t.regex(r.stdout, /REMOTE \(network 0000C005\): DISPLAY NETWORKS\n[^]*?There are 5 known networks/)
 })

@@ -137,6 +137,25 @@ export class SapService implements LocalService {
     this.#settle()
   }
 
+  /**
+   * A port went down (its link was lost): the entries learned on it go down as RIP's routes through
+   * it do (Router.removePort), announced with 16 hops at the next {@link flush} and then forgotten,
+   * so that a server behind the lost link is offered again only by a router that still reaches it
+   * (its next update, at the hop count of the other path), not kept for the whole expiry time.
+   * Returns how many entries went down.
+   */
+  portDown (portId: string, now: number): number {
+    let n = 0
+    for (const e of this.#table.values()) {
+      if (e.port !== portId || e.learnedFrom === null || e.server.hops >= DOWN) continue
+      e.server.hops = DOWN
+      e.updatedAt = now
+      e.changed = true
+      n++
+    }
+    return n
+  }
+
   /** Going down: every entry this node advertises, sent with 16 hops on every port. */
   shutdown (): void {
     for (const port of this.#host.ports()) {

@@ -203,3 +203,22 @@ test('7 entries a packet in periodic broadcasts too, and garbage is ignored', t 
   t.is(local.sent.length, 0)
   t.is(s.stats.ignored, 2)
 })
+
+test('a port going down takes the servers learned on it down: announced at 16 hops on the other ports at the next flush, then forgotten (issue 16)', t => {
+  const { lab, saps } = chain()
+  for (const s of saps.values()) s.start(0)
+  lab.pump(0)
+  const b = saps.get('b')!
+  t.like(b.table.get('4/NODE-A'), { port: 'peer:a', server: { hops: 1 } })
+  lab.wire.length = 0
+  t.is(b.portDown('peer:a', 10), 1, 'NODE-A was learned on it')
+  t.is(b.portDown('peer:a', 11), 0, 'already down')
+  t.is(b.portDown('peer:c', 12), 1, 'NODE-C on the other')
+  lab.get('b').removePort('peer:a', 12)
+  b.flush()
+  const toC = servers(lab.wire.filter(([f, to]) => f === 'b' && to === 'c').map(w => w[2])).flat()
+  t.deepEqual(toC.map(s => [s.name, s.hops]), [['NODE-A', 16]], 'the poison goes out where the server is still believed (not back to C its own)')
+  t.is(b.table.get('4/NODE-A'), undefined, 'forgotten after the announcement')
+  lab.pump(12)
+  t.is(saps.get('c')!.table.get('4/NODE-A'), undefined, 'C, which had it from B, drops it too')
+})
