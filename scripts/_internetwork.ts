@@ -22,7 +22,11 @@ import type { IpxNode } from '../src/node/node.js'
 import { IN_PROCESS_RECEIVE_BUFFER } from '../src/node/config.js'
 import { DosboxClient } from '../src/transport/dosbox-client.js'
 import { TransportError } from '../src/errors.js'
+import { Router } from '../src/node/router.js'
+import { RipService } from '../src/node/services/rip.js'
+import { SapService } from '../src/node/services/sap.js'
 import { ipx } from '../protocol/index.js'
+import * as sapCodec from '../protocol/sap.js'
 import { Socket } from '../protocol/constants.js'
 import type { IpxPacket } from '../protocol/ipx/index.js'
 
@@ -129,7 +133,7 @@ export interface BenchResult {
   /** Frames from a DOSBox client on S0 to one on S1 (1 hop) and to one on SL (`spine` hops). */
   frames: { hops: number, oneHop: PathResult, long: PathResult }
   /** The middle spine link cut (both ends stop it): until every routing table matches the cut graph, ms. */
-  cut: { link: [string, string], convergeMs: number, routesMoved: number }
+  cut: { link: [string, string], convergeMs: number, routesMoved: number, updatesSent: number }
   /** Datagrams dropped by the routers before the cut (should be 0). */
   routerDrops: number
 }
@@ -155,7 +159,8 @@ async function waitFor (cond: () => boolean, limitMs: number, what: string): Pro
   const t0 = performance.now()
   while (!cond()) {
     if (performance.now() - t0 > limitMs) throw new Error(`internetwork bench: timed out after ${limitMs} ms waiting for ${what}`)
-    await sleep(2)
+    // 5 ms: the resolution of the convergence times; a check of every table costs ~50 µs at 50 nodes.
+    await sleep(5)
   }
   return performance.now() - t0
 }
@@ -224,16 +229,22 @@ function mismatches (lab: Lab, d: number[][]): number {
   return wrong
 }
 
-/** Waits until every table matches `d` and stays so for `stableMs`; the ms from `t0` to the start of that stretch. */
-async function converge (lab: Lab, d: number[][], stableMs: number, limitMs: number, what: string, t0 = performance.now()): Promise<number> {
+/**
+ * Waits until every table matches `d` and stays so for `stableMs`. Returns the ms from `t0` to the
+ * start of that stretch, and the routing datagrams sent by then (from `t0`).
+ */
+async function converge (lab: Lab, d: number[][], stableMs: number, limitMs: number, what: string, t0 = performance.now()): Promise<{ ms: number, sent: number }> {
+  const total = (): number => { const s = updatesSent(lab); return s.rip + s.sap }
+  const sent0 = total()
   let since: number | undefined
+  let sent = 0
   await waitFor(() => {
     const now = performance.now()
     if (mismatches(lab, d) !== 0) since = undefined
-    else since ??= now
+    else if (since === undefined) { since = now; sent = total() - sent0 }
     return since !== undefined && now - since >= stableMs
   }, limitMs, what)
-  return since! - t0
+  return { ms: since! - t0, sent }
 }
 
 function sapComplete (lab: Lab): boolean {
@@ -353,13 +364,18 @@ async function measureCut (lab: Lab, o: BenchOptions, stableMs: number): Promise
   let moved = 0
   before.forEach((row, i) => { row.forEach((d, j) => { if (d !== after[i]![j]) moved++ }) })
   const [a, b] = link.map(name => lab.topology.nodes.findIndex(n => n.name === name)) as [number, number]
-  const t0 = performance.now()
-  for (const [from, to] of [[a, b], [b, a]] as const) {
+  const ends = ([[a, b], [b, a]] as const).map(([from, to]) => {
     const peer = lab.nodes[from]!.peers().find(p => lab.portTo.get(p.id) === to)
     if (peer === undefined) throw new Error(`internetwork bench: no link from ${lab.topology.nodes[from]!.name} to ${lab.topology.nodes[to]!.name}`)
-    peer.link.stop()
-  }
-  return { link, convergeMs: await converge(lab, after, stableMs, o.limitMs, 'the routes after the cut', t0), routesMoved: moved }
+    return peer.link
+  })
+  // The wait starts (and counts the datagrams sent) before the cut; its first check sees the old tables.
+  const t0 = performance.now()
+  const settled = converge(lab, after, stableMs, o.limitMs, 'the routes after the cut', t0)
+  for (const l of ends) l.stop()
+  const c = await settled
+  // updatesSent: what the routers sent until then, triggered and periodic updates alike.
+  return { link, convergeMs: c.ms, routesMoved: moved, updatesSent: c.sent }
 }
 
 /**
@@ -380,7 +396,7 @@ export async function runInternetworkBench (o: BenchOptions): Promise<BenchResul
     say(`${lab.nodes.length} nodes, ${topology.links.length} links up in ${startMs.toFixed(0)} ms`)
     const stableMs = 2 * o.intervalMs
     const sap = waitFor(() => sapComplete(lab), o.limitMs, 'SAP convergence')
-    const convergeMs = await converge(lab, distances(topology), stableMs, o.limitMs, 'RIP convergence')
+    const convergeMs = (await converge(lab, distances(topology), stableMs, o.limitMs, 'RIP convergence')).ms
     const sapConvergeMs = await sap
     say(`converged: RIP ${convergeMs.toFixed(0)} ms, SAP ${sapConvergeMs.toFixed(0)} ms`)
     gc?.()
@@ -395,4 +411,48 @@ export async function runInternetworkBench (o: BenchOptions): Promise<BenchResul
   } finally {
     await Promise.all(lab.nodes.map(async n => { await n.stop() }))
   }
+}
+
+/** One router's periodic work alone: ns per call of RIP's and SAP's `tick` when nothing is due, beside one bare pass over both tables. */
+export interface TickCost { routes: number, servers: number, tickNs: number, passNs: number }
+
+/**
+ * What each node pays every tick (interval / 10, at most 1 s) for tables of `size` routes and
+ * servers learned from one peer, with no update due and nothing changed: the services' `tick`,
+ * against one bare pass over the same two tables reading the fields an expiry check reads (the
+ * least a scan can cost). Pure (no sockets); bounded by `calls`.
+ */
+export function tickCost (size: number, calls: number): TickCost {
+  const peer = 0x020000000002
+  const router = new Router({ mode: 'route', network: 0x51000001, node: 0x020000000001 })
+  router.addPort({ id: 'peer:bench', kind: 'peer', send: () => {} })
+  for (let i = 0; i < size; i++) router.setRoute({ network: 0x52000000 + i, port: 'peer:bench', hops: 2, ticks: 3, learnedFrom: peer, updatedAt: 0, changed: false })
+  const hour = 3_600_000
+  const rip = new RipService(router, { intervalMs: hour, expireMs: 3 * hour, garbageMs: 4 * hour })
+  const sap = new SapService(router, [], { intervalMs: hour, expireMs: 3 * hour })
+  const servers = Array.from({ length: size }, (_, i) => ({ type: 4, name: `SERVER-${i}`, network: 0x52000000 + i, node: 1, socket: 0x451, hops: 2 }))
+  for (let i = 0; i < servers.length; i += sapCodec.SAP_MAX_ENTRIES) {
+    const payload = sapCodec.encode({ operation: sapCodec.SapOperation.GeneralResponse, servers: servers.slice(i, i + sapCodec.SAP_MAX_ENTRIES) })
+    const d = ipx.packet.encode(ipx.packet.makePacket({ packetType: 4, dst: { network: 0, node: 0x020000000001, socket: Socket.Sap }, src: { network: 0x52000000, node: peer, socket: Socket.Sap } }, payload))
+    sap.handle(ipx.packet.decode(d), 'peer:bench', 0)
+  }
+  rip.start(0)
+  sap.start(0)
+  sap.tick(1)
+  rip.tick(1)
+  const time = (fn: (now: number) => void): number => {
+    const t0 = process.hrtime.bigint()
+    for (let i = 2; i < calls + 2; i++) fn(i)
+    return Number(process.hrtime.bigint() - t0) / calls
+  }
+  let sink = 0
+  const pass = (now: number): void => {
+    for (const r of router.routes.values()) if (r.changed || now - r.updatedAt > hour) sink++
+    for (const e of sap.table.values()) if (e.changed || now - e.updatedAt > hour) sink++
+  }
+  const tick = (now: number): void => { rip.tick(now); sap.tick(now) }
+  // Alternating halves, so neither gets the warmer half of the run.
+  const t = [time(tick), time(pass), time(tick), time(pass)]
+  if (sink !== 0 || sap.table.size !== size) throw new Error('tick cost: the tables changed under the measurement')
+  return { routes: router.routes.size, servers: sap.table.size, tickNs: (t[0]! + t[2]!) / 2, passNs: (t[1]! + t[3]!) / 2 }
 }
