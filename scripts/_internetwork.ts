@@ -101,6 +101,8 @@ export interface BenchOptions extends ShapeOptions {
   window: number
   /** Latency samples (one datagram at a time) per measurement. */
   samples: number
+  /** A window (or a latency sample) with no arrival for this long ends; what is missing then counts as lost, ms. */
+  stallMs: number
   /** Alternating rounds of the 1-hop and the long path; the medians are reported. */
   rounds: number
   /** Length of the steady-state window in which routing updates are counted, ms. */
@@ -297,14 +299,14 @@ function datagram (from: number, to: number, network: number): Buffer {
   return ipx.packet.encode(ipx.packet.makePacket({ packetType: 4, dst: { network, node: to, socket: GAME_SOCKET }, src: { network: 0, node: from, socket: GAME_SOCKET } }, Buffer.alloc(30)))
 }
 
-/** Throughput (windows, waiting for each until no progress for 500 ms: the rest counted lost) and latency (one at a time). */
+/** Throughput (windows, each waited for until no progress for `stallMs`: the rest counted lost) and latency (one at a time). */
 async function measurePath (send: () => void, got: { n: number }, o: BenchOptions): Promise<PathResult> {
   const stalled = async (target: number): Promise<void> => {
     let last = got.n
     let lastAt = performance.now()
     while (got.n < target) {
       await new Promise(resolve => setImmediate(resolve))
-      if (got.n !== last) { last = got.n; lastAt = performance.now() } else if (performance.now() - lastAt > 500) return
+      if (got.n !== last) { last = got.n; lastAt = performance.now() } else if (performance.now() - lastAt > o.stallMs) return
     }
   }
   const start = got.n

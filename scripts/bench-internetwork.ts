@@ -18,6 +18,7 @@ const o = {
   frames: Math.min(arg('frames', 5000), 200_000),
   window: 250,
   samples: Math.min(arg('samples', 200), 10_000),
+  stallMs: 500,
   rounds: Math.min(arg('rounds', 3), 15),
   steadyMs: Math.min(arg('steady', 5000), 60_000),
   subnet: 60,
