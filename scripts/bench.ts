@@ -18,7 +18,8 @@ for (const [title, script] of [
   ['native node link over UDP (ratio = ipxlab / bare Node dgram relay, same run)', 'bench-native.ts'],
   ['two nodes: DOSBox client on A to a client on B (ratio = ipxlab / bare relays, same run)', 'bench-node.ts'],
   ['QoS scenario on modem-56k and the 1 Mbit/s lab link: FIFO, SNP, SNP + LFI (ratio = SNP / the discipline, same run)', 'bench-lfi.ts'],
-  ['WebSocket (js-dos) relay beside the UDP DOSBox relay (ratio = WebSocket / UDP, same run)', 'bench-ws.ts']
+  ['WebSocket (js-dos) relay beside the UDP DOSBox relay (ratio = WebSocket / UDP, same run)', 'bench-ws.ts'],
+  ['internetwork of 50 routers in one process: memory, RIP/SAP updates, a cut, 10 hops beside 1 hop (ratio = 10 hops / 1 hop, same run)', 'bench-internetwork.ts']
 ] as const) {
   const file = fileURLToPath(new URL(script, import.meta.url))
   if (!existsSync(file)) continue

@@ -90,23 +90,35 @@ export class RipService implements LocalService {
     if (portId === undefined) this.#nextPeriodic = now + this.timers.intervalMs
   }
 
-  /** Periodic work: the full update when due, age-out, garbage collection, triggered updates. */
+  /**
+   * Periodic work: the full update when due, age-out, garbage collection, triggered updates. One
+   * pass over the table, in place (a Map may delete the entry being visited), which also notes
+   * whether any route changed: it runs every tick of every node, mostly with nothing to do.
+   */
   tick (now: number): void {
-    for (const r of [...this.#host.routes.values()]) {
-      if (r.network === this.#host.network) continue
-      if (r.hops < INFINITY && r.learnedFrom !== null && now - r.updatedAt >= this.timers.expireMs) {
-        r.hops = INFINITY
-        r.changed = true
-      } else if (r.hops >= INFINITY && now - r.updatedAt >= this.timers.garbageMs) {
-        this.#host.deleteRoute(r.network)
+    const host = this.#host
+    const { expireMs, garbageMs } = this.timers
+    let changed = false
+    for (const r of host.routes.values()) {
+      if (r.network !== host.network) {
+        if (r.hops < INFINITY && r.learnedFrom !== null && now - r.updatedAt >= expireMs) {
+          r.hops = INFINITY
+          r.changed = true
+        } else if (r.hops >= INFINITY && now - r.updatedAt >= garbageMs) {
+          host.deleteRoute(r.network)
+          continue
+        }
       }
+      if (r.changed) changed = true
     }
     if (this.#nextPeriodic === undefined || now >= this.#nextPeriodic) {
-      for (const port of this.#host.ports()) this.#advertise(port, false)
+      for (const port of host.ports()) this.#advertise(port, false)
       this.#clearChanged()
       this.#nextPeriodic = now + this.timers.intervalMs
-    } else {
-      this.flush()
+    } else if (changed) {
+      // flush(), without its second pass to find out whether anything changed.
+      for (const port of host.ports()) this.#advertise(port, true)
+      this.#clearChanged()
     }
   }
 

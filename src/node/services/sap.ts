@@ -74,6 +74,11 @@ export interface SapStats {
   ignored: number
 }
 
+/** A learned entry's own copy of a received (reachable) server: the decoded one may hold more fields. */
+function stored (s: SapServer): SapServer {
+  return { type: s.type, name: s.name, network: s.network, node: s.node, socket: s.socket, hops: s.hops }
+}
+
 /** The service table key: type and name identify a NetWare service. */
 function key (type: number, name: string): string {
   return `${type}/${name}`
@@ -111,20 +116,28 @@ export class SapService implements LocalService {
     if (portId === undefined) this.#nextPeriodic = now + this.timers.intervalMs
   }
 
-  /** Periodic work: the full broadcast when due, age-out, triggered updates. */
+  /**
+   * Periodic work: the full broadcast when due, age-out, triggered updates. One pass over the
+   * table, which also notes whether any entry changed (it runs every tick, mostly with nothing to do).
+   */
   tick (now: number): void {
+    const expireMs = this.timers.expireMs
+    let changed = false
     for (const e of this.#table.values()) {
-      if (e.learnedFrom !== null && e.server.hops < DOWN && now - e.updatedAt >= this.timers.expireMs) {
+      if (e.learnedFrom !== null && e.server.hops < DOWN && now - e.updatedAt >= expireMs) {
         e.server.hops = DOWN
         e.changed = true
       }
+      if (e.changed) changed = true
     }
     if (this.#nextPeriodic === undefined || now >= this.#nextPeriodic) {
       for (const port of this.#host.ports()) this.#advertise(port, false)
       this.#settle()
       this.#nextPeriodic = now + this.timers.intervalMs
-    } else {
-      this.flush()
+    } else if (changed) {
+      // flush(), without its second pass to find out whether anything changed.
+      for (const port of this.#host.ports()) this.#advertise(port, true)
+      this.#settle()
     }
   }
 
@@ -273,7 +286,6 @@ export class SapService implements LocalService {
     const e = this.#table.get(k)
     if (e !== undefined && e.learnedFrom === null) return
     const same = e !== undefined && e.port === port.id && e.learnedFrom === router
-    const server: SapServer = { type: s.type, name: s.name, network: s.network, node: s.node, socket: s.socket, hops: Math.min(s.hops, DOWN) }
     if (s.hops >= DOWN) {
       if (e !== undefined && same && e.server.hops < DOWN) {
         e.server.hops = DOWN
@@ -282,13 +294,14 @@ export class SapService implements LocalService {
       }
       return
     }
+    // The stored copy is made only when it is stored: a periodic refresh (the usual case) changes nothing.
     if (e === undefined || e.server.hops >= DOWN || s.hops < e.server.hops) {
-      this.#table.set(k, { server, port: port.id, learnedFrom: router, updatedAt: now, changed: true })
+      this.#table.set(k, { server: stored(s), port: port.id, learnedFrom: router, updatedAt: now, changed: true })
       return
     }
     if (same) {
       if (e.server.hops !== s.hops || e.server.network !== s.network || e.server.node !== s.node || e.server.socket !== s.socket) {
-        e.server = server
+        e.server = stored(s)
         e.changed = true
       }
       e.updatedAt = now

@@ -240,3 +240,30 @@ test('garbage in, nothing out: undecodable RIP and our own packets are ignored',
   t.is(local.sent.length, 0)
   t.is(s.stats.ignored, 3)
 })
+
+test('one pass per tick: with nothing changed a tick sends nothing; routes past garbage time are deleted while the table is walked, and a change found in the same pass goes out at once', t => {
+  // FreeBSD's timers, and every tick before the first periodic update (60 s): only triggered updates go out.
+  const r = new Router({ mode: 'route', network: NA, node: A })
+  const toB = collector()
+  const toC = collector()
+  r.addPort({ id: 'peer:b', kind: 'peer', send: toB.send })
+  r.addPort({ id: 'peer:c', kind: 'peer', send: toC.send })
+  const s = new RipService(r)
+  s.start(0)
+  const garbage = DEFAULT_RIP_TIMERS.garbageMs
+  for (const network of [0x20, 0x21, 0x22]) r.setRoute({ network, port: 'peer:b', hops: 16, ticks: 3, learnedFrom: B, updatedAt: -garbage, changed: false })
+  r.setRoute({ network: 0x23, port: 'peer:b', hops: 2, ticks: 3, learnedFrom: B, updatedAt: 0, changed: false })
+  toB.sent.length = 0
+  toC.sent.length = 0
+  s.tick(1000)
+  t.deepEqual([0x20, 0x21, 0x22].map(n => r.route(n)), [undefined, undefined, undefined], 'every route past garbage time deleted in one tick')
+  t.is(r.route(0x23)?.hops, 2)
+  t.is(toB.sent.length + toC.sent.length, 0, 'nothing due, nothing changed: nothing sent')
+  r.setRoute({ network: 0x24, port: 'peer:b', hops: 3, ticks: 4, learnedFrom: B, updatedAt: 1500, changed: true })
+  s.tick(2000)
+  t.is(toB.sent.length, 0, 'split horizon: not back out of its own port')
+  t.deepEqual(responses(toC.sent).flat(), [{ network: 0x24, hops: 4, ticks: 5 }], 'the changed route, once, out of the other port')
+  t.false([...r.routes.values()].some(x => x.changed), 'the change marks are cleared')
+  s.tick(3000)
+  t.is(toC.sent.length, 1, 'and not again')
+})

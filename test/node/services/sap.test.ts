@@ -222,3 +222,28 @@ test('a port going down takes the servers learned on it down: announced at 16 ho
   lab.pump(12)
   t.is(saps.get('c')!.table.get('4/NODE-A'), undefined, 'C, which had it from B, drops it too')
 })
+
+test('a refresh that changes nothing is stored as it was and announced to nobody; a changed address from the same router is stored and announced at once', t => {
+  const r = new Router({ mode: 'route', network: NB, node: B })
+  const toC = collector()
+  r.addPort({ id: 'peer:a', kind: 'peer', send: () => {} })
+  r.addPort({ id: 'peer:c', kind: 'peer', send: toC.send })
+  const s = new SapService(r, [], { intervalMs: 60_000, expireMs: 300_000 })
+  s.start(0)
+  const from = (socket: number, now: number): void => {
+    const payload = sap.encode({ operation: 2, servers: [{ type: 4, name: 'NODE-A', network: NA, node: A, socket, hops: 1 }] })
+    s.handle(ipxPacket.decode(datagram({ dst: [0, BCAST, 0x452], src: [NA, A, 0x452] }, payload)), 'peer:a', now)
+  }
+  from(0x451, 10)
+  const learned = s.table.get('4/NODE-A')!
+  t.like(learned, { port: 'peer:a', learnedFrom: A, updatedAt: 10, server: { hops: 1, socket: 0x451 } })
+  t.deepEqual(servers(toC.sent).flat().map(x => x.name), ['NODE-A'], 'learned: announced to C at once')
+  toC.sent.length = 0
+  from(0x451, 20)
+  t.is(s.table.get('4/NODE-A'), learned, 'the same entry, refreshed')
+  t.is(learned.updatedAt, 20)
+  t.is(toC.sent.length, 0, 'nothing changed, nothing announced')
+  from(0x8000, 30)
+  t.like(s.table.get('4/NODE-A'), { updatedAt: 30, server: { socket: 0x8000, hops: 1 } })
+  t.deepEqual(servers(toC.sent).flat().map(x => [x.name, x.socket, x.hops]), [['NODE-A', 0x8000, 2]], 'the new address, announced one hop further')
+})
