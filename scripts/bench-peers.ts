@@ -5,8 +5,11 @@
  * ratio ipxlab / ipxbox. A benchmark, not a test: it skips a peer with a message when it is absent.
  *
  *   IPXBOX_SRC=/path/to/ipxbox [IPXBOX_GOPATH=dir:dir] npm run bench:peers [-- --rounds 5 --seconds 2 --replay-only]
+ *     [--loads pingpong,blast] [--servers ipxlab,ipxbox]   (only these loads / servers; default all)
  *
- * - ipxlab: the built `dist/` CLI, `ipxlab node --listen 127.0.0.1:PORT`, with the node flags of its
+ * - ipxlab: the built `dist/` CLI, `ipxlab node --listen 127.0.0.1:PORT --max-per-ip 255` (every
+ *   generator client is on 127.0.0.1, and the default quota of 16 slots per IP, issue 13, would
+ *   refuse the 64-client load; ipxbox has no such quota), with the node flags of its
  *   interpreter line as the installed command gets them (IPXLAB_NODE_ARGS adds more, e.g.
  *   `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the relay under these loads).
  * - ipxbox: built from the source at IPXBOX_SRC (a checkout or a bare git dir) into a temporary
@@ -35,6 +38,14 @@ import { arg } from './_bench-udp.js'
 const ROUNDS = Math.min(arg('rounds', 5), 20)
 const SECONDS = Math.min(arg('seconds', 2), 10)
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+/** `--NAME a,b`: the names given, or undefined (all). */
+function only (name: string): string[] | undefined {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]!.split(',') : undefined
+}
+const ONLY_LOADS = only('loads')
+const ONLY_SERVERS = only('servers')
 
 /** One generator run: what scripts/ipxnet-load.c prints. */
 interface LoadResult { load: string, sent: number, received: number, expected: number, rate: number, p50: number, p99: number, error?: string }
@@ -163,7 +174,7 @@ function servers (ipxbox: string | undefined): Server[] {
   list.push({
     name: 'ipxlab',
     slots: 255,
-    start: async (port) => spawn(process.execPath, [...nodeArgs, cli, 'node', '--listen', `127.0.0.1:${port}`, '--snp', '127.0.0.1:0', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] }),
+    start: async (port) => spawn(process.execPath, [...nodeArgs, cli, 'node', '--listen', `127.0.0.1:${port}`, '--snp', '127.0.0.1:0', '--max-per-ip', '255', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] }),
     pid: c => c.pid
   })
   if (ipxbox !== undefined) {
@@ -302,7 +313,8 @@ async function replayInto (server: Server): Promise<string> {
 async function main (): Promise<void> {
   const gen = buildGenerator()
   if (gen === undefined) return
-  const list = servers(buildIpxbox())
+  const list = servers(ONLY_SERVERS === undefined || ONLY_SERVERS.includes('ipxbox') ? buildIpxbox() : undefined)
+    .filter(s => ONLY_SERVERS === undefined || ONLY_SERVERS.includes(s.name))
   const results = new Map<string, Map<string, LoadResult[]>>()
   const rss = new Map<string, number[]>()
   for (const s of list) { results.set(s.name, new Map()); rss.set(s.name, []) }
@@ -313,7 +325,7 @@ async function main (): Promise<void> {
     for (const s of order) {
       let peak = 0
       for (const load of LOADS) {
-        if (load.minClients > s.slots) continue
+        if (load.minClients > s.slots || (ONLY_LOADS !== undefined && !ONLY_LOADS.includes(load.key))) continue
         const { result, rss: r } = await runLoad(gen, s, load)
         peak = Math.max(peak, r)
         if (result.error !== undefined) console.log(`  ${s.name} ${load.key}: ${result.error}`)
