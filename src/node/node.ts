@@ -221,6 +221,7 @@ export class IpxNode {
       host: config.listen.host,
       port: config.listen.port,
       recvBufferSize: config.limits.receiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER,
+      ...(config.limits.sendQueueDatagrams !== undefined ? { maxSendQueue: config.limits.sendQueueDatagrams } : {}),
       onIpx: (d, rinfo) => { this.#local.handle(d, rinfo) },
       logger: this.#log
     })
