@@ -5,8 +5,12 @@
  * ratio ipxlab / ipxbox. A benchmark, not a test: it skips a peer with a message when it is absent.
  *
  *   IPXBOX_SRC=/path/to/ipxbox [IPXBOX_GOPATH=dir:dir] npm run bench:peers [-- --rounds 5 --seconds 2 --replay-only]
+ *     [--loads pingpong,blast] [--servers ipxlab,ipxbox]   (only these loads / servers; default all)
+ *   IPXLAB_BASE_CLI=/other/build/dist/src/cli/main.js   (also run that build, as `base`, alternating)
  *
- * - ipxlab: the built `dist/` CLI, `ipxlab node --listen 127.0.0.1:PORT`, with the node flags of its
+ * - ipxlab: the built `dist/` CLI, `ipxlab node --listen 127.0.0.1:PORT --max-per-ip 255` (every
+ *   generator client is on 127.0.0.1, and the default quota of 16 slots per IP, issue 13, would
+ *   refuse the 64-client load; ipxbox has no such quota), with the node flags of its
  *   interpreter line as the installed command gets them (IPXLAB_NODE_ARGS adds more, e.g.
  *   `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the relay under these loads).
  * - ipxbox: built from the source at IPXBOX_SRC (a checkout or a bare git dir) into a temporary
@@ -35,6 +39,14 @@ import { arg } from './_bench-udp.js'
 const ROUNDS = Math.min(arg('rounds', 5), 20)
 const SECONDS = Math.min(arg('seconds', 2), 10)
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+/** `--NAME a,b`: the names given, or undefined (all). */
+function only (name: string): string[] | undefined {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]!.split(',') : undefined
+}
+const ONLY_LOADS = only('loads')
+const ONLY_SERVERS = only('servers')
 
 /** One generator run: what scripts/ipxnet-load.c prints. */
 interface LoadResult { load: string, sent: number, received: number, expected: number, rate: number, p50: number, p99: number, error?: string }
@@ -160,12 +172,17 @@ function servers (ipxbox: string | undefined): Server[] {
   // As the `ipxlab` command runs: with the node flags of its interpreter line (`env -S node ...`).
   const shebang = /^#!.*\bnode\b(.*)$/.exec(readFileSync(cli, 'utf8').split('\n', 1)[0] ?? '')
   const nodeArgs = [...(shebang?.[1] ?? '').split(' '), ...(process.env.IPXLAB_NODE_ARGS ?? '').split(' ')].filter(Boolean)
-  list.push({
-    name: 'ipxlab',
+  const ipxlab = (name: string, main: string): Server => ({
+    name,
     slots: 255,
-    start: async (port) => spawn(process.execPath, [...nodeArgs, cli, 'node', '--listen', `127.0.0.1:${port}`, '--snp', '127.0.0.1:0', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] }),
+    start: async (port) => spawn(process.execPath, [...nodeArgs, main, 'node', '--listen', `127.0.0.1:${port}`, '--snp', '127.0.0.1:0', '--max-per-ip', '255', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] }),
     pid: c => c.pid
   })
+  list.push(ipxlab('ipxlab', cli))
+  // IPXLAB_BASE_CLI: another build's dist/src/cli/main.js (say, the base commit's), run the same
+  // way in the same rounds as `base`, for a before/after pair measured side by side.
+  const base = process.env.IPXLAB_BASE_CLI
+  if (base !== undefined && base !== '') list.push(ipxlab('base', base))
   if (ipxbox !== undefined) {
     list.push({
       name: 'ipxbox',
@@ -299,10 +316,30 @@ async function replayInto (server: Server): Promise<string> {
   }
 }
 
+/**
+ * The spread behind the medians: per server and load, the smallest and largest p50 and p99 (and
+ * rate) over the rounds, since the machine is shared and one median hides how far runs wander.
+ */
+function spreadLines (names: string[], results: Map<string, Map<string, LoadResult[]>>): void {
+  console.log('\n# spread over the rounds (min–max)')
+  for (const load of LOADS) {
+    const cells = names.map(n => {
+      const rs = results.get(n)?.get(load.key) ?? []
+      if (rs.length === 0) return undefined
+      const range = (xs: number[], f: (v: number) => string): string => `${f(Math.min(...xs))}–${f(Math.max(...xs))}`
+      return load.key === 'inflight' || load.key === 'blast'
+        ? `${n} rate ${range(rs.map(r => r.rate), v => Math.round(v).toLocaleString('en'))}, p50 ${range(rs.map(r => r.p50), fmtUs)}`
+        : `${n} p50 ${range(rs.map(r => r.p50), fmtUs)}, p99 ${range(rs.map(r => r.p99), fmtUs)}`
+    }).filter(c => c !== undefined)
+    if (cells.length > 0) console.log(`${load.key.padEnd(10)} ${cells.join(' | ')}`)
+  }
+}
+
 async function main (): Promise<void> {
   const gen = buildGenerator()
   if (gen === undefined) return
-  const list = servers(buildIpxbox())
+  const list = servers(ONLY_SERVERS === undefined || ONLY_SERVERS.includes('ipxbox') ? buildIpxbox() : undefined)
+    .filter(s => ONLY_SERVERS === undefined || ONLY_SERVERS.includes(s.name))
   const results = new Map<string, Map<string, LoadResult[]>>()
   const rss = new Map<string, number[]>()
   for (const s of list) { results.set(s.name, new Map()); rss.set(s.name, []) }
@@ -313,7 +350,7 @@ async function main (): Promise<void> {
     for (const s of order) {
       let peak = 0
       for (const load of LOADS) {
-        if (load.minClients > s.slots) continue
+        if (load.minClients > s.slots || (ONLY_LOADS !== undefined && !ONLY_LOADS.includes(load.key))) continue
         const { result, rss: r } = await runLoad(gen, s, load)
         peak = Math.max(peak, r)
         if (result.error !== undefined) console.log(`  ${s.name} ${load.key}: ${result.error}`)
@@ -332,23 +369,26 @@ async function main (): Promise<void> {
   }
   const names = list.map(s => s.name)
   const ratio = (a: number, b: number): string => Number.isFinite(a) && Number.isFinite(b) && b > 0 ? (a / b).toFixed(2) : 'n/a'
-  const rows: Array<[string, (n: string) => string, string]> = []
+  // One ratio column per ipxlab build: ipxlab / ipxbox, and base / ipxbox when a base is given.
+  const mine = names.filter(n => n === 'ipxlab' || n === 'base')
+  const rows: Array<[string, (n: string) => string, (n: string) => string]> = []
   const pair = (load: string, label: string): void => {
     rows.push([`${label} p50 / p99`, n => `${fmtUs(med(n, load, 'p50'))} / ${fmtUs(med(n, load, 'p99'))}`,
-      `${ratio(med('ipxlab', load, 'p50'), med('ipxbox', load, 'p50'))} / ${ratio(med('ipxlab', load, 'p99'), med('ipxbox', load, 'p99'))}`])
+      n => `${ratio(med(n, load, 'p50'), med('ipxbox', load, 'p50'))} / ${ratio(med(n, load, 'p99'), med('ipxbox', load, 'p99'))}`])
   }
   pair('pingpong', 'ping-pong RTT')
-  rows.push(['16 in flight, echoed: rate', n => `${Math.round(med(n, 'inflight', 'rate')).toLocaleString('en')} pkt/s`, ratio(med('ipxlab', 'inflight', 'rate'), med('ipxbox', 'inflight', 'rate'))])
+  rows.push(['16 in flight, echoed: rate', n => `${Math.round(med(n, 'inflight', 'rate')).toLocaleString('en')} pkt/s`, n => ratio(med(n, 'inflight', 'rate'), med('ipxbox', 'inflight', 'rate'))])
   pair('broadcast', '8 clients × 35/s broadcast, one-way')
   pair('clients64', '64 clients, 16 sending 35/s, one-way')
   rows.push(['blast: delivered / one-way p50', n => `${Math.round(med(n, 'blast', 'rate')).toLocaleString('en')} pkt/s / ${fmtUs(med(n, 'blast', 'p50'))}`,
-    `${ratio(med('ipxlab', 'blast', 'rate'), med('ipxbox', 'blast', 'rate'))} / ${ratio(med('ipxlab', 'blast', 'p50'), med('ipxbox', 'blast', 'p50'))}`])
-  rows.push(['blast: lost', n => `${(100 * med(n, 'blast', 'loss')).toFixed(1)} %`, ''])
-  rows.push(['peak RSS', n => `${median(rss.get(n) ?? []).toFixed(1)} MiB`, ratio(median(rss.get('ipxlab') ?? []), median(rss.get('ipxbox') ?? []))])
+    n => `${ratio(med(n, 'blast', 'rate'), med('ipxbox', 'blast', 'rate'))} / ${ratio(med(n, 'blast', 'p50'), med('ipxbox', 'blast', 'p50'))}`])
+  rows.push(['blast: lost', n => `${(100 * med(n, 'blast', 'loss')).toFixed(1)} %`, () => ''])
+  rows.push(['peak RSS', n => `${median(rss.get(n) ?? []).toFixed(1)} MiB`, n => ratio(median(rss.get(n) ?? []), median(rss.get('ipxbox') ?? []))])
   console.log(`\n# side by side (64-byte frames, ${SECONDS} s a load, medians of ${ROUNDS} alternating rounds; ratio = ipxlab / ipxbox)`)
-  console.log(`| load | ${names.join(' | ')} | ratio |`)
-  console.log(`|---|${names.map(() => '---').join('|')}|---|`)
-  for (const [label, cell, r] of rows) console.log(`| ${label} | ${names.map(n => (n === 'dosbox' && label.startsWith('64')) ? 'n/a (16 slots)' : cell(n)).join(' | ')} | ${r} |`)
+  console.log(`| load | ${names.join(' | ')} | ${mine.map(n => n === 'ipxlab' ? 'ratio' : `${n} ratio`).join(' | ')} |`)
+  console.log(`|---|${names.map(() => '---').join('|')}|${mine.map(() => '---').join('|')}|`)
+  for (const [label, cell, r] of rows) console.log(`| ${label} | ${names.map(n => (n === 'dosbox' && label.startsWith('64')) ? 'n/a (16 slots)' : cell(n)).join(' | ')} | ${mine.map(r).join(' | ')} |`)
+  spreadLines(names, results)
   if (!existsSync(DOOM)) {
     console.log(`\nskip replay: ${DOOM} not found (the shared folder beside the project)`)
     return

@@ -93,6 +93,12 @@ export interface LimitsConfig {
    * bounds the queue in front of the relay (Linux doubles the request, socket(7)).
    */
   receiveBufferBytes?: number
+  /**
+   * Datagrams libuv may queue on the 2644 socket when the kernel's send buffer is full; a send
+   * beyond them is dropped and counted `queue_full` (issue 18). Absent = 64
+   * (`DEFAULT_MAX_SEND_QUEUE`, src/transport/udp-endpoint.ts).
+   */
+  sendQueueDatagrams?: number
   /** DOSBox client slots one IP address may hold (default {@link DEFAULT_MAX_CLIENTS_PER_IP}). */
   maxPerIp: number
   /** Open TCP connections on the listen port at most (default {@link DEFAULT_TCP_MAX_CONNECTIONS}). */
@@ -377,6 +383,7 @@ const schema = z.strictObject({
     tcpFirstFrameMs: integer(0, 86_400_000).optional(),
     tcpIdleMs: integer(0, 86_400_000).optional(),
     receiveBufferBytes: integer(4096, 64 * 1024 * 1024).optional(),
+    sendQueueDatagrams: integer(1, 65_536).optional(),
     rateLimit: rateLimitObject.optional()
   }).default({ maxClients: 256, idleTimeoutMs: 600_000 }),
   api: z.strictObject({
@@ -529,7 +536,8 @@ export function validateConfig (input: unknown, sources: ReadonlyMap<string, str
       tcpMaxPerIp: c.limits.tcpMaxPerIp ?? DEFAULT_TCP_MAX_PER_IP,
       tcpFirstFrameMs: c.limits.tcpFirstFrameMs ?? 10_000,
       tcpIdleMs: c.limits.tcpIdleMs ?? 300_000,
-      ...(c.limits.receiveBufferBytes !== undefined ? { receiveBufferBytes: c.limits.receiveBufferBytes } : {})
+      ...(c.limits.receiveBufferBytes !== undefined ? { receiveBufferBytes: c.limits.receiveBufferBytes } : {}),
+      ...(c.limits.sendQueueDatagrams !== undefined ? { sendQueueDatagrams: c.limits.sendQueueDatagrams } : {})
     },
     api: apiConfig(c.api, c.snpListen, c.listen, sources),
     qos: resolveQos(c.qos)
@@ -652,7 +660,8 @@ export const ENV_VARIABLES = {
   IPXLAB_WS_ORIGINS: 'ws.origins',
   IPXLAB_TLS_CERT: 'ws.tlsCert',
   IPXLAB_TLS_KEY: 'ws.tlsKey',
-  IPXLAB_RECEIVE_BUFFER_BYTES: 'limits.receiveBufferBytes'
+  IPXLAB_RECEIVE_BUFFER_BYTES: 'limits.receiveBufferBytes',
+  IPXLAB_SEND_QUEUE_DATAGRAMS: 'limits.sendQueueDatagrams'
 } as const
 
 /** Variables holding a comma-separated list. */

@@ -159,7 +159,13 @@ export interface NodeStats {
    * The 2644 UDP socket's receive buffer as the kernel granted it (its drops when that bounded
    * queue is full are `kernelDrops.tunnel`).
    */
-  socket: { receiveBufferBytes: number }
+  socket: {
+    receiveBufferBytes: number
+    /** The bound on libuv's send queue of the 2644 socket, in datagrams (issue 18). */
+    maxSendQueue?: number
+    /** Sends dropped because that queue was full (`queue_full`; the kernel's send buffer stayed full). */
+    sendQueueFull?: number
+  }
   captured: number
   captureErrors: number
 }
@@ -217,6 +223,7 @@ export class IpxNode {
       host: config.listen.host,
       port: config.listen.port,
       recvBufferSize: config.limits.receiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER,
+      ...(config.limits.sendQueueDatagrams !== undefined ? { maxSendQueue: config.limits.sendQueueDatagrams } : {}),
       onIpx: (d, rinfo) => { this.#local.handle(d, rinfo) },
       logger: this.#log
     })
@@ -663,7 +670,7 @@ export class IpxNode {
       tcpConnections: this.tcp?.connectionStats() ?? null,
       kernelDrops,
       ws: this.ws?.server.stats() ?? null,
-      socket: { receiveBufferBytes: this.tunnel.endpoint.recvBufferSize() },
+      socket: { receiveBufferBytes: this.tunnel.endpoint.recvBufferSize(), maxSendQueue: this.tunnel.endpoint.maxSendQueue, sendQueueFull: this.tunnel.endpoint.stats.queueFull },
       captured: this.#capture?.recordCount ?? 0,
       captureErrors: this.captureErrors
     }

@@ -139,6 +139,9 @@ export function statusDocument (source: StatusSource): StatusDocument {
   const drops: DropLine[] = []
   for (const [socket, n] of Object.entries(s.kernelDrops ?? {})) if (n !== null && n > 0) drops.push({ component: 'kernel', peer: socket, reason: 'receive_buffer', count: n, layer: 'kernel' })
   dropLines('socket', 'tunnel', '', s.counters.tunnel, drops)
+  // Sends refused by the bounded send queue of the 2644 socket (udp-endpoint.ts, issue 18).
+  const queueFull = s.socket?.sendQueueFull ?? 0
+  if (queueFull > 0) drops.push({ component: 'tunnel_tx', peer: '', reason: 'queue_full', count: queueFull, layer: 'socket' })
   dropLines('socket', 'tcp', '', s.counters.tcp, drops)
   dropLines('client', 'dosbox', '', s.counters.dosbox, drops)
   wsDropLines(s, drops)

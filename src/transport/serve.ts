@@ -33,6 +33,8 @@ export interface DosboxNodeOptions extends Omit<DosboxServerOptions, 'send' | 's
   recvBufferSize?: number
   /** SO_SNDBUF request (default 4 MiB). */
   sendBufferSize?: number
+  /** Bound on libuv's send queue, datagrams (default 64, udp-endpoint.ts `DEFAULT_MAX_SEND_QUEUE`). */
+  maxSendQueue?: number
 }
 
 /** A running DOSBox-role node. */
@@ -67,6 +69,7 @@ export async function startDosboxNode (options: DosboxNodeOptions): Promise<Dosb
     onMessage: (d, rinfo) => { ref.server?.handle(d, rinfo) },
     ...(options.recvBufferSize !== undefined ? { recvBufferSize: options.recvBufferSize } : {}),
     ...(options.sendBufferSize !== undefined ? { sendBufferSize: options.sendBufferSize } : {}),
+    ...(options.maxSendQueue !== undefined ? { maxSendQueue: options.maxSendQueue } : {}),
     ...(logger !== undefined ? { logger } : {})
   })
   const address = await endpoint.start()
@@ -75,6 +78,7 @@ export async function startDosboxNode (options: DosboxNodeOptions): Promise<Dosb
   delete serverOptions.keepaliveMs
   delete serverOptions.recvBufferSize
   delete serverOptions.sendBufferSize
+  delete serverOptions.maxSendQueue
   const s = new DosboxServer({
     ...serverOptions,
     ...(logger !== undefined ? { logger } : {}),

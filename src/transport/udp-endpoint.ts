@@ -14,9 +14,10 @@ import { KernelDropReader } from './kernel-drops.js'
 import { lookup as dnsLookup } from 'node:dns'
 import type { LookupOneOptions } from 'node:dns'
 import type { AddressInfo } from 'node:net'
-import type { RemoteInfo } from 'node:dgram'
+import type { RemoteInfo, Socket } from 'node:dgram'
 import { TransportError } from '../errors.js'
 import type { Logger } from '../log.js'
+import { DropReason } from './counters.js'
 
 /**
  * Default kernel buffer sizes: 4 MiB each. Rationale: a burst of tens of thousands of small
@@ -25,6 +26,18 @@ import type { Logger } from '../log.js'
  * `net.core.rmem_max`/`wmem_max` (and doubles it for bookkeeping, socket(7) SO_RCVBUF).
  */
 export const DEFAULT_SOCKET_BUFFER_SIZE = 4 * 1024 * 1024
+
+/**
+ * Default bound on libuv's send queue, in datagrams. A send the kernel cannot take at once
+ * (`EAGAIN`: the socket's send buffer is full) is queued by libuv in user space without limit
+ * (node src/udp_wrap.cc `UDPWrap::Send`: `uv_udp_try_send` first, else `uv_udp_send`; libuv
+ * src/unix/udp.c `uv__udp_send` appends to `write_queue`), so at saturation a backlog would grow
+ * inside the node. Past this many queued datagrams a send is dropped and counted (`queue_full`)
+ * instead (issue 18). 64 is one fan-out of a full DOSBox table of 64 clients, or 4 of ipxbox's
+ * 16-packet per-client queues (network/pipe/pipe.go). Read per send through
+ * `socket.getSendQueueCount()` (Node ≥ 18.8), about 11 ns here.
+ */
+export const DEFAULT_MAX_SEND_QUEUE = 64
 
 /** What {@link UdpEndpoint} is given. */
 export interface UdpEndpointOptions {
@@ -38,6 +51,11 @@ export interface UdpEndpointOptions {
   recvBufferSize?: number
   /** Requested SO_SNDBUF in bytes (default {@link DEFAULT_SOCKET_BUFFER_SIZE}). */
   sendBufferSize?: number
+  /**
+   * Datagrams libuv's send queue may hold (default {@link DEFAULT_MAX_SEND_QUEUE}); a send finding
+   * it this full is dropped and counted in `stats.queueFull`. At least 1.
+   */
+  maxSendQueue?: number
   /** For udp6: refuse IPv4-mapped traffic (default false: a `::` socket also serves IPv4). */
   ipv6Only?: boolean
   /** Where warnings go. */
@@ -54,7 +72,21 @@ export interface UdpEndpointStats {
    * Warnings, never fatal (style guide §5.3).
    */
   errors: number
+  /**
+   * Sends dropped because libuv's send queue already held `maxSendQueue` datagrams (the kernel's
+   * send buffer was full and stayed full): the bounded send side drops early instead of queueing.
+   */
+  queueFull: number
 }
+
+/**
+ * IP literals already validated by {@link literalLookup}: a relay sends to the same few client
+ * addresses (the very string objects of its client table) again and again, and `net.isIP` runs a
+ * regular expression each time (node lib/internal/net.js). Bounded: cleared when it holds
+ * {@link LITERAL_CACHE_MAX} strings.
+ */
+const literalFamily = new Map<string, number>()
+const LITERAL_CACHE_MAX = 4096
 
 /**
  * dgram's `lookup` for sockets that are only ever given IP literals: answers in the same call
@@ -63,7 +95,14 @@ export interface UdpEndpointStats {
  * anything else to `dns.lookup`.
  */
 export function literalLookup (address: string, options: LookupOneOptions | number, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
-  const f = isIP(address)
+  let f = literalFamily.get(address)
+  if (f === undefined) {
+    f = isIP(address)
+    if (f !== 0) {
+      if (literalFamily.size >= LITERAL_CACHE_MAX) literalFamily.clear()
+      literalFamily.set(address, f)
+    }
+  }
   if (f !== 0) {
     callback(null, address, f)
     return
@@ -82,15 +121,29 @@ export function bindError (err: unknown, host: string, port: number): TransportE
 
 /** A bound UDP socket with an owned set of timers. */
 export class UdpEndpoint {
-  readonly stats: UdpEndpointStats = { sent: 0, errors: 0 }
+  readonly stats: UdpEndpointStats = { sent: 0, errors: 0, queueFull: 0 }
   readonly #options: UdpEndpointOptions
+  readonly #maxSendQueue: number
   #socket: SocketAsPromised | undefined
+  /** The dgram socket itself, while running (the hot path reads no getter). */
+  #raw: Socket | undefined
   #address: AddressInfo | undefined
   readonly #timers = new Set<NodeJS.Timeout>()
   #stopping: Promise<void> | undefined
 
   constructor (options: UdpEndpointOptions) {
     this.#options = options
+    this.#maxSendQueue = Math.max(1, Math.floor(options.maxSendQueue ?? DEFAULT_MAX_SEND_QUEUE))
+  }
+
+  /** The bound on libuv's send queue, in datagrams. */
+  get maxSendQueue (): number {
+    return this.#maxSendQueue
+  }
+
+  /** Datagrams in libuv's send queue now (0 when not running). */
+  sendQueueCount (): number {
+    return this.#raw?.getSendQueueCount() ?? 0
   }
 
   /** True between a successful {@link start} and {@link stop}. */
@@ -128,6 +181,7 @@ export class UdpEndpoint {
       this.#options.logger?.warn('socket error', { code: err.code })
     })
     this.#socket = socket
+    this.#raw = raw
     this.recvBufferSize()
     return this.#address
   }
@@ -170,25 +224,39 @@ export class UdpEndpoint {
   readonly #kernel = new KernelDropReader()
 
   /**
-   * Sends one datagram, fire and forget: failures are counted in `stats.errors`, never thrown.
-   * Returns false (and sends nothing) when the endpoint is not running. No callback is passed on
-   * purpose: Node then tries a synchronous `uv_udp_try_send` first instead of queueing a request
-   * with a completion callback (node `lib/dgram.js` `doSend`, `src/udp_wrap.cc`), which the relay
-   * benchmark shows as the largest per-datagram cost.
+   * Sends one datagram, fire and forget: failures are counted in `stats`, never thrown. Returns
+   * false (and sends nothing) when the endpoint is not running, the send queue is full or dgram
+   * refused the address; {@link sendVerdict} says which.
    */
   send (datagram: Uint8Array, port: number, address: string): boolean {
-    const socket = this.#socket
-    if (socket === undefined || this.#stopping !== undefined) return false
+    return this.sendVerdict(datagram, port, address) === undefined
+  }
+
+  /**
+   * {@link send} with the reason: `undefined` when handed to the socket, `queue_full` when libuv's
+   * send queue holds `maxSendQueue` datagrams (the kernel's send buffer is full: drop early rather
+   * than queue), `send_failed` when not running or dgram threw. No callback is passed on purpose:
+   * Node then allocates no completion callback and reports a failed send as an `'error'` event
+   * (node `lib/dgram.js` `doSend`); it tries a synchronous `uv_udp_try_send` first in either case
+   * (`src/udp_wrap.cc`).
+   */
+  sendVerdict (datagram: Uint8Array, port: number, address: string): DropReason | undefined {
+    const raw = this.#raw
+    if (raw === undefined || this.#stopping !== undefined) return DropReason.SendFailed
+    if (raw.getSendQueueCount() >= this.#maxSendQueue) {
+      this.stats.queueFull++
+      return DropReason.QueueFull
+    }
     try {
       // dgram throws synchronously for a bad port or address (ERR_SOCKET_BAD_PORT); inside a
       // 'message' handler that would end the process, so it is a counted failure instead.
-      socket.socket.send(datagram, port, address)
+      raw.send(datagram, port, address)
     } catch {
       this.stats.errors++
-      return false
+      return DropReason.SendFailed
     }
     this.stats.sent++
-    return true
+    return undefined
   }
 
   /** Sends and resolves when the kernel took it (tests and control paths, not the hot path). */

@@ -33,6 +33,8 @@ export interface UdpTunnelOptions {
   /** SO_RCVBUF / SO_SNDBUF requests (default 4 MiB, see `udp-endpoint.ts`). */
   recvBufferSize?: number
   sendBufferSize?: number
+  /** Bound on libuv's send queue, datagrams (default 64, see `udp-endpoint.ts`). */
+  maxSendQueue?: number
   logger?: Logger
 }
 
@@ -65,6 +67,7 @@ export class UdpTunnel {
       onMessage: (d, rinfo) => { this.handle(d, rinfo) },
       ...(options.recvBufferSize !== undefined ? { recvBufferSize: options.recvBufferSize } : {}),
       ...(options.sendBufferSize !== undefined ? { sendBufferSize: options.sendBufferSize } : {}),
+      ...(options.maxSendQueue !== undefined ? { maxSendQueue: options.maxSendQueue } : {}),
       ...(this.#log !== undefined ? { logger: this.#log } : {})
     })
   }
@@ -94,7 +97,7 @@ export class UdpTunnel {
     byPort.set(port, link)
     const endpoint = this.endpoint
     const peerHost = link.peer.host
-    link.attach(frame => endpoint.send(frame, port, peerHost) ? undefined : DropReason.SendFailed)
+    link.attach(frame => endpoint.sendVerdict(frame, port, peerHost))
   }
 
   /** Stops carrying `link` (it is detached, and goes down). */

@@ -183,3 +183,11 @@ test('limits.receiveBufferBytes: absent by default (the node asks for DEFAULT_RE
   t.like(configFromEnv({ IPXLAB_RECEIVE_BUFFER_BYTES: '262144' }), { limits: { receiveBufferBytes: '262144' } })
   t.is(validateConfig(configFromEnv({ IPXLAB_RECEIVE_BUFFER_BYTES: '262144' })).limits.receiveBufferBytes, 262144)
 })
+
+test('limits.sendQueueDatagrams: absent by default (the endpoint bounds libuv\'s send queue at 64), validated, settable from IPXLAB_SEND_QUEUE_DATAGRAMS', t => {
+  t.is(validateConfig({}).limits.sendQueueDatagrams, undefined)
+  t.is(validateConfig({ limits: { sendQueueDatagrams: 16 } }).limits.sendQueueDatagrams, 16)
+  const err = t.throws(() => validateConfig({ limits: { sendQueueDatagrams: 0 } }), { instanceOf: ConfigError, code: 'IPX_ERR_CONFIG' })
+  t.regex(err?.message ?? '', /sendQueueDatagrams/)
+  t.is(validateConfig(configFromEnv({ IPXLAB_SEND_QUEUE_DATAGRAMS: '128' })).limits.sendQueueDatagrams, 128)
+})

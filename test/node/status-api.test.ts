@@ -7,7 +7,8 @@ import { startNode } from '../../src/node/node.js'
 import type { IpxNode } from '../../src/node/node.js'
 import { validateConfig, DEFAULT_RECEIVE_BUFFER } from '../../src/node/config.js'
 import { IN_PROCESS_LIMITS } from './_two-nodes.js'
-import { StatusApi, health } from '../../src/node/status-api.js'
+import { StatusApi, health, statusDocument } from '../../src/node/status-api.js'
+import { DEFAULT_MAX_SEND_QUEUE } from '../../src/transport/udp-endpoint.js'
 import type { StatusDocument, StatusSource } from '../../src/node/status-api.js'
 import { TransportError } from '../../src/errors.js'
 import { TestClient, until } from '../transport/_dosbox-client.js'
@@ -185,4 +186,18 @@ test('a node\'s 2644 socket asks for the small default receive buffer; its kerne
   // Linux doubles the request for its bookkeeping (socket(7) SO_RCVBUF).
   t.is(s.socket.receiveBufferBytes, 2 * DEFAULT_RECEIVE_BUFFER)
   t.is(s.kernelDrops.tunnel, 0)
+})
+
+test('a node\'s 2644 socket bounds its send queue (64 by default, limits.sendQueueDatagrams); a full queue\'s drops are a socket-layer drop line', async t => {
+  const n = await startNode(validateConfig({ listen: '127.0.0.1:0', snpListen: '127.0.0.1:0' }))
+  t.teardown(async () => { await n.stop() })
+  t.is(n.stats().socket.maxSendQueue, DEFAULT_MAX_SEND_QUEUE)
+  t.is(n.stats().socket.sendQueueFull, 0)
+  const m = await startNode(validateConfig({ listen: '127.0.0.1:0', snpListen: '127.0.0.1:0', limits: { sendQueueDatagrams: 8 } }))
+  t.teardown(async () => { await m.stop() })
+  t.is(m.stats().socket.maxSendQueue, 8)
+  // A full queue is made for real in test/transport/send-queue.test.ts; here, how it is reported.
+  const stats = { ...m.stats(), socket: { receiveBufferBytes: 1, maxSendQueue: 8, sendQueueFull: 3 } }
+  const doc = statusDocument({ stats: () => stats, snpStats: () => undefined, running: () => true })
+  t.deepEqual(doc.drops.filter(d => d.component === 'tunnel_tx'), [{ component: 'tunnel_tx', peer: '', reason: 'queue_full', count: 3, layer: 'socket' }])
 })
