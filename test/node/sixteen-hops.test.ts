@@ -54,8 +54,9 @@ test('a chain of 17 routers: R1\'s network is 15 hops from R16 and used there; R
   const x = await clientOf(t, r1)
   const y = await clientOf(t, r16)
   const z = await clientOf(t, r17)
+  t.true(await until(() => hopsTo(r1, NETWORKS[15]!) === 15, 10_000), 'R1 holds R16\'s network at 15 hops')
   await x.sendTo(y.node, Buffer.from('fifteen hops'), { dstNetwork: NETWORKS[15]! })
-  t.true(await until(() => data(y).some(d => d.subarray(30).toString() === 'fifteen hops'), 5000), 'R1 to R16: the 15-hop route is used')
+  t.true(await until(() => data(y).some(d => d.subarray(30).toString() === 'fifteen hops'), 10_000), 'R1 to R16: the 15-hop route is used')
   t.is(data(y).find(d => d.subarray(30).toString() === 'fifteen hops')![4], 16, 'transport control 16: sixteen routers crossed, the most allowed')
   const refused = r17.node.router.counters.dropped.unknown_destination
   await z.sendTo(x.node, Buffer.from('sixteen hops'), { dstNetwork: NETWORKS[0]! })
