@@ -5,7 +5,7 @@
  * buffered in the process. The encoders are the pure ones of protocol/capture.
  */
 import { closeSync, openSync, writeSync } from 'node:fs'
-import { capture } from '../../protocol/index.js'
+import * as capture from '../../protocol/capture/index.js'
 import { CaptureError } from '../errors.js'
 
 /** An interface (pcapng IDB) of a capture file. */

@@ -14,25 +14,19 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { packageRoot } from '../paths.js'
-import { runDecode } from './decode.js'
-import { runExplain, EXPLAIN_FORMATS } from './explain.js'
 import type { ExplainFormat } from './explain.js'
-import { runLint } from './lint.js'
-import { runNode } from './node.js'
-import { runLab } from './lab.js'
-import { runTopologyCompose, runTopologyConfigs } from './topology.js'
-import { qosExplainSection } from '../node/explain-qos.js'
-import { runPing } from './ping.js'
 import type { NodeFlags } from './node.js'
-import { runStats } from './stats.js'
-import { runReplay, parseNumberOption, parseFrameRange, parseNetworkMapping, parseNodeMapping, parseNetwork, parseNodeOption, parseSpeed, parseKey } from './replay.js'
+import { parseNumberOption, parseFrameRange, parseNetworkMapping, parseNodeMapping, parseNetwork, parseNodeOption, parseSpeed, parseKey } from './replay-options.js'
 import type { ReplayCommandOptions } from './replay.js'
 import { ConfigError, CaptureError, TransportError, UsageError } from '../errors.js'
 import { endQuietlyOnClosedPipe } from './pipes.js'
-import { compileDisplayFilter, filterErrorText } from '../capture/view.js'
 import type { DisplayFilter } from '../capture/view.js'
-import { filter } from '../../protocol/index.js'
 import { isEntryPoint } from './entry-point.js'
+
+// Each command's implementation is imported in its action (`await import('./x.js')`), never here:
+// building the program loads commander and the option parsers only, so `ipxlab node` does not carry
+// the decoder, dissectors, replayer or dashboard of the other commands (issue 18, peak RSS; a test
+// in test/cli/lazy-modules.test.ts holds it).
 
 /** Where a command writes. */
 export interface Io {
@@ -80,17 +74,18 @@ function statsToken (file: string | undefined): string | undefined {
 const DISPLAY_FILTER_HELP = 'only frames that pass a Wireshark display filter, e.g. \'ipx.dst.socket == 0x0452 and ipxsap.packet_type == 2\''
 
 /** Compiles `-Y`: undefined when absent, null (after printing where it is wrong) when it does not parse. */
-function compileFilterOption (text: string | undefined, io: Io): DisplayFilter | undefined | null {
+async function compileFilterOption (text: string | undefined, io: Io): Promise<DisplayFilter | undefined | null> {
   if (text === undefined) return undefined
+  const { compileDisplayFilter, filterErrorText } = await import('../capture/view.js')
+  const { FilterSyntaxError } = await import('../../protocol/filter.js')
   try {
     return compileDisplayFilter(text)
   } catch (err) {
-    if (!(err instanceof filter.FilterSyntaxError)) throw err
+    if (!(err instanceof FilterSyntaxError)) throw err
     io.stderr.write(filterErrorText(err))
     return null
   }
 }
-
 
 /** ipxlab's version, from its package.json. */
 export function version (): string {
@@ -126,8 +121,9 @@ export function buildProgram (io: Io, status: { code: number, command?: string }
     .option('--verify-checksum', 'check IPX checksums that are not FFFF (a wrong one is a finding; the frame is still shown)')
     .option('-Y, --display-filter <expr>', DISPLAY_FILTER_HELP)
     .action(async (captures: string[], opts: { json?: boolean, udpPort: number[], verifyChecksum?: boolean, displayFilter?: string }) => {
-      const displayFilter = compileFilterOption(opts.displayFilter, io)
+      const displayFilter = await compileFilterOption(opts.displayFilter, io)
       if (displayFilter === null) { status.code = Exit.Usage; return }
+      const { runDecode } = await import('./decode.js')
       status.code = await runDecode(captures, { json: opts.json === true, udpPorts: opts.udpPort, verifyChecksum: opts.verifyChecksum === true, ...(displayFilter !== undefined ? { displayFilter } : {}) }, io)
     })
 
@@ -138,8 +134,9 @@ export function buildProgram (io: Io, status: { code: number, command?: string }
     .option('--udp-port <port>', 'also look for IPX inside UDP on this port (repeatable; 213, 2644 and 10000 always)', parsePort, [])
     .option('-Y, --display-filter <expr>', DISPLAY_FILTER_HELP)
     .action(async (captures: string[], opts: { json?: boolean, udpPort: number[], displayFilter?: string }) => {
-      const displayFilter = compileFilterOption(opts.displayFilter, io)
+      const displayFilter = await compileFilterOption(opts.displayFilter, io)
       if (displayFilter === null) { status.code = Exit.Usage; return }
+      const { runLint } = await import('./lint.js')
       status.code = await runLint(captures, { json: opts.json === true, udpPorts: opts.udpPort, ...(displayFilter !== undefined ? { displayFilter } : {}) }, io)
     })
 
@@ -185,6 +182,7 @@ export function buildProgram (io: Io, status: { code: number, command?: string }
     .option('--tls-key <file.pem>', 'the certificate\'s private key')
     .option('--log-level <level>', 'error, warn, info or debug (debug names every drop)', 'info')
     .action(async (opts: NodeFlags) => {
+      const { runNode } = await import('./node.js')
       status.code = await runNode(opts, io)
     })
 
@@ -196,12 +194,14 @@ export function buildProgram (io: Io, status: { code: number, command?: string }
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a frame number is an integer from 1 (tshark numbering).')
       return n
     })
-    .addOption(new Option('--format <format>', 'text (coloured on a terminal) or markdown (a table per layer)').choices(EXPLAIN_FORMATS).default('text'))
+    .addOption(new Option('--format <format>', 'text (coloured on a terminal) or markdown (a table per layer)').choices(['text', 'markdown'] satisfies ExplainFormat[]).default('text'))
     .option('--udp-port <port>', 'also look for IPX inside UDP on this port (repeatable; 213, 2644 and 10000 always)', parsePort, [])
     .option('-Y, --display-filter <expr>', `${DISPLAY_FILTER_HELP}; without --frame, every frame that passes`)
     .action(async (capture: string, opts: { frame?: number, format: ExplainFormat, udpPort: number[], displayFilter?: string }) => {
-      const displayFilter = compileFilterOption(opts.displayFilter, io)
+      const displayFilter = await compileFilterOption(opts.displayFilter, io)
       if (displayFilter === null) { status.code = Exit.Usage; return }
+      const { runExplain } = await import('./explain.js')
+      const { qosExplainSection } = await import('../node/explain-qos.js')
       status.code = await runExplain(capture, { ...(opts.frame !== undefined ? { frame: opts.frame } : {}), format: opts.format, udpPorts: opts.udpPort, sections: [qosExplainSection()], ...(displayFilter !== undefined ? { displayFilter } : {}) }, io)
     })
 
@@ -225,6 +225,7 @@ function addClientCommands (program: Command, io: Io, status: { code: number }):
     .option('--json', 'print the /api/stats JSON as the node gave it')
     .option('--api-token-file <file>', 'bearer token for a node that requires one (first line of the file; default: IPXLAB_API_TOKEN)')
     .action(async (opts: { node?: string, json?: boolean, apiTokenFile?: string }) => {
+      const { runStats } = await import('./stats.js')
       status.code = await runStats({ node: opts.node, json: opts.json === true, token: statsToken(opts.apiTokenFile) }, io)
     })
 
@@ -236,6 +237,7 @@ function addClientCommands (program: Command, io: Io, status: { code: number }):
     .option('--interval <ms>', 'between pings (default 1000)', parseCount('--interval', 1))
     .option('--timeout <ms>', 'wait for each reply (default 2000)', parseCount('--timeout', 1))
     .action(async (target: string, opts: { via?: string, count?: number, interval?: number, timeout?: number }) => {
+      const { runPing } = await import('./ping.js')
       const abort = new AbortController()
       const stop = (): void => { abort.abort() }
       process.once('SIGINT', stop)
@@ -278,6 +280,7 @@ function addReplayCommand (program: Command, io: Io, status: { code: number }): 
     .option('--window <n>', 'frames in flight between flow-control markers (default 8; --max also paces each window to at least 2 ms)', parseCount('--window', 1))
     .action(async (capture: string, opts: Omit<ReplayCommandOptions, 'sockets' | 'types' | 'udpPorts'> & { socket?: number[], type?: number[], udpPort: number[] }) => {
       const { socket, type, udpPort, ...rest } = opts
+      const { runReplay } = await import('./replay.js')
       status.code = await runReplay(capture, { ...rest, udpPorts: udpPort, ...(socket !== undefined ? { sockets: socket } : {}), ...(type !== undefined ? { types: type } : {}) }, io)
     })
 }
@@ -322,6 +325,7 @@ function addLabCommand (program: Command, io: Io, status: { code: number }): voi
     .option('--cut-at <seconds>', 'with --simulate-cut: when the link is cut, on the virtual clock (default 3.5 update intervals)', seconds('--cut-at'))
     .action(async (opts: { topology?: string, scenario?: string, wan?: string, report?: string, json?: boolean, once?: boolean, duration?: number, loop?: number, speed?: number, port?: number, snpPort?: number, capture?: string, logLevel?: string, updateInterval?: number, cut?: string, simulateCut?: string, cutAt?: number }) => {
       const { duration, ...rest } = opts
+      const { runLab } = await import('./lab.js')
       status.code = await runLab({ ...rest, json: opts.json === true, ...(duration !== undefined ? { durationS: duration } : {}) }, io)
     })
 }
@@ -338,6 +342,7 @@ function addTopologyCommand (program: Command, io: Io, status: { code: number })
     .option('--host-port <port>', 'host port of the first node\'s data plane, node i gets port + i (default 2644)', parseCount('--host-port', 1))
     .option('--host-api-port <port>', 'host port of the first node\'s status API, node i gets port + i (default 2729)', parseCount('--host-api-port', 1))
     .action(async (file: string, opts: { out?: string, force?: boolean, hostPort?: number, hostApiPort?: number }) => {
+      const { runTopologyCompose } = await import('./topology.js')
       status.code = await runTopologyCompose({ file, ...opts }, io)
     })
   topology.command('configs')
@@ -345,6 +350,7 @@ function addTopologyCommand (program: Command, io: Io, status: { code: number })
     .argument('<file>', 'the topology file')
     .requiredOption('--out <dir>', 'where to write the configs (<i>.json for node i)')
     .action(async (file: string, opts: { out: string }) => {
+      const { runTopologyConfigs } = await import('./topology.js')
       status.code = await runTopologyConfigs({ file, out: opts.out }, io)
     })
 }

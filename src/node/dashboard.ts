@@ -192,15 +192,23 @@ export class Dashboard {
   #topology: ((self: string) => Topology) | undefined
   #timer: NodeJS.Timeout | undefined
 
-  readonly #assets: Assets | undefined
+  /** Whether reading the page's files failed (warned about once). */
+  #assetsMissing = false
 
   constructor (o: DashboardOptions) {
     this.#o = o
+  }
+
+  /** The page's files, read on the first request for one (a node nobody looks at never holds them, issue 18). */
+  #assets (): Assets | undefined {
+    if (this.#assetsMissing) return undefined
     try {
-      this.#assets = loadAssets()
+      return loadAssets()
     } catch (err) {
       // A broken install loses the page, not the node: the API and /metrics go on.
-      o.logger?.warn('dashboard: cannot read its page from assets/dashboard/', { error: String(err) })
+      this.#assetsMissing = true
+      this.#o.logger?.warn('dashboard: cannot read its page from assets/dashboard/', { error: String(err) })
+      return undefined
     }
   }
 
@@ -224,7 +232,6 @@ export class Dashboard {
    * `reply` is the status API's bounded reply (length, HEAD, no-store).
    */
   handle (p: string, req: http.IncomingMessage, res: http.ServerResponse, reply: (status: number, type: string, body: string | Buffer) => void): boolean {
-    const a = this.#assets
     const asset = (type: string, body: Buffer | undefined): true => {
       res.setHeader('X-Content-Type-Options', 'nosniff')
       if (body === undefined) reply(500, 'text/plain', 'the dashboard\'s files are missing from this install (assets/dashboard/)\n')
@@ -235,11 +242,11 @@ export class Dashboard {
       case '/':
       case '/index.html':
         res.setHeader('Content-Security-Policy', PAGE_CSP)
-        return asset('text/html; charset=utf-8', a?.html)
+        return asset('text/html; charset=utf-8', this.#assets()?.html)
       case '/dashboard.js':
-        return asset('text/javascript; charset=utf-8', a?.js)
+        return asset('text/javascript; charset=utf-8', this.#assets()?.js)
       case '/dashboard.css':
-        return asset('text/css; charset=utf-8', a?.css)
+        return asset('text/css; charset=utf-8', this.#assets()?.css)
       case '/favicon.ico':
         reply(204, 'image/x-icon', '')
         return true

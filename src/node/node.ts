@@ -37,7 +37,11 @@
  */
 import { isIP } from 'node:net'
 import { lookup } from 'node:dns/promises'
-import { ethernet, ipx as ipxCodec, DecodeError } from '../../protocol/index.js'
+// The modules themselves, not the protocol/index.js barrel: that one also loads the dissectors,
+// the display filter and the capture codecs, which a relaying node never runs (issue 18).
+import * as ethernet from '../../protocol/ethernet.js'
+import * as ipxCodec from '../../protocol/ipx/index.js'
+import { DecodeError } from '../../protocol/errors.js'
 import { UdpTunnel } from '../transport/udp-tunnel.js'
 import type { DosboxServer, DosboxServerOptions } from '../transport/dosbox-server.js'
 import type { NativeLink, NativeLinkOptions } from '../transport/native-link.js'
@@ -60,7 +64,6 @@ import { SnpAgent, linkSettingsFromQos } from './snp-agent.js'
 import type { SnpAgentOptions, SnpReceiveRecorder } from './snp-agent.js'
 import { StatusApi } from './status-api.js'
 import { apiProtection, tcpProtection } from './protection.js'
-import { createWsAttachment } from './ws-attachment.js'
 import type { WsAttachment } from './ws-attachment.js'
 import type { WsStats } from '../transport/ws-server.js'
 import type { AddressInfo } from 'node:net'
@@ -312,6 +315,8 @@ export class IpxNode {
     // With port 0 the system picked the port: the DOSBox acks and keepalives must carry that one.
     if (c.listen.port === 0) this.#local = this.#makeDosbox(this.tunnel.address().port)
     if (c.ws !== undefined) {
+      // Loaded only when configured: `ws` and the relay are not in a node without --ws (issue 18).
+      const { createWsAttachment } = await import('./ws-attachment.js')
       this.ws = createWsAttachment({
         config: c.ws,
         router: this.router,

@@ -15,11 +15,13 @@
  * and `requestTimeout`, checked every second, and at most {@link DEFAULT_MAX_CONNECTIONS} are open
  * at once. Every response is computed synchronously from in-memory counters, with no file or
  * network I/O, so a scrape costs one short turn of the event loop and never waits on a client: the
- * data plane's sockets are served between turns as usual.
+ * data plane's sockets are served between turns as usual. (Once only, the first `/metrics` scrape
+ * loads prom-client and registers the metrics: a node nobody scrapes never carries them, issue 18.)
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Counter, Gauge, Registry } from 'prom-client'
+import type * as PromClient from 'prom-client'
+import type { Registry } from 'prom-client'
 import { TransportError } from '../errors.js'
 import { ConnectionLimiter } from '../transport/connection-limiter.js'
 import { ApiGuard } from './api-guard.js'
@@ -159,6 +161,8 @@ type Labels = Record<string, string>
 type Emit = (labels: Labels, value: number) => void
 /** One summary series: its quantiles as [q, value], the sum and the count. */
 type EmitSummary = (labels: Labels, quantiles: Array<[number, number]>, sum: number, count: number) => void
+/** prom-client, loaded on the first scrape, and the node's registry. */
+interface Metrics { prom: typeof PromClient, registry: Registry }
 
 function finite (v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined
@@ -166,8 +170,8 @@ function finite (v: unknown): number | undefined {
 
 /** The HTTP status server of one node. */
 export class StatusApi {
-  /** This node's own metric registry. */
-  readonly registry = new Registry()
+  /** This node's own metric registry, made with its metrics on the first scrape ({@link #metricsRegistry}). */
+  #registry: Promise<Registry> | undefined
   readonly #o: StatusApiOptions
   readonly #server: http.Server
   #address: AddressInfo | undefined
@@ -208,7 +212,6 @@ export class StatusApi {
         socket.destroy()
       }
     })
-    this.#defineMetrics()
   }
 
   /** Listens on tcp `host:port`. Rejects with {@link TransportError} (`IPX_ERR_ADDR_IN_USE`, ...). */
@@ -288,10 +291,13 @@ export class StatusApi {
         case '/api/stats':
           return this.#reply(req, res, 200, 'application/json', JSON.stringify({ ...statusDocument(this.#o.source), api: this.guard.stats() }) + '\n')
         case '/metrics':
-          this.#refresh(statusDocument(this.#o.source))
-          this.registry.metrics().then(text => {
-            this.#reply(req, res, 200, this.registry.contentType, text)
-          }, (err: unknown) => {
+          this.#metricsRegistry().then(registry => {
+            // Refreshed and serialised in one turn, as before the registry was made lazily.
+            this.#refresh(statusDocument(this.#o.source))
+            return registry.metrics().then(text => {
+              this.#reply(req, res, 200, registry.contentType, text)
+            })
+          }).catch((err: unknown) => {
             this.#o.logger?.warn('status api: metrics failed', { error: String(err) })
             this.#reply(req, res, 500, 'text/plain', 'metrics failed\n')
           })
@@ -325,8 +331,21 @@ export class StatusApi {
     for (const u of this.#updates) u(d)
   }
 
-  #counter (name: string, help: string, labelNames: string[], fill: (d: StatusDocument, emit: Emit) => void): void {
-    const c = new Counter({ name, help, labelNames, registers: [this.registry] })
+  /**
+   * This node's registry (never prom-client's global default one, so two nodes in one process do
+   * not mix), with every metric registered. Made on the first scrape: prom-client is imported then.
+   */
+  #metricsRegistry (): Promise<Registry> {
+    this.#registry ??= import('prom-client').then(prom => {
+      const m = { prom, registry: new prom.Registry() }
+      this.#defineMetrics(m)
+      return m.registry
+    })
+    return this.#registry
+  }
+
+  #counter (m: Metrics, name: string, help: string, labelNames: string[], fill: (d: StatusDocument, emit: Emit) => void): void {
+    const c = new m.prom.Counter({ name, help, labelNames, registers: [m.registry] })
     this.#updates.push(d => {
       c.reset()
       // Counters mirror the node's own monotonic counters: set by increments from zero.
@@ -334,8 +353,8 @@ export class StatusApi {
     })
   }
 
-  #gauge (name: string, help: string, labelNames: string[], fill: (d: StatusDocument, emit: Emit) => void): void {
-    const g = new Gauge({ name, help, labelNames, registers: [this.registry] })
+  #gauge (m: Metrics, name: string, help: string, labelNames: string[], fill: (d: StatusDocument, emit: Emit) => void): void {
+    const g = new m.prom.Gauge({ name, help, labelNames, registers: [m.registry] })
     this.#updates.push(d => {
       g.reset()
       fill(d, (l, v) => { g.set(l, v) })
@@ -349,10 +368,10 @@ export class StatusApi {
    * (`get()` → name, help, type and values; a value's `metricName` names the `_sum`/`_count`
    * series): quantiles on a summary, never on a gauge, which is what `promtool check metrics` wants.
    */
-  #summary (name: string, help: string, labelNames: string[], fill: (d: StatusDocument, emit: EmitSummary) => void): void {
+  #summary (m: Metrics, name: string, help: string, labelNames: string[], fill: (d: StatusDocument, emit: EmitSummary) => void): void {
     let values: Array<{ labels: Labels, value: number, metricName?: string }> = []
     const metric = { name, help, type: 'summary', labelNames, aggregator: 'sum', get: () => ({ name, help, type: 'summary', aggregator: 'sum', values }) }
-    this.registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0])
+    m.registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0])
     this.#updates.push(d => {
       values = []
       fill(d, (labels, quantiles, sum, count) => {
@@ -362,46 +381,46 @@ export class StatusApi {
     })
   }
 
-  #defineMetrics (): void {
+  #defineMetrics (m: Metrics): void {
     const comp = (d: StatusDocument): Array<[string, string, CounterSnapshot | null]> => [
       ['dosbox', '', d.counters.dosbox], ['router', '', d.counters.router], ['attachments', '', d.counters.attachments], ['tunnel', '', d.counters.tunnel], ['tcp', '', d.counters.tcp], ['ws', '', d.counters.ws ?? null],
       ...d.peers.flatMap(p => [['link_rx', p.address, p.counters], ['link_tx', p.address, p.sent]] as Array<[string, string, CounterSnapshot]>)
     ]
-    this.#gauge('ipxlab_node_info', 'The node: name, mode, IPX network and node address (always 1).', ['name', 'mode', 'network', 'node'],
+    this.#gauge(m, 'ipxlab_node_info', 'The node: name, mode, IPX network and node address (always 1).', ['name', 'mode', 'network', 'node'],
       (d, emit) => { emit({ name: d.name, mode: d.mode, network: d.network, node: d.node }, 1) })
-    this.#counter('ipxlab_datagrams_received_total', 'Datagrams or frames that reached a component.', ['component', 'peer'], (d, emit) => {
+    this.#counter(m, 'ipxlab_datagrams_received_total', 'Datagrams or frames that reached a component.', ['component', 'peer'], (d, emit) => {
       for (const [component, peer, c] of comp(d)) if (c !== null) emit({ component, peer }, c.received)
       if (d.snp !== null) emit({ component: 'snp', peer: '' }, d.snp.endpoint.received)
     })
-    this.#counter('ipxlab_datagrams_delivered_total', 'Datagrams or frames a component delivered.', ['component', 'peer'], (d, emit) => {
+    this.#counter(m, 'ipxlab_datagrams_delivered_total', 'Datagrams or frames a component delivered.', ['component', 'peer'], (d, emit) => {
       for (const [component, peer, c] of comp(d)) if (c !== null) emit({ component, peer }, c.delivered)
       if (d.snp !== null) emit({ component: 'snp', peer: '' }, d.snp.endpoint.delivered)
     })
-    this.#counter('ipxlab_datagrams_dropped_total', 'Datagrams or frames a component dropped, by reason. Do not sum across layers: socket-layer drops include frames link_rx also counts.', ['layer', 'component', 'peer', 'reason'], (d, emit) => {
+    this.#counter(m, 'ipxlab_datagrams_dropped_total', 'Datagrams or frames a component dropped, by reason. Do not sum across layers: socket-layer drops include frames link_rx also counts.', ['layer', 'component', 'peer', 'reason'], (d, emit) => {
       for (const x of d.drops) if (x.component !== 'kernel') emit({ layer: x.layer, component: x.component, peer: x.peer, reason: x.reason }, x.count)
     })
-    this.#counter('ipxlab_kernel_receive_drops_total', 'Datagrams the kernel dropped on a UDP socket before the node read them (/proc/net/udp drops column).', ['socket'], (d, emit) => {
+    this.#counter(m, 'ipxlab_kernel_receive_drops_total', 'Datagrams the kernel dropped on a UDP socket before the node read them (/proc/net/udp drops column).', ['socket'], (d, emit) => {
       for (const [socket, n] of Object.entries(d.kernelDrops ?? {})) if (n !== null) emit({ socket }, n)
     })
-    this.#counter('ipxlab_tcp_refused_total', 'TCP connections to the data port refused at accept, by reason.', ['reason'], (d, emit) => {
+    this.#counter(m, 'ipxlab_tcp_refused_total', 'TCP connections to the data port refused at accept, by reason.', ['reason'], (d, emit) => {
       for (const [reason, n] of Object.entries(d.tcpConnections?.refused ?? {})) emit({ reason }, n)
     })
-    this.#gauge('ipxlab_clients', 'Registered DOSBox and RFC 1234 clients.', [], (d, emit) => { emit({}, d.clients.length) })
-    this.#gauge('ipxlab_ws_clients', 'WebSocket (js-dos) clients, by room and whether the room is on the node\'s local segment.', ['room', 'mapped'], (d, emit) => {
+    this.#gauge(m, 'ipxlab_clients', 'Registered DOSBox and RFC 1234 clients.', [], (d, emit) => { emit({}, d.clients.length) })
+    this.#gauge(m, 'ipxlab_ws_clients', 'WebSocket (js-dos) clients, by room and whether the room is on the node\'s local segment.', ['room', 'mapped'], (d, emit) => {
       for (const r of d.ws?.rooms ?? []) emit({ room: r.room, mapped: r.mapped ? '1' : '0' }, r.clients)
     })
-    this.#gauge('ipxlab_routes', 'Entries in the IPX routing table.', [], (d, emit) => { emit({}, d.routes.length) })
-    this.#gauge('ipxlab_services', 'Entries in the SAP service table.', [], (d, emit) => { emit({}, d.services.length) })
-    this.#gauge('ipxlab_link_up', 'Native link state (1 up, 0 down).', ['peer'], (d, emit) => {
+    this.#gauge(m, 'ipxlab_routes', 'Entries in the IPX routing table.', [], (d, emit) => { emit({}, d.routes.length) })
+    this.#gauge(m, 'ipxlab_services', 'Entries in the SAP service table.', [], (d, emit) => { emit({}, d.services.length) })
+    this.#gauge(m, 'ipxlab_link_up', 'Native link state (1 up, 0 down).', ['peer'], (d, emit) => {
       for (const p of d.peers) emit({ peer: p.address }, p.up ? 1 : 0)
     })
-    this.#gauge('ipxlab_link_qos_info', 'The QoS stage of a link (issue 11): what was asked (qos), the scheduler (discipline), the era profile, LFI on or off (always 1).', ['peer', 'qos', 'discipline', 'profile', 'lfi'], (d, emit) => {
+    this.#gauge(m, 'ipxlab_link_qos_info', 'The QoS stage of a link (issue 11): what was asked (qos), the scheduler (discipline), the era profile, LFI on or off (always 1).', ['peer', 'qos', 'discipline', 'profile', 'lfi'], (d, emit) => {
       for (const p of d.peers) emit({ peer: p.address, qos: p.qos.qos ?? p.qos.discipline, discipline: p.qos.discipline, profile: p.qos.profile ?? '', lfi: p.qos.lfi?.enabled === true ? 'on' : 'off' }, 1)
     })
-    this.#gauge('ipxlab_link_rate_bps', 'Emulated rate of a link\'s QoS stage, bit/s (absent without an emulated link).', ['peer'], (d, emit) => {
+    this.#gauge(m, 'ipxlab_link_rate_bps', 'Emulated rate of a link\'s QoS stage, bit/s (absent without an emulated link).', ['peer'], (d, emit) => {
       for (const p of d.peers) if (p.qos.rateBps !== null) emit({ peer: p.address }, p.qos.rateBps)
     })
-    this.#counter('ipxlab_lfi_fragments_total', 'LFI fragments: sent towards the peer (tx), and received from it by outcome (rx: accepted or the drop reason).', ['peer', 'direction', 'outcome'], (d, emit) => {
+    this.#counter(m, 'ipxlab_lfi_fragments_total', 'LFI fragments: sent towards the peer (tx), and received from it by outcome (rx: accepted or the drop reason).', ['peer', 'direction', 'outcome'], (d, emit) => {
       for (const p of d.peers) {
         if (p.qos.lfi !== undefined) emit({ peer: p.address, direction: 'tx', outcome: 'sent' }, p.qos.lfi.fragmentsSent)
         const r = p.reassembly
@@ -410,7 +429,7 @@ export class StatusApi {
         for (const [reason, n] of Object.entries(r.fragmentsDropped)) emit({ peer: p.address, direction: 'rx', outcome: reason }, n)
       }
     })
-    this.#counter('ipxlab_lfi_frames_total', 'LFI packets received from the peer: rebuilt (complete) or given up, by reason.', ['peer', 'outcome'], (d, emit) => {
+    this.#counter(m, 'ipxlab_lfi_frames_total', 'LFI packets received from the peer: rebuilt (complete) or given up, by reason.', ['peer', 'outcome'], (d, emit) => {
       for (const p of d.peers) {
         const r = p.reassembly
         if (r === undefined) continue
@@ -418,55 +437,55 @@ export class StatusApi {
         for (const [reason, n] of Object.entries(r.framesIncomplete)) emit({ peer: p.address, outcome: reason }, n)
       }
     })
-    this.#gauge('ipxlab_link_rtt_seconds', 'Last native keepalive round-trip time.', ['peer'], (d, emit) => {
+    this.#gauge(m, 'ipxlab_link_rtt_seconds', 'Last native keepalive round-trip time.', ['peer'], (d, emit) => {
       for (const p of d.peers) {
         const rtt = p.link.rtt as { count?: number, last?: number } | undefined
         const last = finite(rtt?.last)
         if ((rtt?.count ?? 0) > 0 && last !== undefined) emit({ peer: p.address }, last / 1e6)
       }
     })
-    this.#counter('ipxlab_link_lost_total', 'Native sequence numbers skipped and not filled (loss).', ['peer'], (d, emit) => {
+    this.#counter(m, 'ipxlab_link_lost_total', 'Native sequence numbers skipped and not filled (loss).', ['peer'], (d, emit) => {
       for (const p of d.peers) emit({ peer: p.address }, finite(p.link.lost) ?? 0)
     })
-    this.#counter('ipxlab_link_reordered_total', 'Native frames that arrived after a higher sequence.', ['peer'], (d, emit) => {
+    this.#counter(m, 'ipxlab_link_reordered_total', 'Native frames that arrived after a higher sequence.', ['peer'], (d, emit) => {
       for (const p of d.peers) emit({ peer: p.address }, finite(p.link.reordered) ?? 0)
     })
-    this.#counter('ipxlab_class_packets_total', 'Packets per traffic class: tx = offered to the QoS stage towards the peer, rx = received from the peer.', ['peer', 'class', 'direction'], (d, emit) => {
+    this.#counter(m, 'ipxlab_class_packets_total', 'Packets per traffic class: tx = offered to the QoS stage towards the peer, rx = received from the peer.', ['peer', 'class', 'direction'], (d, emit) => {
       for (const p of d.peers) for (const [cls, f] of Object.entries(p.qos.classes)) emit({ peer: p.address, class: cls, direction: 'tx' }, f.packets)
       for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.measured)) emit({ peer: p.address, class: cls, direction: 'rx' }, f.packets)
     })
-    this.#counter('ipxlab_class_bytes_total', 'IPX bytes per traffic class (tx offered, rx received).', ['peer', 'class', 'direction'], (d, emit) => {
+    this.#counter(m, 'ipxlab_class_bytes_total', 'IPX bytes per traffic class (tx offered, rx received).', ['peer', 'class', 'direction'], (d, emit) => {
       for (const p of d.peers) for (const [cls, f] of Object.entries(p.qos.classes)) emit({ peer: p.address, class: cls, direction: 'tx' }, f.bytes)
       for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.measured)) emit({ peer: p.address, class: cls, direction: 'rx' }, f.bytes)
     })
-    this.#counter('ipxlab_class_drops_total', 'Packets the QoS stage dropped per traffic class, by reason.', ['peer', 'class', 'reason'], (d, emit) => {
+    this.#counter(m, 'ipxlab_class_drops_total', 'Packets the QoS stage dropped per traffic class, by reason.', ['peer', 'class', 'reason'], (d, emit) => {
       for (const p of d.peers) for (const [cls, f] of Object.entries(p.qos.classes)) for (const [reason, n] of Object.entries(f.drops)) emit({ peer: p.address, class: cls, reason }, n)
     })
-    this.#summary('ipxlab_class_queue_delay_seconds', 'Queueing delay per traffic class: quantiles 0.5, 0.99 and 1 (max) over the recent packets, sum and count since start.', ['peer', 'class'], (d, emit) => {
+    this.#summary(m, 'ipxlab_class_queue_delay_seconds', 'Queueing delay per traffic class: quantiles 0.5, 0.99 and 1 (max) over the recent packets, sum and count since start.', ['peer', 'class'], (d, emit) => {
       for (const p of d.peers) {
         for (const [cls, f] of Object.entries(p.qos.classes)) {
           emit({ peer: p.address, class: cls }, [[0.5, f.p50Ms / 1000], [0.99, f.p99Ms / 1000], [1, f.maxMs / 1000]], f.delaySumMs / 1000, f.sentPackets)
         }
       }
     })
-    this.#counter('ipxlab_class_lost_total', 'Frames received from the peer lost per class (native sequence gaps, charged to the next frame\'s class).', ['peer', 'class'], (d, emit) => {
+    this.#counter(m, 'ipxlab_class_lost_total', 'Frames received from the peer lost per class (native sequence gaps, charged to the next frame\'s class).', ['peer', 'class'], (d, emit) => {
       for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.measured)) emit({ peer: p.address, class: cls }, f.lost)
     })
-    this.#counter('ipxlab_class_peer_packets_total', 'Packets of this node\'s traffic the peer reported receiving, per class (SNP reports).', ['peer', 'class'], (d, emit) => {
+    this.#counter(m, 'ipxlab_class_peer_packets_total', 'Packets of this node\'s traffic the peer reported receiving, per class (SNP reports).', ['peer', 'class'], (d, emit) => {
       for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.peerMeasured)) emit({ peer: p.address, class: cls }, f.packets)
     })
-    this.#counter('ipxlab_class_peer_lost_total', 'Loss of this node\'s traffic the peer reported, per class (SNP reports).', ['peer', 'class'], (d, emit) => {
+    this.#counter(m, 'ipxlab_class_peer_lost_total', 'Loss of this node\'s traffic the peer reported, per class (SNP reports).', ['peer', 'class'], (d, emit) => {
       for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.peerMeasured)) emit({ peer: p.address, class: cls }, f.lost)
     })
     for (const [q, word] of [['p50', 'median'], ['p99', '99th percentile'], ['max', 'maximum']] as const) {
-      this.#gauge(`ipxlab_class_peer_delay_${q}_seconds`, `One-way delay of this node's traffic, ${word}, the peer reported for its last interval, per class (SNP reports).`, ['peer', 'class'], (d, emit) => {
+      this.#gauge(m, `ipxlab_class_peer_delay_${q}_seconds`, `One-way delay of this node's traffic, ${word}, the peer reported for its last interval, per class (SNP reports).`, ['peer', 'class'], (d, emit) => {
         for (const p of d.snp?.peers ?? []) for (const [cls, f] of Object.entries(p.peerMeasured)) emit({ peer: p.address, class: cls }, f.last.delayMicros[q] / 1e6)
       })
     }
-    this.#gauge('ipxlab_snp_rtt_seconds', 'Last SNP probe round-trip time (RFC 5905 §8 on-wire delay).', ['peer'], (d, emit) => {
+    this.#gauge(m, 'ipxlab_snp_rtt_seconds', 'Last SNP probe round-trip time (RFC 5905 §8 on-wire delay).', ['peer'], (d, emit) => {
       for (const p of d.snp?.peers ?? []) if (p.probes.rttMicros !== null) emit({ peer: p.address }, p.probes.rttMicros.last / 1e6)
     })
-    this.#gauge('ipxlab_snp_hello_mismatch', 'The peer\'s SNP hello disagrees with this node\'s class table or link settings (1), agrees (0).', ['peer'], (d, emit) => {
+    this.#gauge(m, 'ipxlab_snp_hello_mismatch', 'The peer\'s SNP hello disagrees with this node\'s class table or link settings (1), agrees (0).', ['peer'], (d, emit) => {
       for (const p of d.snp?.peers ?? []) if (p.hello.match !== null) emit({ peer: p.address }, p.hello.match ? 0 : 1)
     })
   }
