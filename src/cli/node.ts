@@ -44,6 +44,8 @@ export interface NodeFlags {
   tcpMaxConnections?: number
   tcpMaxPerIp?: number
   tcpIdleTimeout?: number
+  /** `--busy-poll`: µs the 2644 socket is polled after each datagram (0 = off). */
+  busyPoll?: number
   api?: string
   apiToken?: string
   apiTokenFile?: string
@@ -74,16 +76,27 @@ export interface NodeCommandOptions extends NodeFlags {
   env?: Readonly<Record<string, string | undefined>>
 }
 
-function untilSignal (): Promise<string> {
-  return new Promise(resolve => {
-    const stop = (sig: string): void => {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
+/**
+ * The first SIGINT or SIGTERM, as a promise, and a way to stop listening. Installed before the node
+ * starts: a signal that arrives while it binds, or right after the banner (a supervisor or a test
+ * that stops the node as soon as it reads the banner), then ends the node cleanly instead of taking
+ * the default action, which kills the process before its goodbye and final counters.
+ */
+function listenForSignal (): { signal: Promise<string>, dispose: () => void } {
+  let stop: (sig: string) => void = () => {}
+  const signal = new Promise<string>(resolve => {
+    stop = (sig: string): void => {
+      dispose()
       resolve(sig)
     }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
   })
+  const dispose = (): void => {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  return { signal, dispose }
 }
 
 /** Flags in the config file's shape; only those given. */
@@ -108,6 +121,7 @@ function flagsToConfig (f: NodeFlags): Record<string, unknown> {
   if (f.tcpMaxConnections !== undefined) limits.tcpMaxConnections = f.tcpMaxConnections
   if (f.tcpMaxPerIp !== undefined) limits.tcpMaxPerIp = f.tcpMaxPerIp
   if (f.tcpIdleTimeout !== undefined) limits.tcpIdleMs = f.tcpIdleTimeout * 1000
+  if (f.busyPoll !== undefined) limits.busyPollUs = f.busyPoll
   if (Object.keys(limits).length > 0) out.limits = limits
   const api: Record<string, unknown> = {}
   if (f.api !== undefined) api.listen = f.api
@@ -205,11 +219,18 @@ export async function runNode (options: NodeCommandOptions, io: Io): Promise<num
   // `--capture -`: standard output carries the pcapng stream (to Wireshark or tshark), so every
   // line for a person goes to standard error.
   const out = config.capture === '-' ? io.stderr : io.stdout
-  const node = await startNode(config, { logger })
-  out.write(banner(node))
-  if (keyNote !== undefined) out.write(keyNote + '\n')
-  options.onStarted?.(node)
-  const why = await (options.until ?? untilSignal())
+  const signals = options.until === undefined ? listenForSignal() : undefined
+  let node: IpxNode
+  let why: unknown
+  try {
+    node = await startNode(config, { logger })
+    out.write(banner(node))
+    if (keyNote !== undefined) out.write(keyNote + '\n')
+    options.onStarted?.(node)
+    why = await (options.until ?? signals!.signal)
+  } finally {
+    signals?.dispose()
+  }
   await node.stop()
   const c = node.dosbox.counters.snapshot()
   const drops = Object.entries(c.dropped).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ')
