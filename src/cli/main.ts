@@ -162,6 +162,7 @@ export function buildProgram (io: Io, status: { code: number, command?: string }
     .option('--tcp-max-connections <n>', 'open TCP connections on the listen port at most (default 512)', parseCount('--tcp-max-connections', 1))
     .option('--tcp-max-per-ip <n>', 'open TCP connections from one IP at most (default 16)', parseCount('--tcp-max-per-ip', 1))
     .option('--tcp-idle-timeout <seconds>', 'close a TCP connection without a whole frame this long (default 300; the first frame: 10)', parseCount('--tcp-idle-timeout', 1))
+    .option('--busy-poll <us>', 'after each datagram, keep polling the socket this long before sleeping, µs: lower latency for some CPU (default 200; 0 = off)', parseCount('--busy-poll', 0))
     .option('--api <addr:port>', 'the status API (HTTP): default loopback, or the --snp address when given')
     .option('--api-token <token>', 'bearer token for the status API (all but /healthz); prefer --api-token-file')
     .option('--api-token-file <file>', 'read the status API token from the first line of this file')

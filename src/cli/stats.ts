@@ -127,6 +127,12 @@ function qosLine (q: StatusDocument['peers'][number]['qos'], r: StatusDocument['
 export function formatStats (d: StatusDocument): string {
   const out: string[] = []
   out.push(`node ${d.name}: ${d.mode} mode, network ${d.network}, node ${d.node}, data plane ${d.listen}${d.snp !== null ? `, QoS plane ${d.snp.listen} (class digest ${d.snp.classDigest.slice(0, 12)}…)` : ''}`)
+  const sock = d.socket
+  if (sock !== undefined) {
+    const b = sock.busyPoll
+    const poll = b === undefined ? '' : b.windowUs === 0 ? ', busy poll off' : `, busy poll ${b.windowUs} µs: ${b.caught} datagrams read while polling, ${b.windows} wake-ups`
+    out.push(`data plane socket: receive buffer ${Math.round(sock.receiveBufferBytes / 1024)} KiB${sock.maxSendQueue !== undefined ? `, send queue at most ${sock.maxSendQueue} datagrams (${sock.sendQueueFull ?? 0} dropped queue_full)` : ''}${poll}`)
+  }
   out.push(`clients (${d.clients.length})`)
   out.push(...table(d.clients.map(c => [c.node, c.address, `${c.packets} packets`, `${c.bytes} bytes`])))
   if (d.ws !== undefined && d.ws !== null) {

@@ -99,6 +99,13 @@ export interface LimitsConfig {
    * (`DEFAULT_MAX_SEND_QUEUE`, src/transport/udp-endpoint.ts).
    */
   sendQueueDatagrams?: number
+  /**
+   * After each datagram on the 2644 socket, the node keeps polling this long, µs, before its event
+   * loop sleeps again: the next datagram is read at once instead of after a wake-up (issue 18;
+   * src/transport/busy-poll.ts). Absent = 200 (`DEFAULT_BUSY_POLL_US`); 0 = off (no CPU spent
+   * polling, a wake-up per datagram that arrives while idle).
+   */
+  busyPollUs?: number
   /** DOSBox client slots one IP address may hold (default {@link DEFAULT_MAX_CLIENTS_PER_IP}). */
   maxPerIp: number
   /** Open TCP connections on the listen port at most (default {@link DEFAULT_TCP_MAX_CONNECTIONS}). */
@@ -384,6 +391,7 @@ const schema = z.strictObject({
     tcpIdleMs: integer(0, 86_400_000).optional(),
     receiveBufferBytes: integer(4096, 64 * 1024 * 1024).optional(),
     sendQueueDatagrams: integer(1, 65_536).optional(),
+    busyPollUs: integer(0, 100_000).optional(),
     rateLimit: rateLimitObject.optional()
   }).default({ maxClients: 256, idleTimeoutMs: 600_000 }),
   api: z.strictObject({
@@ -537,7 +545,8 @@ export function validateConfig (input: unknown, sources: ReadonlyMap<string, str
       tcpFirstFrameMs: c.limits.tcpFirstFrameMs ?? 10_000,
       tcpIdleMs: c.limits.tcpIdleMs ?? 300_000,
       ...(c.limits.receiveBufferBytes !== undefined ? { receiveBufferBytes: c.limits.receiveBufferBytes } : {}),
-      ...(c.limits.sendQueueDatagrams !== undefined ? { sendQueueDatagrams: c.limits.sendQueueDatagrams } : {})
+      ...(c.limits.sendQueueDatagrams !== undefined ? { sendQueueDatagrams: c.limits.sendQueueDatagrams } : {}),
+      ...(c.limits.busyPollUs !== undefined ? { busyPollUs: c.limits.busyPollUs } : {})
     },
     api: apiConfig(c.api, c.snpListen, c.listen, sources),
     qos: resolveQos(c.qos)
@@ -661,7 +670,8 @@ export const ENV_VARIABLES = {
   IPXLAB_TLS_CERT: 'ws.tlsCert',
   IPXLAB_TLS_KEY: 'ws.tlsKey',
   IPXLAB_RECEIVE_BUFFER_BYTES: 'limits.receiveBufferBytes',
-  IPXLAB_SEND_QUEUE_DATAGRAMS: 'limits.sendQueueDatagrams'
+  IPXLAB_SEND_QUEUE_DATAGRAMS: 'limits.sendQueueDatagrams',
+  IPXLAB_BUSY_POLL_US: 'limits.busyPollUs'
 } as const
 
 /** Variables holding a comma-separated list. */

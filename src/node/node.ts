@@ -168,6 +168,11 @@ export interface NodeStats {
     maxSendQueue?: number
     /** Sends dropped because that queue was full (`queue_full`; the kernel's send buffer stayed full). */
     sendQueueFull?: number
+    /**
+     * The busy poller of the 2644 socket (src/transport/busy-poll.ts): its window (µs, 0 = off),
+     * how often polling began, the datagrams read while polling (wake-ups saved) and its turns.
+     */
+    busyPoll?: { windowUs: number, windows: number, caught: number, turns: number }
   }
   captured: number
   captureErrors: number
@@ -227,6 +232,7 @@ export class IpxNode {
       port: config.listen.port,
       recvBufferSize: config.limits.receiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER,
       ...(config.limits.sendQueueDatagrams !== undefined ? { maxSendQueue: config.limits.sendQueueDatagrams } : {}),
+      ...(config.limits.busyPollUs !== undefined ? { busyPollUs: config.limits.busyPollUs } : {}),
       onIpx: (d, rinfo) => { this.#local.handle(d, rinfo) },
       logger: this.#log
     })
@@ -675,7 +681,7 @@ export class IpxNode {
       tcpConnections: this.tcp?.connectionStats() ?? null,
       kernelDrops,
       ws: this.ws?.server.stats() ?? null,
-      socket: { receiveBufferBytes: this.tunnel.endpoint.recvBufferSize(), maxSendQueue: this.tunnel.endpoint.maxSendQueue, sendQueueFull: this.tunnel.endpoint.stats.queueFull },
+      socket: { receiveBufferBytes: this.tunnel.endpoint.recvBufferSize(), maxSendQueue: this.tunnel.endpoint.maxSendQueue, sendQueueFull: this.tunnel.endpoint.stats.queueFull, busyPoll: this.tunnel.endpoint.busyPoll() },
       captured: this.#capture?.recordCount ?? 0,
       captureErrors: this.captureErrors
     }

@@ -402,6 +402,14 @@ export class StatusApi {
     this.#counter(m, 'ipxlab_kernel_receive_drops_total', 'Datagrams the kernel dropped on a UDP socket before the node read them (/proc/net/udp drops column).', ['socket'], (d, emit) => {
       for (const [socket, n] of Object.entries(d.kernelDrops ?? {})) if (n !== null) emit({ socket }, n)
     })
+    this.#counter(m, 'ipxlab_busy_poll_windows_total', 'Times the 2644 socket\'s busy poller began polling: a datagram arrived while the event loop slept (src/transport/busy-poll.ts).', [], (d, emit) => {
+      const b = d.socket?.busyPoll
+      if (b !== undefined) emit({}, b.windows)
+    })
+    this.#counter(m, 'ipxlab_busy_poll_caught_total', 'Datagrams the 2644 socket read while its busy poller was polling: each one a wake-up of the event loop saved.', [], (d, emit) => {
+      const b = d.socket?.busyPoll
+      if (b !== undefined) emit({}, b.caught)
+    })
     this.#counter(m, 'ipxlab_tcp_refused_total', 'TCP connections to the data port refused at accept, by reason.', ['reason'], (d, emit) => {
       for (const [reason, n] of Object.entries(d.tcpConnections?.refused ?? {})) emit({ reason }, n)
     })

@@ -18,6 +18,8 @@ import type { RemoteInfo, Socket } from 'node:dgram'
 import { TransportError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { DropReason } from './counters.js'
+import { BusyPoll, DEFAULT_BUSY_POLL_US } from './busy-poll.js'
+import type { BusyPollStats } from './busy-poll.js'
 
 /**
  * Default kernel buffer sizes: 4 MiB each. Rationale: a burst of tens of thousands of small
@@ -56,6 +58,11 @@ export interface UdpEndpointOptions {
    * it this full is dropped and counted in `stats.queueFull`. At least 1.
    */
   maxSendQueue?: number
+  /**
+   * After a datagram, keep the event loop polling this long, µs, before it sleeps again (busy-poll.ts;
+   * default {@link DEFAULT_BUSY_POLL_US}; 0 = never: the loop sleeps as soon as it is idle).
+   */
+  busyPollUs?: number
   /** For udp6: refuse IPv4-mapped traffic (default false: a `::` socket also serves IPv4). */
   ipv6Only?: boolean
   /** Where warnings go. */
@@ -130,10 +137,21 @@ export class UdpEndpoint {
   #address: AddressInfo | undefined
   readonly #timers = new Set<NodeJS.Timeout>()
   #stopping: Promise<void> | undefined
+  readonly #busyPoll: BusyPoll
+  /** What the socket's `'message'` event calls: `onMessage`, behind the busy poller when it polls. */
+  readonly #onMessage: UdpEndpointOptions['onMessage']
 
   constructor (options: UdpEndpointOptions) {
     this.#options = options
     this.#maxSendQueue = Math.max(1, Math.floor(options.maxSendQueue ?? DEFAULT_MAX_SEND_QUEUE))
+    const busyPoll = this.#busyPoll = new BusyPoll(options.busyPollUs ?? DEFAULT_BUSY_POLL_US)
+    const onMessage = options.onMessage
+    this.#onMessage = busyPoll.windowUs > 0 ? (d, rinfo) => { busyPoll.note(); onMessage(d, rinfo) } : onMessage
+  }
+
+  /** The busy poller's window (µs, 0 = off) and counts. */
+  busyPoll (): BusyPollStats & { windowUs: number } {
+    return { windowUs: this.#busyPoll.windowUs, ...this.#busyPoll.stats }
   }
 
   /** The bound on libuv's send queue, in datagrams. */
@@ -175,7 +193,7 @@ export class UdpEndpoint {
     } catch (err) {
       this.#options.logger?.warn('could not size socket buffers', { error: String(err) })
     }
-    raw.on('message', this.#options.onMessage)
+    raw.on('message', this.#onMessage)
     raw.on('error', (err: NodeJS.ErrnoException) => {
       this.stats.errors++
       this.#options.logger?.warn('socket error', { code: err.code })
@@ -286,7 +304,8 @@ export class UdpEndpoint {
     const socket = this.#socket
     if (socket === undefined) return
     this.#stopping = (async () => {
-      socket.socket.removeListener('message', this.#options.onMessage)
+      socket.socket.removeListener('message', this.#onMessage)
+      this.#busyPoll.stop()
       // A send to an address string is resolved on the next tick (node lib/dgram.js); closing in
       // this tick would drop the last datagrams (a link's bye) without a word. Let them go first.
       await new Promise(resolve => setImmediate(resolve))

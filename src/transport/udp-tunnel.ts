@@ -35,6 +35,8 @@ export interface UdpTunnelOptions {
   sendBufferSize?: number
   /** Bound on libuv's send queue, datagrams (default 64, see `udp-endpoint.ts`). */
   maxSendQueue?: number
+  /** Busy-poll window after each datagram, µs (default 200, 0 = off; busy-poll.ts). */
+  busyPollUs?: number
   logger?: Logger
 }
 
@@ -68,6 +70,7 @@ export class UdpTunnel {
       ...(options.recvBufferSize !== undefined ? { recvBufferSize: options.recvBufferSize } : {}),
       ...(options.sendBufferSize !== undefined ? { sendBufferSize: options.sendBufferSize } : {}),
       ...(options.maxSendQueue !== undefined ? { maxSendQueue: options.maxSendQueue } : {}),
+      ...(options.busyPollUs !== undefined ? { busyPollUs: options.busyPollUs } : {}),
       ...(this.#log !== undefined ? { logger: this.#log } : {})
     })
   }
