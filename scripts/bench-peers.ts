@@ -6,7 +6,8 @@
  *
  *   IPXBOX_SRC=/path/to/ipxbox [IPXBOX_GOPATH=dir:dir] npm run bench:peers [-- --rounds 5 --seconds 2 --replay-only]
  *     [--loads pingpong,blast] [--servers ipxlab,ipxbox]   (only these loads / servers; default all)
- *   IPXLAB_BASE_CLI=/other/build/dist/src/cli/main.js   (also run that build, as `base`, alternating)
+ *   IPXLAB_BASE_CLI=/other/build/dist/src/cli/main.js   (also run that build, as `base`, alternating;
+ *     IPXLAB_BASE_NODE_ARGS replaces its node flags, IPXLAB_BASE_ARGS adds `ipxlab node` options)
  *
  * - ipxlab: the built `dist/` CLI, `ipxlab node --listen 127.0.0.1:PORT --max-per-ip 255` (every
  *   generator client is on 127.0.0.1, and the default quota of 16 slots per IP, issue 13, would
@@ -49,7 +50,7 @@ const ONLY_LOADS = only('loads')
 const ONLY_SERVERS = only('servers')
 
 /** One generator run: what scripts/ipxnet-load.c prints. */
-interface LoadResult { load: string, sent: number, received: number, expected: number, rate: number, p50: number, p99: number, error?: string }
+interface LoadResult { load: string, sent: number, received: number, expected: number, rate: number, p50: number, p99: number, error?: string, /** The server's CPU time over the load's wall time (1 = one core busy), measured here. */ cpu?: number }
 
 /** The loads of issue 18's table. */
 const LOADS = [
@@ -101,7 +102,7 @@ function buildIpxbox (): string | undefined {
     return undefined
   }
   if (!has('go')) {
-    console.log('skip ipxbox: no Go toolchain (Debian: apt-get install golang-go golang-github-google-gopacket-dev)')
+    console.log('skip ipxbox: no Go toolchain (Debian: apt-get install golang-go golang-github-google-gopacket-dev golang-golang-x-sys-dev golang-golang-x-sync-dev golang-golang-x-net-dev)')
     return undefined
   }
   const src = realpathSync(given)
@@ -166,23 +167,43 @@ function udpBound (port: number): boolean {
   }
 }
 
+/** The node flags of a built CLI's interpreter line (`#!/usr/bin/env -S node FLAGS`), as the installed command gets them. */
+function shebangFlags (main: string): string[] {
+  const shebang = /^#!.*\bnode\b(.*)$/.exec(readFileSync(main, 'utf8').split('\n', 1)[0] ?? '')
+  return (shebang?.[1] ?? '').split(' ').filter(Boolean)
+}
+
+function words (text: string | undefined): string[] {
+  return (text ?? '').split(' ').filter(Boolean)
+}
+
 function servers (ipxbox: string | undefined): Server[] {
   const list: Server[] = []
   const cli = join(ROOT, 'dist', 'src', 'cli', 'main.js')
-  // As the `ipxlab` command runs: with the node flags of its interpreter line (`env -S node ...`).
-  const shebang = /^#!.*\bnode\b(.*)$/.exec(readFileSync(cli, 'utf8').split('\n', 1)[0] ?? '')
-  const nodeArgs = [...(shebang?.[1] ?? '').split(' '), ...(process.env.IPXLAB_NODE_ARGS ?? '').split(' ')].filter(Boolean)
-  const ipxlab = (name: string, main: string): Server => ({
+  const nodeArgs = [...shebangFlags(cli), ...words(process.env.IPXLAB_NODE_ARGS)]
+  const ipxlab = (name: string, main: string, args: string[], extra: string[] = []): Server => ({
     name,
     slots: 255,
-    start: async (port) => spawn(process.execPath, [...nodeArgs, main, 'node', '--listen', `127.0.0.1:${port}`, '--snp', '127.0.0.1:0', '--max-per-ip', '255', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] }),
+    start: async (port) => spawn(process.execPath, [...args, main, 'node', '--listen', `127.0.0.1:${port}`, '--snp', '127.0.0.1:0', '--max-per-ip', '255', '--log-level', 'warn', ...extra], { stdio: ['ignore', 'ignore', 'inherit'] }),
     pid: c => c.pid
   })
-  list.push(ipxlab('ipxlab', cli))
+  list.push(ipxlab('ipxlab', cli, nodeArgs))
   // IPXLAB_BASE_CLI: another build's dist/src/cli/main.js (say, the base commit's), run the same
-  // way in the same rounds as `base`, for a before/after pair measured side by side.
+  // way in the same rounds as `base`, for a before/after pair measured side by side; with its own
+  // interpreter line's flags, or IPXLAB_BASE_NODE_ARGS instead (the same build under other V8
+  // settings: IPXLAB_BASE_CLI=dist/src/cli/main.js IPXLAB_BASE_NODE_ARGS=--max-semi-space-size=16).
   const base = process.env.IPXLAB_BASE_CLI
-  if (base !== undefined && base !== '') list.push(ipxlab('base', base))
+  // IPXLAB_BASE_ARGS adds `ipxlab node` options to base (the same build with a setting changed:
+  // IPXLAB_BASE_CLI=dist/src/cli/main.js IPXLAB_BASE_ARGS='--busy-poll 0').
+  if (base !== undefined && base !== '') list.push(ipxlab('base', base, process.env.IPXLAB_BASE_NODE_ARGS !== undefined ? words(process.env.IPXLAB_BASE_NODE_ARGS) : shebangFlags(base), words(process.env.IPXLAB_BASE_ARGS)))
+  // The floor: the fewest steps a Node relay can take (scripts/floor-relay.mjs), under ipxlab's flags.
+  const floor = join(ROOT, 'scripts', 'floor-relay.mjs')
+  list.push({
+    name: 'floor',
+    slots: 255,
+    start: async (port) => spawn(process.execPath, [...nodeArgs, floor, String(port)], { stdio: ['ignore', 'ignore', 'inherit'] }),
+    pid: c => c.pid
+  })
   if (ipxbox !== undefined) {
     list.push({
       name: 'ipxbox',
@@ -226,6 +247,19 @@ function peakRss (pid: number | undefined): number {
   }
 }
 
+/** CPU seconds (user + system) a process has used: /proc/PID/stat fields 14 and 15, in clock ticks (proc(5); 100 per second on Linux). */
+function cpuSeconds (pid: number | undefined): number {
+  if (pid === undefined) return NaN
+  try {
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ')
+    return (Number(f[11]) + Number(f[12])) / 100
+  } catch {
+    return NaN
+  }
+}
+
 async function stop (child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return
   const exited = new Promise<void>(resolve => { child.once('exit', () => { resolve() }) })
@@ -241,11 +275,15 @@ async function runLoad (gen: string, server: Server, load: typeof LOADS[number])
   const child = await server.start(port)
   try {
     if (!await waitBound(port, 20_000)) return { result: { load: load.key, error: 'server did not start' } as LoadResult, rss: 0 }
+    const pid = server.pid(child)
+    const cpu0 = cpuSeconds(pid)
+    const t0 = performance.now()
     const r = spawnSync(gen, ['127.0.0.1', String(port), ...load.args, `seconds=${SECONDS}`], { encoding: 'utf8', timeout: (SECONDS + 30) * 1000 })
+    const cpu = (cpuSeconds(pid) - cpu0) / ((performance.now() - t0) / 1000)
     const line = r.stdout.trim().split('\n').pop() ?? ''
     let result: LoadResult
     try {
-      result = JSON.parse(line) as LoadResult
+      result = { ...JSON.parse(line) as LoadResult, cpu }
     } catch {
       result = { load: load.key, error: `generator: ${r.error?.message ?? (line || `exit ${r.status}`)}` } as LoadResult
     }
@@ -262,7 +300,7 @@ function median (xs: number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
-type Metric = 'p50' | 'p99' | 'rate' | 'loss'
+type Metric = 'p50' | 'p99' | 'rate' | 'loss' | 'cpu'
 
 function fmtUs (v: number): string {
   if (!Number.isFinite(v)) return 'n/a'
@@ -365,29 +403,37 @@ async function main (): Promise<void> {
   }
   const med = (server: string, load: string, m: Metric): number => {
     const rs = results.get(server)?.get(load) ?? []
-    return median(rs.map(r => m === 'loss' ? (r.expected - r.received) / Math.max(1, r.expected) : r[m]))
+    return median(rs.map(r => m === 'loss' ? (r.expected - r.received) / Math.max(1, r.expected) : r[m] ?? NaN))
   }
   const names = list.map(s => s.name)
   const ratio = (a: number, b: number): string => Number.isFinite(a) && Number.isFinite(b) && b > 0 ? (a / b).toFixed(2) : 'n/a'
-  // One ratio column per ipxlab build: ipxlab / ipxbox, and base / ipxbox when a base is given.
-  const mine = names.filter(n => n === 'ipxlab' || n === 'base')
-  const rows: Array<[string, (n: string) => string, (n: string) => string]> = []
+  // Ratio columns, each `a / b` over the same rounds: every ipxlab build (and the floor) against
+  // ipxbox, and ipxlab against the floor (what ipxlab's own code costs above Node's).
+  const pairs: Array<[string, string]> = [
+    ...names.filter(n => n === 'ipxlab' || n === 'base' || n === 'floor').filter(() => names.includes('ipxbox')).map(n => [n, 'ipxbox'] as [string, string]),
+    ...(names.includes('floor') ? names.filter(n => n === 'ipxlab' || n === 'base').map(n => [n, 'floor'] as [string, string]) : [])
+  ]
+  const rows: Array<[string, (n: string) => string, (a: string, b: string) => string]> = []
   const pair = (load: string, label: string): void => {
     rows.push([`${label} p50 / p99`, n => `${fmtUs(med(n, load, 'p50'))} / ${fmtUs(med(n, load, 'p99'))}`,
-      n => `${ratio(med(n, load, 'p50'), med('ipxbox', load, 'p50'))} / ${ratio(med(n, load, 'p99'), med('ipxbox', load, 'p99'))}`])
+      (a, b) => `${ratio(med(a, load, 'p50'), med(b, load, 'p50'))} / ${ratio(med(a, load, 'p99'), med(b, load, 'p99'))}`])
   }
   pair('pingpong', 'ping-pong RTT')
-  rows.push(['16 in flight, echoed: rate', n => `${Math.round(med(n, 'inflight', 'rate')).toLocaleString('en')} pkt/s`, n => ratio(med(n, 'inflight', 'rate'), med('ipxbox', 'inflight', 'rate'))])
+  rows.push(['16 in flight, echoed: rate', n => `${Math.round(med(n, 'inflight', 'rate')).toLocaleString('en')} pkt/s`, (a, b) => ratio(med(a, 'inflight', 'rate'), med(b, 'inflight', 'rate'))])
   pair('broadcast', '8 clients × 35/s broadcast, one-way')
   pair('clients64', '64 clients, 16 sending 35/s, one-way')
   rows.push(['blast: delivered / one-way p50', n => `${Math.round(med(n, 'blast', 'rate')).toLocaleString('en')} pkt/s / ${fmtUs(med(n, 'blast', 'p50'))}`,
-    n => `${ratio(med(n, 'blast', 'rate'), med('ipxbox', 'blast', 'rate'))} / ${ratio(med(n, 'blast', 'p50'), med('ipxbox', 'blast', 'p50'))}`])
+    (a, b) => `${ratio(med(a, 'blast', 'rate'), med(b, 'blast', 'rate'))} / ${ratio(med(a, 'blast', 'p50'), med(b, 'blast', 'p50'))}`])
   rows.push(['blast: lost', n => `${(100 * med(n, 'blast', 'loss')).toFixed(1)} %`, () => ''])
-  rows.push(['peak RSS', n => `${median(rss.get(n) ?? []).toFixed(1)} MiB`, n => ratio(median(rss.get(n) ?? []), median(rss.get('ipxbox') ?? []))])
-  console.log(`\n# side by side (64-byte frames, ${SECONDS} s a load, medians of ${ROUNDS} alternating rounds; ratio = ipxlab / ipxbox)`)
-  console.log(`| load | ${names.join(' | ')} | ${mine.map(n => n === 'ipxlab' ? 'ratio' : `${n} ratio`).join(' | ')} |`)
-  console.log(`|---|${names.map(() => '---').join('|')}|${mine.map(() => '---').join('|')}|`)
-  for (const [label, cell, r] of rows) console.log(`| ${label} | ${names.map(n => (n === 'dosbox' && label.startsWith('64')) ? 'n/a (16 slots)' : cell(n)).join(' | ')} | ${mine.map(r).join(' | ')} |`)
+  // What the latency costs: the server's CPU over each latency load (ipxlab's busy poller spends CPU
+  // for latency, src/transport/busy-poll.ts; 100 % = one core).
+  const cpuLoads = ['pingpong', 'broadcast', 'clients64'] as const
+  rows.push([`server CPU, ${cpuLoads.join(' / ')}`, n => cpuLoads.map(l => `${Math.round(100 * med(n, l, 'cpu'))} %`).join(' / '), (a, b) => cpuLoads.map(l => ratio(med(a, l, 'cpu'), med(b, l, 'cpu'))).join(' / ')])
+  rows.push(['peak RSS', n => `${median(rss.get(n) ?? []).toFixed(1)} MiB`, (a, b) => ratio(median(rss.get(a) ?? []), median(rss.get(b) ?? []))])
+  console.log(`\n# side by side (64-byte frames, ${SECONDS} s a load, medians of ${ROUNDS} alternating rounds; floor = the fewest steps a Node relay takes, scripts/floor-relay.mjs)`)
+  console.log(`| load | ${names.join(' | ')} | ${pairs.map(([a, b]) => `${a}/${b}`).join(' | ')} |`)
+  console.log(`|---|${names.map(() => '---').join('|')}|${pairs.map(() => '---').join('|')}|`)
+  for (const [label, cell, r] of rows) console.log(`| ${label} | ${names.map(n => (n === 'dosbox' && label.startsWith('64')) ? 'n/a (16 slots)' : cell(n)).join(' | ')} | ${pairs.map(([a, b]) => r(a, b)).join(' | ')} |`)
   spreadLines(names, results)
   if (!existsSync(DOOM)) {
     console.log(`\nskip replay: ${DOOM} not found (the shared folder beside the project)`)
