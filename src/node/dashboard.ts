@@ -155,8 +155,8 @@ interface Assets { html: Buffer, js: Buffer, css: Buffer }
 let assets: Assets | undefined
 
 /**
- * The page's three files, read from the package once per process, when the first status API is
- * made (they ship in assets/dashboard/), so that no request waits on a file.
+ * The page's three files (they ship in assets/dashboard/), read from the package on the first
+ * request for one and kept for the life of the process: later requests never wait on a file.
  */
 function loadAssets (): Assets {
   if (assets === undefined) {
