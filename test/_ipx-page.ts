@@ -36,7 +36,10 @@ window.ipxConnect = (url) => new Promise((resolve, reject) => {
     const src = d.subarray(22, 28)
     const socket = (d[16] << 8) | d[17]
     if (window.ipx.node === null) {
-      // The registration ack: dst node is ours.
+      // The registration ack: dst socket 2, dst node ours. A client joins its room on connect, not
+      // on registering (ws-relay.ts), so the room's broadcasts (the node's own SAP and RIP) may
+      // come first: those are not the ack.
+      if (socket !== 2 || dst.every(x => x === 0xff)) return
       window.ipx.node = Array.from(dst)
       resolve(hex(dst))
       return
