@@ -170,9 +170,10 @@ export interface NodeStats {
     sendQueueFull?: number
     /**
      * The busy poller of the 2644 socket (src/transport/busy-poll.ts): its window (µs, 0 = off),
-     * how often polling began, the datagrams read while polling (wake-ups saved) and its turns.
+     * how often polling began, the datagrams read while polling (wake-ups saved), its turns, and
+     * the datagrams that started no window because polling was not paying (busy-poll.ts).
      */
-    busyPoll?: { windowUs: number, windows: number, caught: number, turns: number }
+    busyPoll?: { windowUs: number, windows: number, caught: number, turns: number, rested: number }
   }
   captured: number
   captureErrors: number

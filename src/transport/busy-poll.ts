@@ -17,9 +17,16 @@
  * once it passes with nothing read, the loop sleeps again. The clock is read once per turn and the
  * per-datagram cost is one flag store: the hot path stays free of calls.
  *
- * Cost: while polling, a core is busy (the `cpu` row of `npm run bench:peers` shows how much), and
- * every turn allocates its immediate (about 420 B: young-generation garbage, swept by scavenges).
- * With nothing arriving the poller is idle: it spends nothing.
+ * Cost: while polling, a core is busy, and every turn allocates its immediate (about 420 B of
+ * young-generation garbage). On a machine shared with the clients (DOSBox on the same laptop, the
+ * load generator of `npm run bench:peers`) that core is taken from them: with 8 players sending at
+ * 35 Hz each packet arrives about 3.5 ms after the last, no window catches one, and polling only
+ * slowed the players' own wake-ups (one-way p50 474 µs polling against 412 µs sleeping, same run).
+ * So polling backs off when it does not pay: after {@link MISSES_BEFORE_REST} windows in a row
+ * that read nothing more, the next {@link REST_DATAGRAMS} datagrams start none; then one window
+ * tries again, and a window that catches a datagram ends the rest at once. Request and answer
+ * traffic (ping, NCP, ping-pong) keeps polling; traffic paced apart sleeps as without it. With
+ * nothing arriving the poller spends nothing.
  */
 
 /** Counts of a {@link BusyPoll}, for stats and the teaching views. */
@@ -30,14 +37,21 @@ export interface BusyPollStats {
   caught: number
   /** Turns of the loop spent polling. */
   turns: number
+  /** Datagrams that started no window because the last ones caught nothing (backing off). */
+  rested: number
 }
+
+/** Windows in a row that caught nothing before polling rests. */
+export const MISSES_BEFORE_REST = 8
+/** Datagrams a rest lasts: none of them starts a window. */
+export const REST_DATAGRAMS = 64
 
 /** Default window, µs: see {@link BusyPoll}; `limits.busyPollUs` sets it, 0 turns polling off. */
 export const DEFAULT_BUSY_POLL_US = 200
 
 /** Keeps the event loop polling for `windowUs` after the last datagram noted. */
 export class BusyPoll {
-  readonly stats: BusyPollStats = { windows: 0, caught: 0, turns: 0 }
+  readonly stats: BusyPollStats = { windows: 0, caught: 0, turns: 0, rested: 0 }
   readonly #windowMs: number
   readonly #now: () => number
   #polling = false
@@ -46,6 +60,12 @@ export class BusyPoll {
   /** When the last datagram was seen by a turn (or polling began). */
   #lastMs = 0
   #stopped = false
+  /** Datagrams caught in the current window. */
+  #caughtNow = 0
+  /** Windows in a row that caught nothing. */
+  #misses = 0
+  /** Datagrams left in the current rest. */
+  #rest = 0
 
   /** `windowUs` 0 (or less) never polls. `now` is a clock in ms (default `performance.now`). */
   constructor (windowUs: number, now: () => number = () => performance.now()) {
@@ -67,11 +87,18 @@ export class BusyPoll {
   note (): void {
     if (this.#polling) {
       this.#seen = true
+      this.#caughtNow++
       this.stats.caught++
       return
     }
     if (this.#windowMs === 0 || this.#stopped) return
+    if (this.#rest > 0) {
+      this.#rest--
+      this.stats.rested++
+      return
+    }
     this.#polling = true
+    this.#caughtNow = 0
     this.#seen = false
     this.stats.windows++
     this.#lastMs = this.#now()
@@ -90,7 +117,15 @@ export class BusyPoll {
       this.#seen = false
       this.#lastMs = t
     }
-    if (!this.#stopped && t - this.#lastMs < this.#windowMs) setImmediate(this.#turn)
-    else this.#polling = false
+    if (!this.#stopped && t - this.#lastMs < this.#windowMs) {
+      setImmediate(this.#turn)
+      return
+    }
+    this.#polling = false
+    if (this.#caughtNow > 0) {
+      this.#misses = 0
+    } else if (++this.#misses >= MISSES_BEFORE_REST) {
+      this.#rest = REST_DATAGRAMS
+    }
   }
 }

@@ -1,6 +1,6 @@
 import test from 'ava'
 import dgram from 'node:dgram'
-import { BusyPoll, DEFAULT_BUSY_POLL_US } from '../../src/transport/busy-poll.js'
+import { BusyPoll, DEFAULT_BUSY_POLL_US, MISSES_BEFORE_REST, REST_DATAGRAMS } from '../../src/transport/busy-poll.js'
 import { UdpEndpoint } from '../../src/transport/udp-endpoint.js'
 import { mergeConfigSources } from '../../src/node/config.js'
 import { ConfigError } from '../../src/errors.js'
@@ -20,12 +20,13 @@ test('a window of 0 never polls', async t => {
   bp.note()
   t.false(bp.polling)
   await turn()
-  t.deepEqual(bp.stats, { windows: 0, caught: 0, turns: 0 })
+  t.deepEqual(bp.stats, { windows: 0, caught: 0, turns: 0, rested: 0 })
 })
 
 test('polling begins at a datagram, counts the ones read while it lasts, and ends a window after the last', async t => {
   const c = clock()
   const bp = new BusyPoll(500, c.now)
+  t.teardown(() => { bp.stop() })
   t.is(bp.windowUs, 500)
   bp.note()
   t.true(bp.polling)
@@ -58,6 +59,47 @@ test('polling begins at a datagram, counts the ones read while it lasts, and end
   t.is(bp.stats.windows, 2, 'a stopped poller never polls again')
 })
 
+test('polling rests when windows catch nothing (paced traffic), and a window that catches ends the rest', async t => {
+  const c = clock()
+  const bp = new BusyPoll(100, c.now)
+  t.teardown(() => { bp.stop() })
+  let ms = 0
+  /** One datagram alone, then time past its window: a window that reads nothing more. */
+  const lone = async (): Promise<void> => {
+    bp.note()
+    ms += 5
+    c.at(ms)
+    await turn()
+    await turn()
+  }
+  for (let i = 0; i < MISSES_BEFORE_REST; i++) await lone()
+  t.is(bp.stats.windows, MISSES_BEFORE_REST)
+  t.false(bp.polling)
+  // The rest: that many datagrams start no window.
+  for (let i = 0; i < REST_DATAGRAMS; i++) {
+    bp.note()
+    t.false(bp.polling)
+  }
+  t.is(bp.stats.rested, REST_DATAGRAMS)
+  // Then one window tries again; it catches a second datagram, so polling is back for good.
+  bp.note()
+  t.true(bp.polling)
+  bp.note()
+  t.is(bp.stats.caught, 1)
+  await turn()
+  ms += 5
+  c.at(ms)
+  await turn()
+  await turn()
+  t.false(bp.polling)
+  await lone()
+  t.is(bp.stats.windows, MISSES_BEFORE_REST + 2, 'a single miss after a hit does not rest')
+  bp.note()
+  t.true(bp.polling, 'still polling')
+  bp.stop()
+  await turn()
+})
+
 test('on a real socket: a ping-pong is read while polling; with --busy-poll 0 nothing polls', async t => {
   const results: Record<string, ReturnType<UdpEndpoint['busyPoll']>> = {}
   for (const us of [2000, 0]) {
@@ -80,7 +122,7 @@ test('on a real socket: a ping-pong is read while polling; with --busy-poll 0 no
   t.true(on.windows >= 1)
   t.true(on.caught >= 25, `most pings read while polling (caught ${on.caught} of 50, ${on.windows} windows)`)
   t.true(on.turns > 0)
-  t.deepEqual(results[0], { windowUs: 0, windows: 0, caught: 0, turns: 0 })
+  t.deepEqual(results[0], { windowUs: 0, windows: 0, caught: 0, turns: 0, rested: 0 })
 })
 
 test('limits.busyPollUs: default, file, IPXLAB_BUSY_POLL_US, and a wrong value named', t => {
