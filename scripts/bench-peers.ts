@@ -430,7 +430,7 @@ async function main (): Promise<void> {
   const cpuLoads = ['pingpong', 'broadcast', 'clients64'] as const
   rows.push([`server CPU, ${cpuLoads.join(' / ')}`, n => cpuLoads.map(l => `${Math.round(100 * med(n, l, 'cpu'))} %`).join(' / '), (a, b) => cpuLoads.map(l => ratio(med(a, l, 'cpu'), med(b, l, 'cpu'))).join(' / ')])
   rows.push(['peak RSS', n => `${median(rss.get(n) ?? []).toFixed(1)} MiB`, (a, b) => ratio(median(rss.get(a) ?? []), median(rss.get(b) ?? []))])
-  console.log(`\n# side by side (64-byte frames, ${SECONDS} s a load, medians of ${ROUNDS} alternating rounds; floor = the fewest steps a Node relay takes, scripts/floor-relay.mjs)`)
+  console.log(`\n# side by side (64-byte frames, ${SECONDS} s a load, medians of ${ROUNDS} alternating rounds${names.includes('floor') ? '; floor = the fewest steps a Node relay takes, scripts/floor-relay.mjs' : ''})`)
   console.log(`| load | ${names.join(' | ')} | ${pairs.map(([a, b]) => `${a}/${b}`).join(' | ')} |`)
   console.log(`|---|${names.map(() => '---').join('|')}|${pairs.map(() => '---').join('|')}|`)
   for (const [label, cell, r] of rows) console.log(`| ${label} | ${names.map(n => (n === 'dosbox' && label.startsWith('64')) ? 'n/a (16 slots)' : cell(n)).join(' | ')} | ${pairs.map(([a, b]) => r(a, b)).join(' | ')} |`)
