@@ -130,7 +130,7 @@ export function formatStats (d: StatusDocument): string {
   const sock = d.socket
   if (sock !== undefined) {
     const b = sock.busyPoll
-    const poll = b === undefined ? '' : b.windowUs === 0 ? ', busy poll off' : `, busy poll ${b.windowUs} µs: ${b.caught} datagrams read while polling, ${b.windows} wake-ups${(b.rested ?? 0) > 0 ? `, ${b.rested} with polling at rest (it caught nothing)` : ''}`
+    const poll = b === undefined ? '' : b.windowUs === 0 ? ', busy poll off' : `, busy poll ${b.windowUs} µs: ${b.caught} datagrams read while polling, ${b.windows} wake-ups${b.rested > 0 ? `, ${b.rested} with polling at rest (it caught nothing)` : ''}`
     out.push(`data plane socket: receive buffer ${Math.round(sock.receiveBufferBytes / 1024)} KiB${sock.maxSendQueue !== undefined ? `, send queue at most ${sock.maxSendQueue} datagrams (${sock.sendQueueFull ?? 0} dropped queue_full)` : ''}${poll}`)
   }
   out.push(`clients (${d.clients.length})`)

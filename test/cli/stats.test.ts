@@ -39,6 +39,7 @@ test('stats against a real node: clients, peers (up, rtt, loss, SNP hello), rout
   const o = r.stdout
   t.regex(o, /^node NODE-A: bridge mode, network 00000001/)
   t.regex(o, /^clients \(1\)$/m)
+  t.regex(o, /^data plane socket: receive buffer \d+ KiB, send queue at most 64 datagrams \(0 dropped queue_full\), busy poll 200 µs: \d+ datagrams read while polling, \d+ wake-ups/m, 'the socket line, busy poll included')
   t.regex(o, new RegExp(`^ {2}127\\.0\\.0\\.2:${bPort} +udp +up +rtt [0-9.-]+ ms +lost 0 +reordered 0 +snp: hello agrees$`, 'm'))
   t.regex(o, /^routes \(\d+\), as DISPLAY NETWORKS$/m)
   t.regex(o, /^services \(\d+\), as DISPLAY SERVERS$/m)

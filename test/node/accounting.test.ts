@@ -51,7 +51,16 @@ test('kernel receive-buffer drops: a flood while the node cannot read; sent = re
   const doc = JSON.parse(await get(n.api!.port, '/api/stats')) as { kernelDrops: Record<string, number>, drops: Array<{ component: string, count: number }> }
   t.is(doc.kernelDrops.tunnel, drops)
   if (drops > 0) t.is(doc.drops.find(d => d.component === 'kernel')?.count, drops)
-  t.regex(await get(n.api!.port, '/metrics'), new RegExp(`^ipxlab_kernel_receive_drops_total\\{socket="tunnel"\\} ${drops}$`, 'm'))
+  const metrics = await get(n.api!.port, '/metrics')
+  t.regex(metrics, new RegExp(`^ipxlab_kernel_receive_drops_total\\{socket="tunnel"\\} ${drops}$`, 'm'))
+  // The busy poller accounts for every datagram the socket read: it began a window, was read while
+  // polling, or came while polling rested.
+  const bp = n.stats().socket.busyPoll!
+  t.is(bp.windowUs, 200)
+  t.is(bp.windows + bp.caught + bp.rested, n.tunnel.counters.received, JSON.stringify(bp))
+  t.true(bp.caught > 0, 'a flood is read while polling')
+  t.regex(metrics, new RegExp(`^ipxlab_busy_poll_windows_total ${bp.windows}$`, 'm'))
+  t.regex(metrics, new RegExp(`^ipxlab_busy_poll_caught_total ${bp.caught}$`, 'm'))
 })
 
 async function get (port: number, path: string): Promise<string> {
